@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/**
+ * Environment of the deployed Lambdas, validated once at cold start. The CDK stack sets exactly
+ * these variables (lib/); a missing one fails the cold start with a clear message.
+ */
+export const ENV = {
+  stage: 'STAGE',
+  configTable: 'CONFIG_TABLE_NAME',
+  runsTable: 'RUNS_TABLE_NAME',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  /** Days a batch of item outcomes is kept before DynamoDB TTL removes it. */
+  outcomeRetentionDays: 'OUTCOME_RETENTION_DAYS',
+  /** Whether the SYNTHETIC diagnostic job may run (never in production stages). */
+  allowSynthetic: 'ALLOW_SYNTHETIC',
+} as const;
+
+export const AwsEnvironmentSchema = z.object({
+  [ENV.stage]: z.string().min(1),
+  [ENV.configTable]: z.string().min(1),
+  [ENV.runsTable]: z.string().min(1),
+  [ENV.stateMachineArn]: z.string().startsWith('arn:').optional(),
+  [ENV.outcomeRetentionDays]: z.coerce.number().int().positive().default(400),
+  [ENV.allowSynthetic]: z.enum(['true', 'false']).default('false'),
+});
+export type AwsEnvironment = z.infer<typeof AwsEnvironmentSchema>;

@@ -1,0 +1,58 @@
+import type { ErrorInfo, JobType } from './model';
+import { ValidationError } from './errors';
+
+/** What a job type sees of the run it works for. */
+export interface JobContext {
+  clientId: string;
+  runId: string;
+  seq: number;
+  processingDate: string;
+  timezone: string;
+  settings: Record<string, unknown>;
+  /** Set by a reprocess with `{"heal": true}`: diagnostic jobs stop injecting failures. */
+  heal: boolean;
+}
+
+export type ItemOutcome = { ok: true } | { ok: false; error: ErrorInfo };
+
+/**
+ * A job type plugs into the engine with two functions: discover the work items of a run, and
+ * process one batch of them. Both must be idempotent: collect may be asked again after a crash
+ * (its first complete answer is the one kept), and an item may be offered again after a worker
+ * crash, so effects must be keyed by the item (an invoice per account and period, a sync per
+ * transaction id).
+ */
+export interface JobHandler {
+  readonly type: JobType;
+  /** Items per batch: one SQS message, one Lambda invocation, one outcome record. */
+  readonly batchSize: number;
+  /** Validates and normalises the job's settings; throws ValidationError with a clear message. */
+  parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown>;
+  /** Streams the job's work item ids, in a stable order, without holding them all in memory. */
+  collect(ctx: JobContext): AsyncIterable<string>;
+  /** Processes items; returns one outcome per item id, in order. Throws only for a transient failure of the whole chunk. */
+  process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]>;
+}
+
+export class JobRegistry {
+  private readonly handlers = new Map<JobType, JobHandler>();
+
+  constructor(handlers: Iterable<JobHandler> = []) {
+    for (const handler of handlers) this.register(handler);
+  }
+
+  register(handler: JobHandler): this {
+    this.handlers.set(handler.type, handler);
+    return this;
+  }
+
+  get(type: JobType): JobHandler {
+    const handler = this.handlers.get(type);
+    if (!handler) throw new ValidationError(`job type ${type} is not available in this deployment`);
+    return handler;
+  }
+
+  has(type: JobType): boolean {
+    return this.handlers.has(type);
+  }
+}

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+
+/**
+ * The configuration and run model. One zod schema per entity: the API validates with these, the
+ * OpenAPI document is generated from them, and the TypeScript types are inferred from them.
+ */
+
+export const JOB_TYPES = [
+  'USAGE_RATING',
+  'SYNC_TRANSACTIONS',
+  'BILLING',
+  'SUSPENSE_REPROCESSING',
+  'SYNC_ERROR_REPROCESSING',
+  'RERATING',
+  'SYNTHETIC',
+] as const;
+export const JobTypeSchema = z.enum(JOB_TYPES);
+export type JobType = z.infer<typeof JobTypeSchema>;
+
+export const RUN_STATUSES = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'SKIPPED', 'RESET'] as const;
+export const RunStatusSchema = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const JOB_STATUSES = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'SKIPPED'] as const;
+export const JobStatusSchema = z.enum(JOB_STATUSES);
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+
+export const ITEM_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
+export const ItemStatusSchema = z.enum(ITEM_STATUSES);
+export type ItemStatus = z.infer<typeof ItemStatusSchema>;
+
+export const TRIGGERS = ['SCHEDULED', 'MANUAL', 'API'] as const;
+export const TriggerSchema = z.enum(TRIGGERS);
+export type Trigger = z.infer<typeof TriggerSchema>;
+
+/** Client and schedule ids appear in DynamoDB keys and execution names: keep them to a safe alphabet. */
+export const ClientIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes, 1-40 characters, not starting with a dash');
+export const ScheduleIdSchema = z.string().regex(/^(sch_[a-z0-9_]{1,40}|daily)$/, 'a schedule id (sch_...) or "daily"');
+export const IsoDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
+export const LocalTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, 'a local time HH:MM:SS');
+export const TimezoneSchema = z.string().refine(isKnownTimezone, 'an IANA time zone such as America/New_York');
+
+export function isKnownTimezone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export const DAYS_OF_WEEK = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+
+export const FrequencySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('DAILY') }).strict(),
+  z.object({ type: z.literal('WEEKLY'), dayOfWeek: z.enum(DAYS_OF_WEEK) }).strict(),
+  z.object({ type: z.literal('MONTHLY'), dayOfMonth: z.number().int().min(1).max(31) }).strict(),
+  z.object({ type: z.literal('MONTH_END'), offsetDays: z.number().int().min(0).max(27).default(0) }).strict(),
+  z.object({ type: z.literal('QUARTER_END'), offsetDays: z.number().int().min(0).max(27).default(0) }).strict(),
+  z.object({ type: z.literal('YEAR_END'), offsetDays: z.number().int().min(0).max(27).default(0) }).strict(),
+  z.object({ type: z.literal('CRON'), expression: z.string().min(1).max(200) }).strict(),
+  z.object({ type: z.literal('MANUAL') }).strict(),
+]);
+export type Frequency = z.infer<typeof FrequencySchema>;
+
+export const ExceptionWindowSchema = z.object({ start: LocalTimeSchema, end: LocalTimeSchema }).strict();
+export type ExceptionWindow = z.infer<typeof ExceptionWindowSchema>;
+
+/**
+ * Job settings are free-form per job type; each job type validates its own settings through the
+ * job registry (SYNTHETIC: items, failItems, delayMs).
+ */
+export const JobSpecSchema = z
+  .object({ type: JobTypeSchema, settings: z.record(z.string(), z.unknown()).optional() })
+  .strict();
+export type JobSpec = z.infer<typeof JobSpecSchema>;
+
+export const ScheduleConfigSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    description: z.string().max(1000).optional(),
+    frequency: FrequencySchema,
+    executionTime: LocalTimeSchema,
+    timezone: TimezoneSchema,
+    exceptionWindows: z.array(ExceptionWindowSchema).max(10).default([]),
+    jobs: z.array(JobSpecSchema).min(1).max(20),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+export type ScheduleConfig = z.infer<typeof ScheduleConfigSchema>;
+
+export interface Client {
+  clientId: string;
+  name: string;
+  timezone: string;
+  dailyScheduleId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Schedule extends ScheduleConfig {
+  scheduleId: string;
+  clientId: string;
+  mandatory: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The id of every client's mandatory daily schedule; `daily` in a URL is an alias for it. */
+export const DAILY_SCHEDULE_ID = 'sch_daily';
+
+export interface ItemStats {
+  total: number;
+  succeeded: number;
+  failed: number;
+  pending: number;
+}
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+}
+
+export interface RunJob {
+  seq: number;
+  type: JobType;
+  settings?: Record<string, unknown>;
+  status: JobStatus;
+  stats: ItemStats;
+  startedAt?: string;
+  endedAt?: string;
+  /** Set once CollectWorkItems has persisted this job's batches: a re-entry returns the same ones. */
+  batchCount?: number;
+  /** Bumped by a reprocess of ALL items, so that workers re-run items that already succeeded once. */
+  generation: number;
+  error?: ErrorInfo;
+}
+
+/** What a reprocess asks the next execution to do. */
+export interface RunPlan {
+  /** The first job to run; earlier jobs are left as they are. */
+  startSeq: number;
+  /** FAILED: only items not yet succeeded; ALL: every item of startSeq again. */
+  items: 'FAILED' | 'ALL';
+  /** Passed to job handlers: SYNTHETIC stops failing its failItems. */
+  heal: boolean;
+}
+
+export interface Run {
+  runId: string;
+  clientId: string;
+  scheduleId: string;
+  scheduleName: string;
+  processingDate: string;
+  attempt: number;
+  status: RunStatus;
+  trigger: Trigger;
+  createdAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** When the run waits for an exception window to close before starting its next job. */
+  waitingUntil?: string;
+  error?: ErrorInfo & { seq?: number };
+  config: Schedule;
+  jobs: RunJob[];
+  /** The name of the Step Functions execution that currently owns the run; older ones are superseded. */
+  executionName: string;
+  /** How many executions the run has had (1 = the first; each reprocess adds one). */
+  executionCount: number;
+  /** The highest redrive count seen in execution status events of the current execution. */
+  redriveCount: number;
+  plan: RunPlan;
+  heal: boolean;
+  updatedAt: string;
+}
+
+export function emptyStats(): ItemStats {
+  return { total: 0, succeeded: 0, failed: 0, pending: 0 };
+}
+
+export function isTerminal(status: RunStatus): boolean {
+  return status === 'COMPLETED' || status === 'FAILED' || status === 'SKIPPED' || status === 'RESET';
+}

@@ -1,0 +1,21 @@
+import type { Client, Schedule } from '../domain/model';
+
+/**
+ * Clients and their schedules. Implementations: DynamoConfigStore (adapters/aws).
+ * Errors: ConflictError (name taken, case-insensitive, per client), StaleVersionError (version
+ * mismatch on update), NotFoundError (update/delete of a missing schedule).
+ */
+export interface ConfigStore {
+  getClient(clientId: string): Promise<Client | undefined>;
+  /** Creates the client together with its mandatory daily schedule, atomically. Returns false if it already existed. */
+  createClient(client: Client, dailySchedule: Schedule): Promise<boolean>;
+  updateClient(client: Client): Promise<void>;
+  getSchedule(clientId: string, scheduleId: string): Promise<Schedule | undefined>;
+  listSchedules(clientId: string): Promise<Schedule[]>;
+  createSchedule(schedule: Schedule): Promise<void>;
+  /** Replaces the schedule if its stored version equals `expectedVersion`; the new one carries version + 1. */
+  updateSchedule(schedule: Schedule, expectedVersion: number): Promise<void>;
+  deleteSchedule(clientId: string, scheduleId: string): Promise<void>;
+  /** The client ids an IAM principal may act for (`*` = all), as recorded by DevOps. */
+  getPrincipalClients(principalArn: string): Promise<string[]>;
+}

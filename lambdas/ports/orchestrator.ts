@@ -1,0 +1,26 @@
+/**
+ * Starts and stops executions of the schedule-run state machine. The execution name is the
+ * idempotency key: starting a name that already runs with the same input is not an error.
+ */
+export interface Orchestrator {
+  startExecution(name: string, input: ExecutionInput): Promise<void>;
+  stopExecution(name: string, cause: string): Promise<void>;
+}
+
+/** Input of the state machine (statemachines/schedule-run.asl.json). */
+export interface ExecutionInput {
+  clientId: string;
+  scheduleId: string;
+  /** Absent when EventBridge Scheduler starts the execution: BeginRun derives the date then. */
+  runId?: string;
+  processingDate?: string;
+  /** The scheduled instant, set by EventBridge Scheduler (`<aws.scheduler.scheduled-time>`). */
+  scheduledTime?: string;
+  trigger: 'SCHEDULED' | 'MANUAL' | 'API';
+}
+
+/** The callbacks a worker makes for the Map child that waits on its batch (`.waitForTaskToken`). */
+export interface TaskCallbacks {
+  sendTaskSuccess(taskToken: string, output: unknown): Promise<void>;
+  sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
+}

@@ -1,0 +1,97 @@
+import type { ErrorInfo, ItemStats, ItemStatus, Run, RunJob, RunPlan, RunStatus } from '../domain/model';
+
+/** A run with its jobs, as one read returns them. */
+export type RunRecord = Run;
+
+export interface RunListFilter {
+  scheduleId?: string;
+  status?: RunStatus;
+}
+
+/** A persisted batch of work items: its members are fixed at collect time, forever. */
+export interface BatchRecord {
+  runId: string;
+  seq: number;
+  batchNo: number;
+  itemIds: string[];
+  /** Per item, aligned with itemIds. */
+  status: ItemStatus[];
+  attempts: number[];
+  /** The job generation in which each item last finished (see RunJob.generation). */
+  generations: number[];
+  /** Epoch milliseconds of each item's last outcome (0 = never). */
+  updated: number[];
+  /** Errors of failed items, by index into itemIds. */
+  errors: Record<number, ErrorInfo>;
+  /** Optimistic-concurrency version of the outcome; 0 when collect wrote it. */
+  version: number;
+}
+
+export interface BatchSummary {
+  batchNo: number;
+  total: number;
+  succeeded: number;
+  failed: number;
+  /** Lowest generation any item of the batch finished in (-1: some item never finished). */
+  minGeneration: number;
+}
+
+export interface ItemView {
+  itemId: string;
+  status: ItemStatus;
+  attempts: number;
+  error?: ErrorInfo;
+  updatedAt?: string;
+}
+
+export interface ItemPage {
+  items: ItemView[];
+  nextToken?: string;
+}
+
+/** A conditional update of a run's header; `false` when the condition did not hold. */
+export interface RunTransition {
+  /** The run must be in one of these statuses. */
+  from: RunStatus[];
+  /** And, when set, owned by this execution. */
+  executionName?: string;
+  set: Partial<Pick<Run, 'status' | 'startedAt' | 'endedAt' | 'error' | 'waitingUntil' | 'executionName' | 'executionCount' | 'redriveCount' | 'plan' | 'heal'>>;
+  /** Attributes to remove (e.g. a cleared error or wait). */
+  remove?: Array<'error' | 'waitingUntil' | 'endedAt'>;
+  /** When set, the run's redriveCount must be below this value. */
+  redriveBelow?: number;
+}
+
+/**
+ * Runs, their jobs and their batches of work items. Implementation: DynamoRunStore.
+ * Writes are per run, per job and per batch, never per item.
+ */
+export interface RunStore {
+  /**
+   * Claims (client, schedule, date) for a new run unless a run that is not RESET exists: returns
+   * the run that holds the date, and whether it is the one just created. Safe under concurrency.
+   */
+  claimRun(run: Run): Promise<{ run: Run; created: boolean }>;
+  getRun(runId: string, consistent?: boolean): Promise<Run | undefined>;
+  getCurrentRun(clientId: string, scheduleId: string, processingDate: string): Promise<Run | undefined>;
+  listRuns(clientId: string, processingDate: string, filter: RunListFilter): Promise<Run[]>;
+  /** Runs that are PENDING or RUNNING: the local runtime resumes them after a restart. */
+  listActiveRuns(): Promise<Run[]>;
+  transitionRun(runId: string, transition: RunTransition): Promise<boolean>;
+  /** Marks the run RESET and frees its date for attempt n+1. False when the run is already RESET. */
+  resetRun(runId: string, at: string): Promise<boolean>;
+  putJob(runId: string, job: RunJob): Promise<void>;
+  /** Adds per-batch deltas to a job's live statistics (exact values are recomputed by FinalizeJob). */
+  addJobStats(runId: string, seq: number, delta: Pick<ItemStats, 'succeeded' | 'failed'>): Promise<void>;
+
+  /** Persists a job's batches; safe to repeat (same batch numbers overwrite nothing already processed). */
+  putBatches(runId: string, seq: number, batches: Array<{ batchNo: number; itemIds: string[] }>): Promise<void>;
+  getBatch(runId: string, seq: number, batchNo: number): Promise<BatchRecord | undefined>;
+  /** Writes a batch's outcome if its version is still `expectedVersion`; false when another writer won. */
+  saveBatchOutcome(batch: BatchRecord, expectedVersion: number): Promise<boolean>;
+  /** Streams the counts of every batch of a job, in batch order. */
+  batchSummaries(runId: string, seq: number): AsyncIterable<BatchSummary>;
+  listItems(runId: string, seq: number, query: { status?: ItemStatus; limit: number; nextToken?: string }): Promise<ItemPage>;
+}
+
+export type { RunPlan };
