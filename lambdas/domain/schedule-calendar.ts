@@ -20,7 +20,7 @@ export interface Occurrence {
 }
 
 /** Whether a schedule with this frequency runs on a local date. MANUAL never does. */
-export function isDue(frequency: Frequency, localDate: string): boolean {
+export function isDue(frequency: Frequency, _localDate: string): boolean {
   switch (frequency.type) {
     case 'DAILY':
       return true;
