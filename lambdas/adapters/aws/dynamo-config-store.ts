@@ -1,0 +1,355 @@
+import type { CancellationReason } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ConflictError, NotFoundError, StaleVersionError } from '../../domain/errors';
+import { ClientIdSchema, ScheduleConfigSchema, type Client, type Schedule } from '../../domain/model';
+import type { ConfigStore } from '../../ports/config-store';
+import { noopMeter, type UsageMeter } from '../../ports/usage-meter';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const StoredClientSchema = z.object({
+  clientId: ClientIdSchema,
+  name: z.string(),
+  timezone: z.string(),
+  dailyScheduleId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const StoredScheduleSchema = ScheduleConfigSchema.extend({
+  scheduleId: z.string(),
+  clientId: z.string(),
+  mandatory: z.boolean(),
+  version: z.number().int().positive(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const StoredPrincipalSchema = z.object({ clientIds: z.array(z.string()) });
+
+/** Attributes that make up an item's key or index, never part of the entity itself. */
+const KEY_ATTRIBUTES = ['pk', 'sk', 'entity', 'nameKey'] as const;
+
+const clientPk = (clientId: string): string => `CLIENT#${clientId}`;
+const CLIENT_SK = 'CLIENT';
+const scheduleSk = (scheduleId: string): string => `SCHEDULE#${scheduleId}`;
+const nameSk = (name: string): string => `NAME#${nameKey(name)}`;
+const principalPk = (principalArn: string): string => `PRINCIPAL#${principalArn}`;
+const PRINCIPAL_SK = 'PRINCIPAL';
+
+/** Schedule names are unique per client regardless of case and surrounding blanks. */
+export function nameKey(name: string): string {
+  return name.trim().normalize('NFC').toLowerCase();
+}
+
+/**
+ * Concurrent transactions on the same items may be cancelled with TransactionConflict instead of
+ * a condition failure; retried a few times so that the loser sees the winner's write and fails on
+ * the condition that explains why (a name taken, a stale version).
+ */
+const CONFLICT_RETRIES = 6;
+
+/**
+ * Clients and schedules in the config table (layout: CONFIG_TABLE in table-definitions.ts).
+ * Schedule names stay unique per client through a NAME#<lower-case name> guard item written in
+ * the same transaction as the schedule. Counts one read or write on the meter per item touched.
+ */
+export class DynamoConfigStore implements ConfigStore {
+  constructor(
+    private readonly document: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly meter: UsageMeter = noopMeter,
+  ) {}
+
+  async getClient(clientId: string): Promise<Client | undefined> {
+    const item = await this.get(clientPk(clientId), CLIENT_SK);
+    return item ? StoredClientSchema.parse(entityOf(item)) : undefined;
+  }
+
+  async createClient(client: Client, dailySchedule: Schedule): Promise<boolean> {
+    try {
+      await this.transact([
+        { Put: { TableName: this.tableName, Item: this.clientItem(client), ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...this.scheduleCreation(dailySchedule),
+      ]);
+      return true;
+    } catch (error) {
+      const reasons = cancellationCodes(error);
+      if (reasons?.[0] === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async updateClient(client: Client): Promise<void> {
+    try {
+      this.meter.count('dynamoWrites');
+      await this.document.send(
+        new PutCommand({ TableName: this.tableName, Item: this.clientItem(client), ConditionExpression: 'attribute_exists(pk)' }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new NotFoundError(`client ${client.clientId} not found`);
+      throw error;
+    }
+  }
+
+  async getSchedule(clientId: string, scheduleId: string): Promise<Schedule | undefined> {
+    const item = await this.get(clientPk(clientId), scheduleSk(scheduleId));
+    return item ? toSchedule(item) : undefined;
+  }
+
+  async listSchedules(clientId: string): Promise<Schedule[]> {
+    const schedules: Schedule[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.document.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': clientPk(clientId), ':prefix': 'SCHEDULE#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      this.meter.count('dynamoReads', Math.max(1, page.Items?.length ?? 0));
+      for (const item of page.Items ?? []) schedules.push(toSchedule(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return schedules.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.scheduleId.localeCompare(b.scheduleId));
+  }
+
+  async createSchedule(schedule: Schedule): Promise<void> {
+    const items: TransactItem[] = [
+      {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { pk: clientPk(schedule.clientId), sk: CLIENT_SK },
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      ...this.scheduleCreation(schedule),
+    ];
+    try {
+      await this.transact(items);
+    } catch (error) {
+      const [client, scheduleItem, guard] = cancellationCodes(error) ?? [];
+      if (client === 'ConditionalCheckFailed') throw new NotFoundError(`client ${schedule.clientId} not found`);
+      if (scheduleItem === 'ConditionalCheckFailed') throw new ConflictError(`schedule ${schedule.scheduleId} already exists`, 'SCHEDULE_EXISTS');
+      if (guard === 'ConditionalCheckFailed') throw nameTaken(schedule.name);
+      throw error;
+    }
+  }
+
+  async updateSchedule(schedule: Schedule, expectedVersion: number): Promise<void> {
+    const current = await this.getSchedule(schedule.clientId, schedule.scheduleId);
+    if (!current) throw scheduleNotFound(schedule);
+    if (current.version !== expectedVersion) throw staleVersion(schedule, current.version, expectedVersion);
+    const next: Schedule = { ...schedule, version: expectedVersion + 1 };
+    const put: TransactItem = {
+      Put: {
+        TableName: this.tableName,
+        Item: this.scheduleItem(next),
+        ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+        ExpressionAttributeValues: { ':expected': expectedVersion },
+      },
+    };
+    const renamed = nameKey(current.name) !== nameKey(next.name);
+    const items: TransactItem[] = renamed
+      ? [
+          put,
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: { pk: clientPk(next.clientId), sk: nameSk(current.name) },
+              ConditionExpression: 'attribute_not_exists(pk) OR scheduleId = :id',
+              ExpressionAttributeValues: { ':id': next.scheduleId },
+            },
+          },
+          this.guardPut(next),
+        ]
+      : [put];
+    try {
+      await this.transact(items);
+    } catch (error) {
+      const codes = renamed ? cancellationCodes(error) : isConditionFailure(error) ? ['ConditionalCheckFailed'] : undefined;
+      if (codes?.[0] === 'ConditionalCheckFailed') {
+        const now = await this.getSchedule(schedule.clientId, schedule.scheduleId);
+        if (!now) throw scheduleNotFound(schedule);
+        throw staleVersion(schedule, now.version, expectedVersion);
+      }
+      if (codes?.[2] === 'ConditionalCheckFailed') throw nameTaken(next.name);
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes a schedule and frees its name. The mandatory daily schedule is refused here too, so
+   * no caller can remove it by going around the service.
+   */
+  async deleteSchedule(clientId: string, scheduleId: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.getSchedule(clientId, scheduleId);
+      if (!current) throw new NotFoundError(`schedule ${scheduleId} not found`);
+      if (current.mandatory) throw new ConflictError('the mandatory daily schedule cannot be deleted', 'MANDATORY_SCHEDULE');
+      try {
+        await this.transact([
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: { pk: clientPk(clientId), sk: scheduleSk(scheduleId) },
+              // The version pins the name read above: a concurrent rename makes this attempt retry.
+              ConditionExpression: 'version = :version',
+              ExpressionAttributeValues: { ':version': current.version },
+            },
+          },
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: { pk: clientPk(clientId), sk: nameSk(current.name) },
+              ConditionExpression: 'attribute_not_exists(pk) OR scheduleId = :id',
+              ExpressionAttributeValues: { ':id': scheduleId },
+            },
+          },
+        ]);
+        return;
+      } catch (error) {
+        if (cancellationCodes(error)?.[0] !== 'ConditionalCheckFailed' || attempt >= CONFLICT_RETRIES) throw error;
+      }
+    }
+  }
+
+  async getPrincipalClients(principalArn: string): Promise<string[]> {
+    const item = await this.get(principalPk(principalArn), PRINCIPAL_SK);
+    return item ? StoredPrincipalSchema.parse(entityOf(item)).clientIds : [];
+  }
+
+  /** Records the client ids an IAM principal may act for (`*` = every client); used by DevOps tooling and tests. */
+  async putPrincipalClients(principalArn: string, clientIds: readonly string[]): Promise<void> {
+    this.meter.count('dynamoWrites');
+    await this.document.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: principalPk(principalArn), sk: PRINCIPAL_SK, entity: 'PRINCIPAL', principalArn, clientIds: [...clientIds] },
+      }),
+    );
+  }
+
+  /** Removes a principal's mapping: it then may act for no client. */
+  async deletePrincipal(principalArn: string): Promise<void> {
+    this.meter.count('dynamoWrites');
+    await this.document.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: principalPk(principalArn), sk: PRINCIPAL_SK } }));
+  }
+
+  private async get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+    this.meter.count('dynamoReads');
+    const result = await this.document.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }));
+    return result.Item;
+  }
+
+  /** One transaction; a single item goes as a plain conditional write (half the cost), with the same error. */
+  private async transact(items: TransactItem[]): Promise<void> {
+    const [only] = items;
+    if (items.length === 1 && only?.Put) {
+      this.meter.count('dynamoWrites');
+      await this.document.send(new PutCommand(only.Put));
+      return;
+    }
+    for (let attempt = 0; ; attempt++) {
+      for (const item of items) this.meter.count(item.ConditionCheck ? 'dynamoReads' : 'dynamoWrites');
+      try {
+        await this.document.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        const conflicted = codes?.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
+        if (!conflicted || attempt >= CONFLICT_RETRIES) throw error;
+        await sleep(10 * 2 ** attempt * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  private scheduleCreation(schedule: Schedule): TransactItem[] {
+    return [
+      { Put: { TableName: this.tableName, Item: this.scheduleItem(schedule), ConditionExpression: 'attribute_not_exists(pk)' } },
+      this.guardPut(schedule),
+    ];
+  }
+
+  private guardPut(schedule: Schedule): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { pk: clientPk(schedule.clientId), sk: nameSk(schedule.name), entity: 'NAME', scheduleId: schedule.scheduleId },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  private clientItem(client: Client): Record<string, unknown> {
+    return { ...plain(client), pk: clientPk(client.clientId), sk: CLIENT_SK, entity: 'CLIENT' };
+  }
+
+  private scheduleItem(schedule: Schedule): Record<string, unknown> {
+    return {
+      ...plain(schedule),
+      pk: clientPk(schedule.clientId),
+      sk: scheduleSk(schedule.scheduleId),
+      entity: 'SCHEDULE',
+      nameKey: nameKey(schedule.name),
+    };
+  }
+}
+
+function toSchedule(item: Record<string, unknown>): Schedule {
+  return StoredScheduleSchema.parse(entityOf(item));
+}
+
+function entityOf(item: Record<string, unknown>): Record<string, unknown> {
+  const entity = { ...item };
+  for (const key of KEY_ATTRIBUTES) delete entity[key];
+  if (entity.entity === 'PRINCIPAL') delete entity.principalArn;
+  return entity;
+}
+
+/** Drops undefined values at any depth, so the item does not depend on the client's marshall options. */
+function plain<T>(value: T): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+}
+
+/** The cancellation reason code of each item of a cancelled transaction, in item order. */
+function cancellationCodes(error: unknown): Array<string | undefined> | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as Error & { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+  return reasons.map((reason) => (reason.Code === 'None' ? undefined : reason.Code));
+}
+
+/** By name, not instanceof: the document client and this module may load different copies of the SDK. */
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+function nameTaken(name: string): ConflictError {
+  return new ConflictError(`a schedule named "${name.trim()}" already exists for this client (names are case-insensitive)`, 'NAME_TAKEN', [
+    { path: 'name', message: 'already in use' },
+  ]);
+}
+
+function scheduleNotFound(schedule: Pick<Schedule, 'scheduleId'>): NotFoundError {
+  return new NotFoundError(`schedule ${schedule.scheduleId} not found`);
+}
+
+function staleVersion(schedule: Pick<Schedule, 'scheduleId'>, current: number, expected: number): StaleVersionError {
+  return new StaleVersionError(`schedule ${schedule.scheduleId} is at version ${current}, not ${expected}: read it again and retry`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
