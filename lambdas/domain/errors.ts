@@ -46,3 +46,13 @@ export class StaleVersionError extends DomainError {
 export class SupersededExecutionError extends DomainError {
   readonly code = 'SUPERSEDED_EXECUTION';
 }
+
+/** A store was throttled or briefly unavailable: the caller should retry (the ASL's Retry names it). */
+export class TransientStoreError extends DomainError {
+  readonly code = 'TRANSIENT_STORE_ERROR';
+}
+
+/** A step of a run that was reset: the execution must stop. */
+export class RunResetError extends DomainError {
+  readonly code = 'RUN_RESET';
+}

@@ -26,6 +26,8 @@ export interface JobHandler {
   readonly type: JobType;
   /** Items per batch: one SQS message, one Lambda invocation, one outcome record. */
   readonly batchSize: number;
+  /** A batch size chosen by the job's settings, where a job type allows that. */
+  batchSizeFor?(settings: Record<string, unknown>): number;
   /** Validates and normalises the job's settings; throws ValidationError with a clear message. */
   parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown>;
   /** Streams the job's work item ids, in a stable order, without holding them all in memory. */

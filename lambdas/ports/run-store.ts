@@ -49,6 +49,12 @@ export interface ItemPage {
   nextToken?: string;
 }
 
+/**
+ * A run before it holds its date: the store assigns the attempt (1, or one more than the RESET run
+ * it replaces), the runId (runIdFor) and, unless given, the first execution's name.
+ */
+export type RunDraft = Omit<Run, 'runId' | 'attempt' | 'executionName'> & { executionName?: string };
+
 /** A conditional update of a run's header; `false` when the condition did not hold. */
 export interface RunTransition {
   /** The run must be in one of these statuses. */
@@ -71,7 +77,7 @@ export interface RunStore {
    * Claims (client, schedule, date) for a new run unless a run that is not RESET exists: returns
    * the run that holds the date, and whether it is the one just created. Safe under concurrency.
    */
-  claimRun(run: Run): Promise<{ run: Run; created: boolean }>;
+  claimRun(draft: RunDraft): Promise<{ run: Run; created: boolean }>;
   getRun(runId: string, consistent?: boolean): Promise<Run | undefined>;
   getCurrentRun(clientId: string, scheduleId: string, processingDate: string): Promise<Run | undefined>;
   listRuns(clientId: string, processingDate: string, filter: RunListFilter): Promise<Run[]>;
@@ -84,6 +90,10 @@ export interface RunStore {
   /** Adds per-batch deltas to a job's live statistics (exact values are recomputed by FinalizeJob). */
   addJobStats(runId: string, seq: number, delta: Pick<ItemStats, 'succeeded' | 'failed'>): Promise<void>;
 
+  /** The run an execution works for (scheduled executions have names the scheduler chose). */
+  findRunIdByExecution(executionName: string): Promise<string | undefined>;
+  /** Records that an execution now works for a run (a reprocess starts a new one). */
+  linkExecution(executionName: string, runId: string): Promise<void>;
   /** Persists a job's batches; safe to repeat (same batch numbers overwrite nothing already processed). */
   putBatches(runId: string, seq: number, batches: Array<{ batchNo: number; itemIds: string[] }>): Promise<void>;
   getBatch(runId: string, seq: number, batchNo: number): Promise<BatchRecord | undefined>;

@@ -1,0 +1,74 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
+import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
+import { SfnOrchestrator, SfnTaskCallbacks } from '../adapters/aws/sfn-orchestrator';
+import { createJobRegistry } from '../domain/jobs/job-catalogue';
+import { systemClock } from '../ports/clock';
+import type { Orchestrator } from '../ports/orchestrator';
+import { AwsEnvironmentSchema, ENV } from './environment';
+import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
+
+/**
+ * The AWS composition root: built once per Lambda container (module scope), from the
+ * environment the CDK stack sets. Handlers stay one line: they call into what this returns.
+ */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'job-schedule-manager' });
+
+export interface AwsContext extends Engine {
+  config: DynamoConfigStore;
+  registry: ReturnType<typeof createJobRegistry>;
+  orchestrator: Orchestrator;
+}
+
+let context: AwsContext | undefined;
+
+export function awsContext(): AwsContext {
+  if (context) return context;
+  const env = AwsEnvironmentSchema.parse(process.env);
+  const document = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const sfn = new SFNClient({});
+  const runs = new DynamoRunStore(document, env[ENV.runsTable], { outcomeRetentionDays: env[ENV.outcomeRetentionDays] });
+  const config = new DynamoConfigStore(document, env[ENV.configTable]);
+  const registry = createJobRegistry({ allowSynthetic: env[ENV.allowSynthetic] === 'true' });
+  const stateMachineArn = env[ENV.stateMachineArn];
+  const orchestrator: Orchestrator = stateMachineArn
+    ? new SfnOrchestrator(sfn, stateMachineArn)
+    : {
+        startExecution: () => Promise.reject(new Error(`${ENV.stateMachineArn} is not set for this function`)),
+        stopExecution: () => Promise.reject(new Error(`${ENV.stateMachineArn} is not set for this function`)),
+      };
+  const engine = createEngine({
+    runs,
+    config,
+    registry,
+    orchestrator,
+    callbacks: new SfnTaskCallbacks(sfn),
+    clock: systemClock,
+    logger,
+    steps: {
+      maxConcurrency: Number(process.env.MAP_MAX_CONCURRENCY ?? DEFAULT_STEP_SETTINGS.maxConcurrency),
+      batchTimeoutSeconds: Number(process.env.BATCH_TIMEOUT_SECONDS ?? DEFAULT_STEP_SETTINGS.batchTimeoutSeconds),
+    },
+    worker: DEFAULT_WORKER_SETTINGS,
+  });
+  context = { ...engine, config, registry, orchestrator };
+  return context;
+}
+
+/**
+ * Wraps a handler so that its errors reach Step Functions with the domain error's name (the
+ * ASL's Retry and the run's error show it) and are logged once with the step's name.
+ */
+export function loggedHandler<E, R>(step: string, fn: (event: E) => Promise<R>): (event: E) => Promise<R> {
+  return async (event: E) => {
+    try {
+      return await fn(event);
+    } catch (error) {
+      logger.error(`${step} failed`, { error: error as Error });
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,43 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { JobRegistry } from '../domain/job-registry';
+import type { Clock } from '../ports/clock';
+import type { ConfigStore } from '../ports/config-store';
+import type { Orchestrator, TaskCallbacks } from '../ports/orchestrator';
+import type { RunStore } from '../ports/run-store';
+import { ExecutionStatusService } from '../services/execution-status-service';
+import { RunService } from '../services/run-service';
+import { StepService, type StepSettings } from '../services/step-service';
+import { WorkerService, type WorkerSettings } from '../services/worker-service';
+
+export interface EngineDependencies {
+  runs: RunStore;
+  config: ConfigStore;
+  registry: JobRegistry;
+  orchestrator: Orchestrator;
+  callbacks: TaskCallbacks;
+  clock: Clock;
+  logger: Logger;
+  steps: StepSettings;
+  worker: WorkerSettings;
+}
+
+export interface Engine {
+  steps: StepService;
+  worker: WorkerService;
+  executionStatus: ExecutionStatusService;
+  runs: RunService;
+}
+
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = { chunkSize: 50, checkpointMs: 5_000 };
+export const DEFAULT_STEP_SETTINGS: StepSettings = { maxConcurrency: 40, batchTimeoutSeconds: 900 };
+
+/** The run engine's services over whichever adapters the caller chose (AWS or local). */
+export function createEngine(deps: EngineDependencies): Engine {
+  const { runs, config, registry, orchestrator, callbacks, clock, logger } = deps;
+  return {
+    steps: new StepService({ runs, config, registry, clock, settings: deps.steps }),
+    worker: new WorkerService({ runs, registry, callbacks, clock, logger, settings: deps.worker }),
+    executionStatus: new ExecutionStatusService({ runs, clock, logger }),
+    runs: new RunService({ runs, config, registry, orchestrator, clock, logger }),
+  };
+}

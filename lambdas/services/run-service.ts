@@ -1,0 +1,171 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
+import type { JobRegistry } from '../domain/job-registry';
+import { DAILY_SCHEDULE_ID, type ItemStatus, type Run, type RunJob, type RunPlan, type RunStatus } from '../domain/model';
+import { executionNameFor } from '../domain/run-naming';
+import type { Clock } from '../ports/clock';
+import type { ConfigStore } from '../ports/config-store';
+import type { ExecutionInput, Orchestrator } from '../ports/orchestrator';
+import type { ItemPage, RunStore } from '../ports/run-store';
+import { newRunDraft } from './run-factory';
+import type { ReprocessRequest, RunOperations, RunView, TriggerRequest } from './run-operations';
+import { toRunView } from './run-view';
+
+/**
+ * Runs as the API sees them: trigger (idempotent per schedule and date), look up, list,
+ * reprocess and reset. Every state change that the API answers 202 for is written before the
+ * answer, so a poller never sees the previous terminal status afterwards.
+ */
+export class RunService implements RunOperations {
+  constructor(
+    private readonly deps: {
+      runs: RunStore;
+      config: ConfigStore;
+      registry: JobRegistry;
+      orchestrator: Orchestrator;
+      clock: Clock;
+      logger: Logger;
+    },
+  ) {}
+
+  async trigger(clientId: string, scheduleId: string, request: TriggerRequest): Promise<{ run: RunView; created: boolean }> {
+    const { runs, config, registry, clock } = this.deps;
+    const schedule = await config.getSchedule(clientId, resolveScheduleId(scheduleId));
+    if (!schedule) throw new NotFoundError(`schedule ${scheduleId} does not exist for client ${clientId}`);
+    const draft = newRunDraft({
+      schedule,
+      processingDate: request.processingDate,
+      trigger: request.trigger ?? 'API',
+      now: clock.now().toISOString(),
+      registry,
+      ...(request.jobs ? { jobs: request.jobs } : {}),
+    });
+    const { run, created } = await runs.claimRun(draft);
+    if (created || run.status === 'PENDING') {
+      // A PENDING run found here is one whose first start may have been lost (a crash between
+      // the claim and StartExecution): starting the same execution name again is idempotent.
+      await this.start(run);
+    }
+    const current = created ? run : ((await runs.getRun(run.runId, true)) ?? run);
+    return { run: toRunView(current), created };
+  }
+
+  async getRun(clientId: string, runId: string): Promise<RunView> {
+    return toRunView(await this.ownRun(clientId, runId));
+  }
+
+  async getRunByDate(clientId: string, scheduleId: string, processingDate: string): Promise<RunView> {
+    const resolved = resolveScheduleId(scheduleId);
+    const run = await this.deps.runs.getCurrentRun(clientId, resolved, processingDate);
+    if (!run || run.clientId !== clientId) throw new NotFoundError(`no run of schedule ${scheduleId} for ${processingDate}`);
+    return toRunView(run);
+  }
+
+  async listRuns(clientId: string, query: { date: string; scheduleId?: string; status?: RunStatus }): Promise<RunView[]> {
+    const runs = await this.deps.runs.listRuns(clientId, query.date, {
+      ...(query.scheduleId ? { scheduleId: resolveScheduleId(query.scheduleId) } : {}),
+      ...(query.status ? { status: query.status } : {}),
+    });
+    return runs.map(toRunView);
+  }
+
+  async listItems(clientId: string, runId: string, seq: number, query: { status?: ItemStatus; limit: number; nextToken?: string }): Promise<ItemPage> {
+    const run = await this.ownRun(clientId, runId);
+    if (!run.jobs.some((job) => job.seq === seq)) throw new NotFoundError(`run ${runId} has no job ${seq}`);
+    return this.deps.runs.listItems(runId, seq, query);
+  }
+
+  async reprocess(clientId: string, runId: string, request: ReprocessRequest): Promise<RunView> {
+    const { runs, clock } = this.deps;
+    const run = await this.ownRun(clientId, runId, true);
+    if (run.status !== 'FAILED' && run.status !== 'COMPLETED') {
+      throw new ConflictError(`run ${runId} is ${run.status}; only a FAILED or COMPLETED run can be reprocessed`, 'RUN_NOT_REPROCESSABLE');
+    }
+    const plan = planOf(run, request);
+    const executionCount = run.executionCount + 1;
+    const executionName = executionNameFor(runId, executionCount);
+    const moved = await runs.transitionRun(runId, {
+      from: [run.status],
+      executionName: run.executionName,
+      set: { status: 'PENDING', executionName, executionCount, redriveCount: 0, plan, heal: plan.heal },
+      remove: ['error', 'endedAt', 'waitingUntil'],
+    });
+    if (!moved) throw new ConflictError(`run ${runId} changed while the reprocess was requested; read it again`, 'RUN_CHANGED');
+    await runs.linkExecution(executionName, runId);
+    for (const job of run.jobs) {
+      if (job.seq < plan.startSeq) continue;
+      const { endedAt: _endedAt, error: _error, ...rest } = job;
+      const reopened: RunJob = {
+        ...rest,
+        status: 'PENDING',
+        generation: job.seq === plan.startSeq && plan.items === 'ALL' ? job.generation + 1 : job.generation,
+      };
+      await runs.putJob(runId, reopened);
+    }
+    const updated = { ...run, status: 'PENDING' as const, executionName, executionCount, plan, heal: plan.heal, updatedAt: clock.now().toISOString() };
+    await this.start(updated);
+    return toRunView((await runs.getRun(runId, true)) ?? updated);
+  }
+
+  async reset(clientId: string, runId: string): Promise<RunView> {
+    const { runs, orchestrator, clock, logger } = this.deps;
+    const run = await this.ownRun(clientId, runId, true);
+    if (run.status !== 'RESET') {
+      const wasActive = run.status === 'PENDING' || run.status === 'RUNNING';
+      const reset = await runs.resetRun(runId, clock.now().toISOString());
+      if (reset && wasActive) {
+        await orchestrator.stopExecution(run.executionName, 'run reset by an operator').catch((error: unknown) => {
+          logger.warn('could not stop the execution of a reset run; its steps will stop by themselves', { runId, error: error as Error });
+        });
+      }
+    }
+    return toRunView((await runs.getRun(runId, true)) ?? run);
+  }
+
+  private async start(run: Run): Promise<void> {
+    const input: ExecutionInput = {
+      clientId: run.clientId,
+      scheduleId: run.scheduleId,
+      runId: run.runId,
+      processingDate: run.processingDate,
+      trigger: run.trigger,
+    };
+    try {
+      await this.deps.orchestrator.startExecution(run.executionName, input);
+    } catch (error) {
+      this.deps.logger.error('could not start the execution', { runId: run.runId, error: error as Error });
+      await this.deps.runs.transitionRun(run.runId, {
+        from: ['PENDING'],
+        executionName: run.executionName,
+        set: {
+          status: 'FAILED',
+          endedAt: this.deps.clock.now().toISOString(),
+          error: { code: 'EXECUTION_NOT_STARTED', message: 'the orchestrator did not start the run; reprocess it' },
+        },
+      });
+      throw error;
+    }
+  }
+
+  private async ownRun(clientId: string, runId: string, consistent = false): Promise<Run> {
+    const run = await this.deps.runs.getRun(runId, consistent);
+    if (!run || run.clientId !== clientId) throw new NotFoundError(`run ${runId} does not exist for client ${clientId}`);
+    return run;
+  }
+}
+
+function resolveScheduleId(scheduleId: string): string {
+  return scheduleId === 'daily' ? DAILY_SCHEDULE_ID : scheduleId;
+}
+
+function planOf(run: Run, request: ReprocessRequest): RunPlan {
+  const heal = request.heal ?? false;
+  if (request.scope === 'RUN') {
+    const firstOpen = run.jobs.find((job) => job.status !== 'COMPLETED' && job.status !== 'SKIPPED');
+    return { startSeq: firstOpen?.seq ?? run.jobs.length + 1, items: 'FAILED', heal };
+  }
+  if (!run.jobs.some((job) => job.seq === request.seq)) {
+    throw new ValidationError(`run ${run.runId} has no job ${request.seq}`, [{ path: 'seq', message: `must be between 1 and ${run.jobs.length}` }]);
+  }
+  return { startSeq: request.seq, items: request.items, heal };
+}

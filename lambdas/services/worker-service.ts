@@ -1,0 +1,192 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { JobRegistry } from '../domain/job-registry';
+import type { Run } from '../domain/model';
+import type { Clock } from '../ports/clock';
+import type { TaskCallbacks } from '../ports/orchestrator';
+import type { BatchRecord, RunStore } from '../ports/run-store';
+import { jobContext } from './step-service';
+
+/** The message a Map child sends for one batch (ProcessBatch in the ASL). */
+export const BatchMessageSchema = z.object({
+  taskToken: z.string().min(1),
+  runId: z.string().min(1),
+  seq: z.number().int().min(1),
+  batchNo: z.number().int().min(0),
+  executionName: z.string().min(1),
+});
+export type BatchMessage = z.infer<typeof BatchMessageSchema>;
+
+export interface WorkerSettings {
+  /** Items handed to a job's `process` at once. */
+  chunkSize: number;
+  /**
+   * A batch's progress is saved at least this often while it runs, so a worker that crashes or
+   * times out mid-batch loses at most this much work; the retry resumes from the checkpoint.
+   */
+  checkpointMs: number;
+}
+
+export type BatchResult = 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+
+/**
+ * Processes one batch of work items per SQS message and answers the waiting Map child.
+ * Idempotent: an item that already succeeded (in the job's current generation) is never
+ * processed again, whether the message is a duplicate delivery, a retry after a crash, a
+ * redrive or a reprocess. Outcomes are written per batch with an optimistic version check, so two
+ * concurrent deliveries of the same batch cannot both record (or both call back).
+ */
+export class WorkerService {
+  constructor(
+    private readonly deps: {
+      runs: RunStore;
+      registry: JobRegistry;
+      callbacks: TaskCallbacks;
+      clock: Clock;
+      logger: Logger;
+      settings: WorkerSettings;
+    },
+  ) {}
+
+  /**
+   * Partial batch response: a record that throws goes back to the queue (and to the DLQ after
+   * maxReceiveCount); the others are deleted. A full-batch failure is answered the same way
+   * rather than thrown, so one retryable batch does not count as a Lambda error.
+   */
+  async handleSqsEvent(event: SQSEvent): Promise<SQSBatchResponse> {
+    const processor = new BatchProcessor(EventType.SQS);
+    return processPartialResponse(event, (record: SQSRecord) => this.handleRecord(record), processor, { throwOnFullBatchFailure: false });
+  }
+
+  private async handleRecord(record: SQSRecord): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      this.deps.logger.error('dropped a message that is not JSON', { messageId: record.messageId });
+      return;
+    }
+    const parsed = BatchMessageSchema.safeParse(body);
+    if (!parsed.success) {
+      const token = (body as { taskToken?: unknown } | null)?.taskToken;
+      this.deps.logger.error('dropped a malformed batch message', { messageId: record.messageId, issues: parsed.error.issues });
+      if (typeof token === 'string') await this.callback(token, { failure: ['MalformedMessage', 'the batch message did not match its schema'] });
+      return;
+    }
+    await this.processBatch(parsed.data);
+  }
+
+  /** Processes one batch; throws only when the message should be retried. */
+  async processBatch(message: BatchMessage): Promise<BatchResult> {
+    const { runs, registry, clock, settings, logger } = this.deps;
+    const run = await runs.getRun(message.runId, true);
+    const refusal = refuse(run, message);
+    if (refusal || !run) {
+      const [error, cause] = refusal ?? ['RunNotFound', `run ${message.runId} does not exist`];
+      await this.callback(message.taskToken, { failure: [error, cause] });
+      return 'SKIPPED';
+    }
+    const job = run.jobs.find((j) => j.seq === message.seq);
+    const batch = job ? await runs.getBatch(message.runId, message.seq, message.batchNo) : undefined;
+    if (!job || !batch) {
+      await this.callback(message.taskToken, { failure: ['BatchNotFound', `batch ${message.batchNo} of job ${message.seq} does not exist`] });
+      return 'SKIPPED';
+    }
+
+    const todo = batch.itemIds.flatMap((_, i) => (batch.status[i] !== 'SUCCEEDED' || (batch.generations[i] ?? -1) < job.generation ? [i] : []));
+    const before = counts(batch);
+    let version = batch.version;
+    if (todo.length > 0) {
+      const handler = registry.get(job.type);
+      const ctx = jobContext(run, job);
+      let lastSave = Date.now();
+      for (let start = 0; start < todo.length; start += settings.chunkSize) {
+        const chunk = todo.slice(start, start + settings.chunkSize);
+        let outcomes;
+        try {
+          outcomes = await handler.process(ctx, chunk.map((i) => batch.itemIds[i] as string));
+        } catch (error) {
+          if (start > 0 && !(await runs.saveBatchOutcome(batch, version))) return 'SKIPPED';
+          throw error;
+        }
+        const now = clock.now().getTime();
+        chunk.forEach((itemIndex, k) => {
+          const outcome = outcomes[k] ?? { ok: false as const, error: { code: 'NO_OUTCOME', message: 'the job returned no outcome for this item' } };
+          batch.attempts[itemIndex] = (batch.attempts[itemIndex] ?? 0) + 1;
+          batch.generations[itemIndex] = job.generation;
+          batch.updated[itemIndex] = now;
+          if (outcome.ok) {
+            batch.status[itemIndex] = 'SUCCEEDED';
+            delete batch.errors[itemIndex];
+          } else {
+            batch.status[itemIndex] = 'FAILED';
+            batch.errors[itemIndex] = outcome.error;
+          }
+        });
+        const more = start + settings.chunkSize < todo.length;
+        if (more && Date.now() - lastSave >= settings.checkpointMs) {
+          if (!(await runs.saveBatchOutcome(batch, version))) return this.lostRace(message);
+          version++;
+          lastSave = Date.now();
+        }
+      }
+      if (!(await runs.saveBatchOutcome(batch, version))) return this.lostRace(message);
+      const after = counts(batch);
+      await runs.addJobStats(run.runId, job.seq, { succeeded: after.succeeded - before.succeeded, failed: after.failed - before.failed });
+    }
+
+    const { failed, succeeded } = counts(batch);
+    if (failed > 0) {
+      const firstError = Object.values(batch.errors)[0];
+      const cause = `${failed} of ${batch.itemIds.length} items failed in batch ${batch.batchNo} of job ${job.seq} (${job.type})${firstError ? `; first: ${firstError.code}: ${firstError.message}` : ''}`;
+      await this.callback(message.taskToken, { failure: ['ItemsFailed', cause] });
+      logger.info('batch finished with failed items', { runId: run.runId, seq: job.seq, batchNo: batch.batchNo, failed });
+      return 'FAILED';
+    }
+    await this.callback(message.taskToken, { success: { batchNo: batch.batchNo, succeeded } });
+    return 'SUCCEEDED';
+  }
+
+  /** Another delivery of the same batch recorded first: it also answers the Map child. */
+  private lostRace(message: BatchMessage): BatchResult {
+    this.deps.logger.info('another delivery of this batch recorded first; this one stands down', { ...message, taskToken: undefined });
+    return 'SKIPPED';
+  }
+
+  private async callback(token: string, answer: { success: unknown } | { failure: [string, string] }): Promise<void> {
+    try {
+      if ('success' in answer) await this.deps.callbacks.sendTaskSuccess(token, answer.success);
+      else await this.deps.callbacks.sendTaskFailure(token, answer.failure[0], answer.failure[1]);
+    } catch (error) {
+      // A closed token (the child timed out and sent the batch again, or the execution ended) is not
+      // this message's problem: the newer message carries a live token.
+      const name = (error as Error).name;
+      if (name === 'TaskTimedOut' || name === 'InvalidToken' || name === 'TaskDoesNotExist') {
+        this.deps.logger.info('task token already closed', { error: name });
+        return;
+      }
+      throw error;
+    }
+  }
+}
+
+function refuse(run: Run | undefined, message: BatchMessage): [string, string] | undefined {
+  if (!run) return undefined;
+  if (run.status === 'RESET') return ['RunReset', `run ${run.runId} was reset`];
+  if (run.executionName !== message.executionName) {
+    return ['SupersededExecution', `run ${run.runId} is owned by execution ${run.executionName}, not ${message.executionName}`];
+  }
+  return undefined;
+}
+
+function counts(batch: BatchRecord): { succeeded: number; failed: number } {
+  let succeeded = 0;
+  let failed = 0;
+  for (const status of batch.status) {
+    if (status === 'SUCCEEDED') succeeded++;
+    else if (status === 'FAILED') failed++;
+  }
+  return { succeeded, failed };
+}
