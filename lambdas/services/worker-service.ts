@@ -96,11 +96,20 @@ export class WorkerService {
     }
 
     const todo = batch.itemIds.flatMap((_, i) => (batch.status[i] !== 'SUCCEEDED' || (batch.generations[i] ?? -1) < job.generation ? [i] : []));
-    const before = counts(batch);
-    let version = batch.version;
     if (todo.length > 0) {
       const handler = registry.get(job.type);
       const ctx = jobContext(run, job);
+      let version = batch.version;
+      let recorded = counts(batch);
+      /** Saves the batch if no other delivery saved it first, and adds the progress to the job's live statistics. */
+      const save = async (): Promise<boolean> => {
+        if (!(await runs.saveBatchOutcome(batch, version))) return false;
+        version++;
+        const now = counts(batch);
+        await runs.addJobStats(run.runId, job.seq, { succeeded: now.succeeded - recorded.succeeded, failed: now.failed - recorded.failed });
+        recorded = now;
+        return true;
+      };
       let lastSave = Date.now();
       for (let start = 0; start < todo.length; start += settings.chunkSize) {
         const chunk = todo.slice(start, start + settings.chunkSize);
@@ -108,7 +117,7 @@ export class WorkerService {
         try {
           outcomes = await handler.process(ctx, chunk.map((i) => batch.itemIds[i] as string));
         } catch (error) {
-          if (start > 0 && !(await runs.saveBatchOutcome(batch, version))) return 'SKIPPED';
+          if (start > 0 && !(await save())) return this.lostRace(message);
           throw error;
         }
         const now = clock.now().getTime();
@@ -127,14 +136,11 @@ export class WorkerService {
         });
         const more = start + settings.chunkSize < todo.length;
         if (more && Date.now() - lastSave >= settings.checkpointMs) {
-          if (!(await runs.saveBatchOutcome(batch, version))) return this.lostRace(message);
-          version++;
+          if (!(await save())) return this.lostRace(message);
           lastSave = Date.now();
         }
       }
-      if (!(await runs.saveBatchOutcome(batch, version))) return this.lostRace(message);
-      const after = counts(batch);
-      await runs.addJobStats(run.runId, job.seq, { succeeded: after.succeeded - before.succeeded, failed: after.failed - before.failed });
+      if (!(await save())) return this.lostRace(message);
     }
 
     const { failed, succeeded } = counts(batch);

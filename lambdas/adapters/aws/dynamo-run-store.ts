@@ -192,12 +192,13 @@ export class DynamoRunStore implements RunStore {
     conditions.push(`#status IN (${fromKeys.join(', ')})`);
     if (transition.executionName !== undefined) {
       names['#executionName'] = 'executionName';
-      values[':executionName'] = transition.executionName;
-      conditions.push('#executionName = :executionName');
+      values[':ownerExecution'] = transition.executionName;
+      conditions.push('#executionName = :ownerExecution');
     }
     if (transition.redriveBelow !== undefined) {
       names['#redriveCount'] = 'redriveCount';
       values[':redriveBelow'] = transition.redriveBelow;
+      // redriveCount may also be SET below: the condition uses its own placeholder.
       conditions.push('#redriveCount < :redriveBelow');
     }
     const sets: string[] = [];

@@ -1,0 +1,168 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { JobRegistry, type ItemOutcome, type JobContext, type JobHandler } from '../../lambdas/domain/job-registry';
+import { SyntheticJob } from '../../lambdas/domain/jobs/synthetic-job';
+import type { BatchMessage } from '../../lambdas/services/worker-service';
+import { createEngineHarness, type EngineHarness } from '../support/engine-harness';
+
+/** SYNTHETIC's items, with a count of how often each item was processed and an optional crash. */
+class CountingJob implements JobHandler {
+  readonly type = 'SYNTHETIC' as const;
+  readonly batchSize = 20;
+  readonly processed = new Map<string, number>();
+  crashBeforeCall?: number;
+  private calls = 0;
+  private readonly inner = new SyntheticJob();
+
+  parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
+    return this.inner.parseSettings(settings);
+  }
+
+  collect(ctx: JobContext): AsyncIterable<string> {
+    return this.inner.collect(ctx);
+  }
+
+  async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
+    this.calls++;
+    if (this.crashBeforeCall === this.calls) throw new Error('worker crashed mid-batch');
+    for (const id of itemIds) this.processed.set(id, (this.processed.get(id) ?? 0) + 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return this.inner.process(ctx, itemIds);
+  }
+}
+
+describe('the batch worker', () => {
+  let engine: EngineHarness;
+  let job: CountingJob;
+
+  beforeEach(async () => {
+    job = new CountingJob();
+    engine = await createEngineHarness({ registry: new JobRegistry([job]), chunkSize: 5, checkpointMs: 0 });
+  });
+
+  async function startRun(settings: Record<string, unknown>): Promise<{ runId: string; executionName: string; batches: number[] }> {
+    const schedule = await engine.addSchedule({ jobs: [{ type: 'SYNTHETIC', settings }] });
+    const { run } = await engine.runs.trigger('acme', schedule.scheduleId, { processingDate: '2026-11-25' });
+    const executionName = run.executionName;
+    const begun = await engine.steps.beginRun({ input: { clientId: 'acme', scheduleId: schedule.scheduleId, runId: run.runId, trigger: 'API' }, executionName });
+    await engine.steps.beginJob({ runId: run.runId, index: begun.index, executionName });
+    const { batches } = await engine.steps.collectWorkItems({ runId: run.runId, seq: 1, executionName });
+    return { runId: run.runId, executionName, batches };
+  }
+
+  const message = (runId: string, executionName: string, batchNo: number, token = `token-${batchNo}`): BatchMessage => ({
+    taskToken: token,
+    runId,
+    seq: 1,
+    batchNo,
+    executionName,
+  });
+
+  it('answers a duplicate delivery of a finished batch without processing anything again', async () => {
+    const { runId, executionName } = await startRun({ items: 20 });
+
+    expect(await engine.worker.processBatch(message(runId, executionName, 0, 'first'))).toBe('SUCCEEDED');
+    expect(await engine.worker.processBatch(message(runId, executionName, 0, 'duplicate'))).toBe('SUCCEEDED');
+
+    expect([...job.processed.values()].every((n) => n === 1)).toBe(true);
+    const page = await engine.runs.listItems('acme', runId, 1, { limit: 100 });
+    expect(page.items.map((i) => i.attempts)).toEqual(Array(20).fill(1));
+    expect(engine.callbacks.answers.map((a) => [a.token, a.ok])).toEqual([
+      ['first', true],
+      ['duplicate', true],
+    ]);
+  });
+
+  it('records only one of two concurrent deliveries of the same batch, and only that one calls back', async () => {
+    const { runId, executionName } = await startRun({ items: 20 });
+
+    const results = await Promise.all([
+      engine.worker.processBatch(message(runId, executionName, 0, 'a')),
+      engine.worker.processBatch(message(runId, executionName, 0, 'b')),
+    ]);
+
+    expect(results.filter((r) => r === 'SUCCEEDED')).toHaveLength(1);
+    expect(engine.callbacks.answers).toHaveLength(1);
+    const page = await engine.runs.listItems('acme', runId, 1, { limit: 100 });
+    expect(page.items.every((i) => i.status === 'SUCCEEDED' && i.attempts === 1)).toBe(true);
+  });
+
+  it('resumes a batch after a crash mid-batch from its checkpoint, processing no item twice', async () => {
+    const { runId, executionName } = await startRun({ items: 20 });
+    job.crashBeforeCall = 3;
+
+    await expect(engine.worker.processBatch(message(runId, executionName, 0))).rejects.toThrow('crashed');
+    const afterCrash = await engine.runs.listItems('acme', runId, 1, { status: 'SUCCEEDED', limit: 100 });
+    expect(afterCrash.items).toHaveLength(10);
+
+    expect(await engine.worker.processBatch(message(runId, executionName, 0))).toBe('SUCCEEDED');
+
+    expect(job.processed.size).toBe(20);
+    expect([...job.processed.values()].every((n) => n === 1)).toBe(true);
+    const run = await engine.runs.getRun('acme', runId);
+    expect(run.jobs[0]?.stats).toMatchObject({ succeeded: 20, failed: 0 });
+  });
+
+  it('fails the Map child with the failed items, and a healing reprocess retries only those', async () => {
+    const { runId, executionName } = await startRun({ items: 20, failItems: [3, 17] });
+
+    expect(await engine.worker.processBatch(message(runId, executionName, 0))).toBe('FAILED');
+    expect(engine.callbacks.answers[0]).toMatchObject({ ok: false, error: 'ItemsFailed' });
+    expect(engine.callbacks.answers[0]?.cause).toContain('2 of 20 items failed');
+
+    await engine.store.transitionRun(runId, { from: ['RUNNING'], set: { status: 'FAILED' } });
+    const reprocessed = await engine.runs.reprocess('acme', runId, { scope: 'RUN', heal: true });
+    expect(reprocessed.status).toBe('PENDING');
+    expect(await engine.worker.processBatch(message(runId, reprocessed.executionName, 0))).toBe('SUCCEEDED');
+
+    const items = (await engine.runs.listItems('acme', runId, 1, { limit: 100 })).items;
+    expect(items.filter((i) => i.attempts === 2).map((i) => i.itemId)).toEqual(['item-0000003', 'item-0000017']);
+    expect(items.filter((i) => i.attempts === 1)).toHaveLength(18);
+    expect(job.processed.get('item-0000000')).toBe(1);
+  });
+
+  it('re-runs every item of a job reprocessed with items ALL, once each', async () => {
+    const { runId, executionName } = await startRun({ items: 20 });
+    await engine.worker.processBatch(message(runId, executionName, 0));
+    await engine.steps.finalizeJob({ runId, seq: 1, index: 0, executionName });
+    await engine.steps.completeRun({ runId, executionName });
+
+    const reprocessed = await engine.runs.reprocess('acme', runId, { scope: 'JOB', seq: 1, items: 'ALL' });
+    const { batches } = await engine.steps.collectWorkItems({ runId, seq: 1, executionName: reprocessed.executionName });
+    expect(batches).toEqual([0]);
+    await engine.worker.processBatch(message(runId, reprocessed.executionName, 0, 'all-1'));
+    await engine.worker.processBatch(message(runId, reprocessed.executionName, 0, 'all-2-duplicate'));
+
+    expect([...job.processed.values()].every((n) => n === 2)).toBe(true);
+    const items = (await engine.runs.listItems('acme', runId, 1, { limit: 100 })).items;
+    expect(items.every((i) => i.attempts === 2)).toBe(true);
+  });
+
+  it('refuses batches of a superseded execution and of a reset run without processing them', async () => {
+    const { runId, executionName } = await startRun({ items: 20 });
+
+    expect(await engine.worker.processBatch(message(runId, 'an-old-execution', 0, 'old'))).toBe('SKIPPED');
+    await engine.runs.reset('acme', runId);
+    expect(await engine.worker.processBatch(message(runId, executionName, 0, 'after-reset'))).toBe('SKIPPED');
+
+    expect(job.processed.size).toBe(0);
+    expect(engine.callbacks.answers.map((a) => a.error)).toEqual(['SupersededExecution', 'RunReset']);
+    expect(engine.orchestrator.stopped).toEqual([executionName]);
+  });
+
+  it('drops a malformed message, failing its task token when it has one, and reports SQS failures per record', async () => {
+    const { runId, executionName } = await startRun({ items: 20 });
+    job.crashBeforeCall = 1;
+    const record = (messageId: string, body: string) => ({ messageId, body, receiptHandle: messageId, attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work', awsRegion: 'us-east-1' }) as never;
+
+    const response = await engine.worker.handleSqsEvent({
+      Records: [
+        record('not-json', '{oops'),
+        record('bad-shape', JSON.stringify({ taskToken: 'tok', runId: 5 })),
+        record('crashes', JSON.stringify(message(runId, executionName, 0))),
+      ],
+    });
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'crashes' }]);
+    expect(engine.callbacks.answers).toEqual([{ token: 'tok', ok: false, error: 'MalformedMessage', cause: expect.any(String) }]);
+  });
+});

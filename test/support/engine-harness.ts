@@ -1,0 +1,97 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoConfigStore } from '../../lambdas/adapters/aws/dynamo-config-store';
+import { DynamoRunStore } from '../../lambdas/adapters/aws/dynamo-run-store';
+import { CONFIG_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
+import { createEngine, type Engine } from '../../lambdas/composition/engine';
+import type { JobRegistry } from '../../lambdas/domain/job-registry';
+import { createJobRegistry } from '../../lambdas/domain/jobs/job-catalogue';
+import type { Schedule } from '../../lambdas/domain/model';
+import type { Clock } from '../../lambdas/ports/clock';
+import type { ExecutionInput, Orchestrator, TaskCallbacks } from '../../lambdas/ports/orchestrator';
+import { UsageMeter } from '../../lambdas/ports/usage-meter';
+import { createTestTables } from './dynamo';
+import { scheduleFixture } from './fixtures';
+
+export const silentLogger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+
+/** Records the answers workers give to Map children. */
+export class RecordingCallbacks implements TaskCallbacks {
+  readonly answers: Array<{ token: string; ok: boolean; error?: string; cause?: string }> = [];
+
+  async sendTaskSuccess(token: string): Promise<void> {
+    this.answers.push({ token, ok: true });
+  }
+
+  async sendTaskFailure(token: string, error: string, cause: string): Promise<void> {
+    this.answers.push({ token, ok: false, error, cause });
+  }
+}
+
+/** Records the executions the run service asks for (the ASL tests run them for real). */
+export class RecordingOrchestrator implements Orchestrator {
+  readonly started: Array<{ name: string; input: ExecutionInput }> = [];
+  readonly stopped: string[] = [];
+
+  async startExecution(name: string, input: ExecutionInput): Promise<void> {
+    this.started.push({ name, input });
+  }
+
+  async stopExecution(name: string): Promise<void> {
+    this.stopped.push(name);
+  }
+}
+
+export interface EngineHarness extends Engine {
+  store: DynamoRunStore;
+  config: DynamoConfigStore;
+  registry: JobRegistry;
+  callbacks: RecordingCallbacks;
+  orchestrator: RecordingOrchestrator;
+  meter: UsageMeter;
+  clock: Clock & { set(iso: string): void };
+  addSchedule(overrides?: Partial<Schedule>): Promise<Schedule>;
+}
+
+/** The engine's services on fresh DynamoDB Local tables, with recording callbacks and orchestrator. */
+export async function createEngineHarness(options: { registry?: JobRegistry; checkpointMs?: number; chunkSize?: number } = {}): Promise<EngineHarness> {
+  const tables = await createTestTables();
+  const meter = new UsageMeter();
+  const store = new DynamoRunStore(tables.document, tables.tableName(RUNS_TABLE), { meter });
+  const config = new DynamoConfigStore(tables.document, tables.tableName(CONFIG_TABLE), meter);
+  const registry = options.registry ?? createJobRegistry({ allowSynthetic: true });
+  const callbacks = new RecordingCallbacks();
+  const orchestrator = new RecordingOrchestrator();
+  let now = new Date('2026-11-25T12:00:00Z');
+  const clock = { now: () => now, set: (iso: string) => (now = new Date(iso)) };
+  const engine = createEngine({
+    runs: store,
+    config,
+    registry,
+    orchestrator,
+    callbacks,
+    clock,
+    logger: silentLogger,
+    steps: { maxConcurrency: 4, batchTimeoutSeconds: 30 },
+    worker: { chunkSize: options.chunkSize ?? 50, checkpointMs: options.checkpointMs ?? 5_000 },
+  });
+  await config.createClient(
+    { clientId: 'acme', name: 'Acme', timezone: 'America/New_York', dailyScheduleId: 'sch_daily', createdAt: now.toISOString(), updatedAt: now.toISOString() },
+    scheduleFixture({ scheduleId: 'sch_daily', name: 'Daily billing', mandatory: true, jobs: [{ type: 'BILLING' }] }),
+  );
+  let counter = 0;
+  return {
+    ...engine,
+    store,
+    config,
+    registry,
+    callbacks,
+    orchestrator,
+    meter,
+    clock,
+    addSchedule: async (overrides = {}) => {
+      const schedule = scheduleFixture({ scheduleId: `sch_t${++counter}`, name: `Schedule ${counter}`, ...overrides });
+      await config.createSchedule(schedule);
+      return schedule;
+    },
+  };
+}
