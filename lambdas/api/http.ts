@@ -1,0 +1,162 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
+import { ConflictError, DomainError, NotFoundError, StaleVersionError, SupersededExecutionError, ValidationError, type ErrorDetail } from '../domain/errors';
+
+/** Bodies above this are refused before parsing: no configuration or request needs more. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Headers on every response: JSON that no browser sniffs into something else, and no cache keeps. */
+const BASE_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+} as const;
+
+/** An error that is about HTTP itself (no credentials, no route, not JSON), with its status and code. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export interface ApiResult {
+  status: number;
+  /** Serialised as JSON; absent for 204. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
+  return { status, body, headers };
+}
+
+export function toProxyResult(result: ApiResult): APIGatewayProxyResult {
+  if (result.body === undefined) {
+    return { statusCode: result.status, headers: { ...BASE_HEADERS, ...result.headers }, body: '' };
+  }
+  return {
+    statusCode: result.status,
+    headers: { 'content-type': 'application/json', ...BASE_HEADERS, ...result.headers },
+    body: JSON.stringify(result.body),
+  };
+}
+
+export function errorResult(status: number, code: string, message: string, details: ErrorDetail[] = [], headers: Record<string, string> = {}): ApiResult {
+  return json(status, { error: { code, message, details } }, headers);
+}
+
+/**
+ * Maps what a handler threw to the error model of shared/API.md. Undefined for anything
+ * unexpected: the caller answers 500 INTERNAL and logs it.
+ */
+export function knownErrorResult(error: unknown): ApiResult | undefined {
+  if (error instanceof HttpError) return errorResult(error.status, error.code, error.message, error.details, error.headers);
+  if (error instanceof z.ZodError) return validationResult(error);
+  if (error instanceof DomainError) {
+    const status = domainStatus(error);
+    if (status !== undefined) return errorResult(status, error.code, error.message, error.details);
+  }
+  return undefined;
+}
+
+function domainStatus(error: DomainError): number | undefined {
+  if (error instanceof ValidationError) return 400;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError || error instanceof SupersededExecutionError) return 409;
+  if (error instanceof StaleVersionError) return 412;
+  return undefined;
+}
+
+export function validationResult(error: z.ZodError, prefix?: string): ApiResult {
+  const details = error.issues.map((issue) => ({ path: issuePath(issue.path, prefix), message: issue.message }));
+  const summary = details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ');
+  return errorResult(400, 'VALIDATION_FAILED', `invalid request: ${summary}`, details);
+}
+
+function issuePath(path: readonly PropertyKey[], prefix: string | undefined): string {
+  return [...(prefix ? [prefix] : []), ...path.map(String)].join('.');
+}
+
+/** Case-insensitive header lookup over both header maps of a REST proxy event. */
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  for (const [key, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (key.toLowerCase() === wanted && values && values.length > 0) return values[values.length - 1];
+  }
+  return undefined;
+}
+
+/** The query string as single values (the last one wins, as in API Gateway's single-value map). */
+export function queryOf(event: APIGatewayProxyEvent): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [key, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+    const last = values?.[values.length - 1];
+    if (last !== undefined) query[key] = last;
+  }
+  for (const [key, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined) query[key] = value;
+  }
+  return query;
+}
+
+function isJsonMediaType(contentType: string): boolean {
+  const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return mediaType === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(mediaType);
+}
+
+/**
+ * The request body as parsed JSON; undefined when there is none. Checks size first (413), then
+ * the media type (415; a missing Content-Type is taken as JSON), then the syntax (400).
+ */
+export function jsonBody(event: APIGatewayProxyEvent): unknown {
+  if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (bytes.byteLength > MAX_BODY_BYTES) {
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the body has ${bytes.byteLength} bytes; at most ${MAX_BODY_BYTES} are accepted`);
+  }
+  const contentType = header(event, 'content-type');
+  if (contentType !== undefined && !isJsonMediaType(contentType)) {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `the body must be JSON (Content-Type: application/json), not ${contentType}`);
+  }
+  const text = bytes.toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new HttpError(400, 'MALFORMED_JSON', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The version in `If-Match`: a bare number (`3`) or an entity tag as our ETag header sends it
+ * (`"3"`, `W/"3"`). Missing: 428; not a version: 400.
+ */
+export function ifMatchVersion(event: APIGatewayProxyEvent): number {
+  const value = header(event, 'if-match');
+  if (value === undefined || value.trim() === '') {
+    throw new HttpError(428, 'PRECONDITION_REQUIRED', 'send If-Match with the version of the schedule you read (its ETag)', [
+      { path: 'If-Match', message: 'required' },
+    ]);
+  }
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(value);
+  const version = match ? Number(match[1]) : NaN;
+  if (!Number.isInteger(version) || version < 1) {
+    throw new HttpError(400, 'VALIDATION_FAILED', `If-Match must carry a schedule version such as "3", not ${value}`, [
+      { path: 'If-Match', message: 'a positive integer version' },
+    ]);
+  }
+  return version;
+}
+
+export function etag(version: number): string {
+  return `"${version}"`;
+}

@@ -1,0 +1,184 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
+import type { RunOperations } from '../services/run-operations';
+import { resolveScheduleId, type ScheduleService } from '../services/schedule-service';
+import { mayActFor, type Authorizer, type Caller } from './auth';
+import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationResult, type ApiResult } from './http';
+import { API_ROUTES, type ApiRoute, type OperationId, type ROUTES } from './route-table';
+
+/** What the API logs: the Powertools Logger fits, and so does `console`. */
+export interface ApiLogger {
+  error(message: string, ...extra: unknown[]): void;
+}
+
+export interface ApiDependencies {
+  schedules: ScheduleService;
+  runs: RunOperations;
+  authorizer: Authorizer;
+  /** @default console */
+  logger?: ApiLogger;
+}
+
+export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/** A request after the router has authorised and validated it against its route's schemas. */
+export interface RouteRequest<R extends ApiRoute> {
+  params: z.output<R['params']>;
+  query: R extends { query: infer Q extends z.ZodType } ? z.output<Q> : Record<string, never>;
+  body: R extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
+  event: APIGatewayProxyEvent;
+  caller: Caller;
+}
+
+type RouteHandlers = { [K in OperationId]: (request: RouteRequest<(typeof ROUTES)[K]>) => Promise<ApiResult> };
+
+/**
+ * One handler per route: map the validated request to one service call and its result to a
+ * status and body. Everything else (auth, validation, errors) is the router's.
+ */
+function routeHandlers({ schedules, runs }: ApiDependencies): RouteHandlers {
+  const scheduleResult = (status: number, schedule: { version: number }): ApiResult => json(status, schedule, { etag: etag(schedule.version) });
+  return {
+    putClient: async ({ params, body }) => {
+      const { client, created } = await schedules.putClient(params.clientId, body);
+      return json(created ? 201 : 200, client);
+    },
+    getClient: async ({ params }) => json(200, await schedules.getClient(params.clientId)),
+    createSchedule: async ({ params, body }) => {
+      const schedule = await schedules.createSchedule(params.clientId, body);
+      return json(201, schedule, { etag: etag(schedule.version), location: `/v1/clients/${params.clientId}/schedules/${schedule.scheduleId}` });
+    },
+    listSchedules: async ({ params }) => json(200, { items: await schedules.listSchedules(params.clientId) }),
+    getSchedule: async ({ params }) => scheduleResult(200, await schedules.getSchedule(params.clientId, params.scheduleId)),
+    replaceSchedule: async ({ params, body, event }) => {
+      const expectedVersion = ifMatchVersion(event);
+      return scheduleResult(200, await schedules.replaceSchedule(params.clientId, params.scheduleId, body, expectedVersion));
+    },
+    deleteSchedule: async ({ params }) => {
+      await schedules.deleteSchedule(params.clientId, params.scheduleId);
+      return { status: 204 };
+    },
+    previewSchedule: async ({ body }) => json(200, { occurrences: schedules.preview(body) }),
+    triggerRun: async ({ params, body }) => {
+      const { run, created } = await runs.trigger(params.clientId, resolveScheduleId(params.scheduleId), { ...body, trigger: 'API' });
+      return json(created ? 202 : 200, run);
+    },
+    getRunByDate: async ({ params }) =>
+      json(200, await runs.getRunByDate(params.clientId, resolveScheduleId(params.scheduleId), params.processingDate)),
+    listRuns: async ({ params, query }) => {
+      const scheduleId = query.scheduleId === undefined ? undefined : resolveScheduleId(query.scheduleId);
+      return json(200, { items: await runs.listRuns(params.clientId, { date: query.date, scheduleId, status: query.status }) });
+    },
+    getRun: async ({ params }) => json(200, await runs.getRun(params.clientId, params.runId)),
+    listRunItems: async ({ params, query }) => json(200, await runs.listItems(params.clientId, params.runId, params.seq, query)),
+    reprocessRun: async ({ params, body }) => json(202, await runs.reprocess(params.clientId, params.runId, body)),
+    resetRun: async ({ params }) => json(200, await runs.reset(params.clientId, params.runId)),
+  };
+}
+
+interface BoundRoute {
+  route: ApiRoute;
+  pattern: RegExp;
+  names: string[];
+  handle: (request: RouteRequest<ApiRoute>) => Promise<ApiResult>;
+}
+
+function bind(route: ApiRoute, handle: BoundRoute['handle']): BoundRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const name = /^\{(\w+)\}$/.exec(segment)?.[1];
+      if (!name) return segment.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+      names.push(name);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), names, handle };
+}
+
+/**
+ * The request path the routes are matched against. Behind a `{proxy+}` resource it is rebuilt
+ * from the resource and the proxy parameter, so a custom domain's base path (which API Gateway
+ * leaves in `event.path`) does not hide the route.
+ */
+function requestPath(event: APIGatewayProxyEvent): string {
+  const proxy = event.pathParameters?.proxy;
+  const path = event.resource?.endsWith('{proxy+}') && proxy !== undefined ? event.resource.replace('{proxy+}', proxy) : event.path;
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+}
+
+function decodeSegment(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function validated<T extends z.ZodType>(schema: T, input: unknown, prefix?: string): z.output<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const invalid = validationResult(result.error, prefix);
+    const body = invalid.body as { error: { code: string; message: string; details: [] } };
+    throw new HttpError(400, body.error.code, body.error.message, body.error.details);
+  }
+  return result.data;
+}
+
+/**
+ * The HTTP API as one function over API Gateway REST (v1) proxy events: the Lambda handler and
+ * the local runtime's HTTP server both call it, so both answer with the same routes, statuses
+ * and error model (shared/API.md).
+ */
+export function createApi(deps: ApiDependencies): ApiHandler {
+  const logger = deps.logger ?? console;
+  const handlers = routeHandlers(deps);
+  const routes = API_ROUTES.map((route) => bind(route, handlers[route.operationId as OperationId] as BoundRoute['handle']));
+
+  async function dispatch(event: APIGatewayProxyEvent): Promise<ApiResult> {
+    const path = requestPath(event);
+    const matching = routes.filter((candidate) => candidate.pattern.test(path));
+    if (matching.length === 0) throw new HttpError(404, 'NOT_FOUND', `no route for ${path}`);
+    const method = event.httpMethod.toUpperCase();
+    const bound = matching.find((candidate) => candidate.route.method === method);
+    if (!bound) {
+      const allow = matching.map((candidate) => candidate.route.method).join(', ');
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${allow}`, [], { allow });
+    }
+    const values = bound.pattern.exec(path)?.slice(1) ?? [];
+    const rawParams = Object.fromEntries(bound.names.map((name, index) => [name, decodeSegment(values[index] ?? '')]));
+
+    const caller = await deps.authorizer.authorize(event);
+    if (!caller) throw new HttpError(401, 'UNAUTHORIZED', 'missing or invalid credentials');
+    const clientId = rawParams.clientId;
+    if (clientId !== undefined && !mayActFor(caller, clientId)) {
+      throw new HttpError(403, 'FORBIDDEN', `these credentials may not act for client ${clientId}`);
+    }
+
+    const params = validated(bound.route.params, rawParams);
+    const query = bound.route.query ? validated(bound.route.query, queryOf(event)) : {};
+    const rawBody = method === 'POST' || method === 'PUT' ? jsonBody(event) : undefined;
+    if (bound.route.body && rawBody === undefined) {
+      throw new HttpError(400, 'VALIDATION_FAILED', 'this route needs a JSON body', [{ path: '', message: 'required' }]);
+    }
+    const body = bound.route.body ? validated(bound.route.body, rawBody) : undefined;
+    return bound.handle({ params, query, body, event, caller } as RouteRequest<ApiRoute>);
+  }
+
+  return async (event) => {
+    try {
+      return toProxyResult(await dispatch(event));
+    } catch (error) {
+      const known = knownErrorResult(error);
+      if (known) return toProxyResult(known);
+      logger.error('unhandled error in API request', {
+        method: event.httpMethod,
+        path: event.path,
+        requestId: event.requestContext?.requestId,
+        error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+      });
+      return toProxyResult(errorResult(500, 'INTERNAL', 'internal error'));
+    }
+  };
+}

@@ -1,0 +1,242 @@
+import { z } from 'zod';
+import {
+  ClientIdSchema,
+  FrequencySchema,
+  IsoDateSchema,
+  ItemStatusSchema,
+  JobSpecSchema,
+  JobStatusSchema,
+  JobTypeSchema,
+  LocalTimeSchema,
+  RunStatusSchema,
+  ScheduleConfigSchema,
+  ScheduleIdSchema,
+  TimezoneSchema,
+  TriggerSchema,
+} from '../domain/model';
+
+/**
+ * The HTTP API's request and response schemas, built on the domain model's schemas. The router
+ * validates with them and docs/openapi.json is generated from them (see openapi.ts).
+ *
+ * Named schemas become OpenAPI components. Requests and responses live in separate registries
+ * because the document shows a request as the client may send it (defaults optional) and a
+ * response as the server sends it (defaults filled in).
+ */
+export interface ComponentMeta {
+  id: string;
+  description?: string;
+}
+export const requestComponents = z.registry<ComponentMeta>();
+export const responseComponents = z.registry<ComponentMeta>();
+
+function requestComponent<T extends z.ZodType>(id: string, schema: T, description?: string): T {
+  requestComponents.add(schema, { id, ...(description ? { description } : {}) });
+  return schema;
+}
+
+function responseComponent<T extends z.ZodType>(id: string, schema: T, description?: string): T {
+  responseComponents.add(schema, { id, ...(description ? { description } : {}) });
+  return schema;
+}
+
+const InstantSchema = z.iso.datetime({ offset: true });
+const CountSchema = z.number().int().nonnegative();
+
+// ---------------------------------------------------------------------------------------------
+// Path, query and header parameters
+
+/** Run ids are `run_` + a digest (domain/run-naming.ts); anything else cannot name a run. */
+export const RunIdSchema = z.string().regex(/^run_[a-z0-9]{1,64}$/, 'a run id (run_...)');
+
+export const ClientPathSchema = z.object({ clientId: ClientIdSchema });
+export const SchedulePathSchema = ClientPathSchema.extend({ scheduleId: ScheduleIdSchema });
+export const RunDatePathSchema = SchedulePathSchema.extend({ processingDate: IsoDateSchema });
+export const RunPathSchema = ClientPathSchema.extend({ runId: RunIdSchema });
+export const JobItemsPathSchema = RunPathSchema.extend({ seq: z.coerce.number().int().min(1).max(20) });
+
+export const RunListQuerySchema = z.object({
+  date: IsoDateSchema.describe('The processing date (YYYY-MM-DD, in the schedule’s time zone).'),
+  scheduleId: ScheduleIdSchema.optional().describe('Only runs of this schedule (`daily` = the mandatory daily schedule).'),
+  status: RunStatusSchema.optional().describe('Only runs in this status.'),
+});
+
+export const ItemListQuerySchema = z.object({
+  status: ItemStatusSchema.optional().describe('Only items in this status.'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Items per page, 1..1000.'),
+  nextToken: z.string().min(1).max(4096).optional().describe('The nextToken of the previous page.'),
+});
+
+/** `If-Match: <version>`; an ETag-style `"3"` or `W/"3"` is accepted too. */
+export const IfMatchHeaderSchema = z.object({
+  'If-Match': z.string().describe('The version of the schedule the change is based on (its ETag).'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies
+
+export const ClientBodySchema = requestComponent(
+  'ClientInput',
+  z.object({ name: z.string().trim().min(1).max(100), timezone: TimezoneSchema }).strict(),
+  'Onboards a client, or changes its name and time zone.',
+);
+
+export const ScheduleBodySchema = requestComponent(
+  'ScheduleInput',
+  ScheduleConfigSchema,
+  'A schedule’s whole configuration: POST creates a schedule, PUT replaces one.',
+);
+
+export const PreviewBodySchema = requestComponent(
+  'SchedulePreviewInput',
+  z
+    .object({
+      frequency: FrequencySchema,
+      executionTime: LocalTimeSchema,
+      timezone: TimezoneSchema,
+      from: InstantSchema.optional().describe('Occurrences strictly after this instant; default now.'),
+      count: z.number().int().min(1).max(100).default(5),
+    })
+    .strict(),
+);
+
+export const TriggerBodySchema = requestComponent(
+  'TriggerInput',
+  z
+    .object({
+      processingDate: IsoDateSchema,
+      jobs: z.array(JobSpecSchema).min(1).max(20).optional().describe('Overrides the schedule’s job sequence for this run only.'),
+    })
+    .strict(),
+);
+
+export const ReprocessBodySchema = requestComponent(
+  'ReprocessInput',
+  z.discriminatedUnion('scope', [
+    z
+      .object({
+        scope: z.literal('RUN'),
+        heal: z.boolean().optional(),
+      })
+      .strict()
+      .describe('Re-runs every failed job of the run from where it failed (failed items only).'),
+    z
+      .object({
+        scope: z.literal('JOB'),
+        seq: z.number().int().min(1).max(20),
+        items: z.enum(['FAILED', 'ALL']).default('FAILED'),
+        heal: z.boolean().optional(),
+      })
+      .strict()
+      .describe('Re-runs one job (its failed items, or all of them), then the rest of the sequence.'),
+  ]),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+export const ErrorBodySchema = responseComponent(
+  'Error',
+  z.object({
+    error: z.object({
+      code: z.string().describe('VALIDATION_FAILED, MALFORMED_JSON, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, NAME_TAKEN, …'),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string().optional(), message: z.string() })),
+    }),
+  }),
+  'Every error, from every route.',
+);
+
+export const ClientSchema = responseComponent(
+  'Client',
+  z.object({
+    clientId: ClientIdSchema,
+    name: z.string(),
+    timezone: z.string(),
+    dailyScheduleId: z.string(),
+    createdAt: InstantSchema,
+    updatedAt: InstantSchema,
+  }),
+);
+
+export const OccurrenceSchema = z.object({ processingDate: IsoDateSchema, at: InstantSchema });
+
+/** A stored schedule (without nextRuns): also the configuration snapshot of a run. */
+const StoredScheduleShape = {
+  ...ScheduleConfigSchema.shape,
+  scheduleId: z.string(),
+  clientId: ClientIdSchema,
+  mandatory: z.boolean(),
+  version: z.number().int().positive(),
+  createdAt: InstantSchema,
+  updatedAt: InstantSchema,
+};
+
+export const ScheduleSchema = responseComponent(
+  'Schedule',
+  z.object({
+    ...StoredScheduleShape,
+    nextRuns: z.array(OccurrenceSchema).describe('The next 5 occurrences; none for MANUAL or a disabled schedule.'),
+  }),
+);
+
+export const ScheduleListSchema = responseComponent('ScheduleList', z.object({ items: z.array(ScheduleSchema) }));
+
+export const PreviewSchema = responseComponent('SchedulePreview', z.object({ occurrences: z.array(OccurrenceSchema) }));
+
+const ItemStatsSchema = z.object({ total: CountSchema, succeeded: CountSchema, failed: CountSchema, pending: CountSchema });
+const ErrorInfoSchema = z.object({ code: z.string(), message: z.string() });
+
+export const RunSchema = responseComponent(
+  'Run',
+  z.object({
+    runId: z.string(),
+    clientId: ClientIdSchema,
+    scheduleId: z.string(),
+    scheduleName: z.string(),
+    processingDate: IsoDateSchema,
+    attempt: z.number().int().positive(),
+    status: RunStatusSchema,
+    trigger: TriggerSchema,
+    createdAt: InstantSchema,
+    startedAt: InstantSchema.optional(),
+    endedAt: InstantSchema.optional(),
+    waitingUntil: InstantSchema.optional().describe('Set while the run waits for an exception window to close.'),
+    error: ErrorInfoSchema.extend({ seq: z.number().int().optional() }).optional(),
+    stats: z.object({
+      jobs: z.object({ total: CountSchema, completed: CountSchema, failed: CountSchema, pending: CountSchema }),
+      items: ItemStatsSchema,
+    }),
+    jobs: z.array(
+      z.object({
+        seq: z.number().int().positive(),
+        type: JobTypeSchema,
+        settings: z.record(z.string(), z.unknown()).optional(),
+        status: JobStatusSchema,
+        stats: ItemStatsSchema,
+        startedAt: InstantSchema.optional(),
+        endedAt: InstantSchema.optional(),
+        error: ErrorInfoSchema.optional(),
+      }),
+    ),
+    config: z.object(StoredScheduleShape).describe('Snapshot of the schedule when the run was created.'),
+  }),
+);
+
+export const RunListSchema = responseComponent('RunList', z.object({ items: z.array(RunSchema) }));
+
+export const ItemPageSchema = responseComponent(
+  'ItemPage',
+  z.object({
+    items: z.array(
+      z.object({
+        itemId: z.string(),
+        status: ItemStatusSchema,
+        attempts: CountSchema,
+        error: ErrorInfoSchema.optional(),
+        updatedAt: InstantSchema.optional(),
+      }),
+    ),
+    nextToken: z.string().optional().describe('Pass as nextToken for the next page; absent on the last page.'),
+  }),
+);

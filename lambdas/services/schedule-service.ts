@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from '../domain/errors';
+import type { JobRegistry } from '../domain/job-registry';
+import { DAILY_SCHEDULE_ID, type Client, type Frequency, type JobSpec, type Schedule, type ScheduleConfig } from '../domain/model';
+import { nextOccurrences, validateCalendarSpec, type CalendarSpec, type Occurrence } from '../domain/schedule-calendar';
+import { systemClock, type Clock } from '../ports/clock';
+import type { ConfigStore } from '../ports/config-store';
+
+/** How many upcoming occurrences a schedule shows. */
+export const NEXT_RUNS_SHOWN = 5;
+
+/** The alias of every client's mandatory daily schedule in URLs. */
+export const DAILY_ALIAS = 'daily';
+
+/** The sequence of a newly onboarded client's mandatory daily schedule. */
+export const DEFAULT_DAILY_JOBS: readonly JobSpec[] = [{ type: 'USAGE_RATING' }, { type: 'SYNC_TRANSACTIONS' }, { type: 'BILLING' }];
+export const DEFAULT_DAILY_NAME = 'Daily billing';
+export const DEFAULT_DAILY_TIME = '01:00:00';
+
+export interface ClientInput {
+  name: string;
+  timezone: string;
+}
+
+export interface PreviewInput {
+  frequency: Frequency;
+  executionTime: string;
+  timezone: string;
+  /** ISO-8601 instant; default now. */
+  from?: string;
+  /** 1..100; default 5. */
+  count?: number;
+}
+
+/** A schedule as the API shows it: the stored schedule plus its next occurrences. */
+export interface ScheduleView extends Schedule {
+  nextRuns: Occurrence[];
+}
+
+export interface ScheduleServiceOptions {
+  store: ConfigStore;
+  /** Validates each job's type (available in this deployment) and settings. */
+  registry: JobRegistry;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default `sch_` + 16 random lower-case letters and digits */
+  newScheduleId?: () => string;
+}
+
+/** `daily` → the id of the mandatory daily schedule; any other id unchanged. */
+export function resolveScheduleId(scheduleId: string): string {
+  return scheduleId === DAILY_ALIAS ? DAILY_SCHEDULE_ID : scheduleId;
+}
+
+export function randomScheduleId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  // 252 = 7 * 36: bytes at or above it are dropped so that every character is equally likely.
+  const chars = [...randomBytes(32)].filter((b) => b < 252).map((b) => alphabet[b % 36]);
+  return `sch_${chars.slice(0, 16).join('')}`;
+}
+
+/**
+ * Clients and their job schedules: onboarding (with the mandatory daily schedule), schedule CRUD
+ * with optimistic versions, and the calendar views (nextRuns, preview).
+ * Errors: ValidationError, NotFoundError, ConflictError (name taken, mandatory schedule),
+ * StaleVersionError.
+ */
+export class ScheduleService {
+  private readonly store: ConfigStore;
+  private readonly registry: JobRegistry;
+  private readonly clock: Clock;
+  private readonly newScheduleId: () => string;
+
+  constructor(options: ScheduleServiceOptions) {
+    this.store = options.store;
+    this.registry = options.registry;
+    this.clock = options.clock ?? systemClock;
+    this.newScheduleId = options.newScheduleId ?? randomScheduleId;
+  }
+
+  /** Onboards a client (with its mandatory daily schedule) or updates its name and time zone. */
+  async putClient(clientId: string, input: ClientInput): Promise<{ client: Client; created: boolean }> {
+    const existing = await this.store.getClient(clientId);
+    const now = this.clock.now().toISOString();
+    if (!existing) {
+      const client: Client = { clientId, name: input.name, timezone: input.timezone, dailyScheduleId: DAILY_SCHEDULE_ID, createdAt: now, updatedAt: now };
+      if (await this.store.createClient(client, this.defaultDailySchedule(client))) return { client, created: true };
+      // Another request onboarded the client a moment ago: this one becomes an update.
+    }
+    const current = existing ?? (await this.getClient(clientId));
+    const client: Client = { ...current, name: input.name, timezone: input.timezone, updatedAt: now };
+    await this.store.updateClient(client);
+    return { client, created: false };
+  }
+
+  async getClient(clientId: string): Promise<Client> {
+    const client = await this.store.getClient(clientId);
+    if (!client) throw new NotFoundError(`client ${clientId} not found`);
+    return client;
+  }
+
+  async listSchedules(clientId: string): Promise<ScheduleView[]> {
+    const [, schedules] = await Promise.all([this.getClient(clientId), this.store.listSchedules(clientId)]);
+    return schedules.map((schedule) => this.view(schedule));
+  }
+
+  async getSchedule(clientId: string, scheduleId: string): Promise<ScheduleView> {
+    return this.view(await this.load(clientId, scheduleId));
+  }
+
+  async createSchedule(clientId: string, config: ScheduleConfig): Promise<ScheduleView> {
+    const now = this.clock.now().toISOString();
+    const schedule: Schedule = {
+      ...this.validated(config),
+      scheduleId: this.newScheduleId(),
+      clientId,
+      mandatory: false,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.store.createSchedule(schedule);
+    return this.view(schedule);
+  }
+
+  /** Replaces a schedule's configuration if `expectedVersion` is its current version. */
+  async replaceSchedule(clientId: string, scheduleId: string, config: ScheduleConfig, expectedVersion: number): Promise<ScheduleView> {
+    const current = await this.load(clientId, scheduleId);
+    if (current.version !== expectedVersion) {
+      throw new StaleVersionError(`schedule ${current.scheduleId} is at version ${current.version}, not ${expectedVersion}: read it again and retry`);
+    }
+    const validated = this.validated(config);
+    if (current.mandatory) assertKeepsMandatoryShape(validated);
+    const next: Schedule = {
+      ...validated,
+      scheduleId: current.scheduleId,
+      clientId,
+      mandatory: current.mandatory,
+      version: expectedVersion + 1,
+      createdAt: current.createdAt,
+      updatedAt: this.clock.now().toISOString(),
+    };
+    await this.store.updateSchedule(next, expectedVersion);
+    return this.view(next);
+  }
+
+  async deleteSchedule(clientId: string, scheduleId: string): Promise<void> {
+    const current = await this.load(clientId, scheduleId);
+    if (current.mandatory) {
+      throw new ConflictError('the mandatory daily schedule cannot be deleted; edit or disable it instead', 'MANDATORY_SCHEDULE');
+    }
+    await this.store.deleteSchedule(clientId, current.scheduleId);
+  }
+
+  /** The next `count` occurrences strictly after `from`, computed by the code that fires schedules; nothing is saved. */
+  preview(input: PreviewInput): Occurrence[] {
+    const from = input.from === undefined ? this.clock.now() : new Date(input.from);
+    if (Number.isNaN(from.getTime())) throw new ValidationError('from is not a valid instant', [{ path: 'from', message: 'an ISO-8601 instant' }]);
+    const count = input.count ?? NEXT_RUNS_SHOWN;
+    if (!Number.isInteger(count) || count < 1 || count > 100) {
+      throw new ValidationError('count must be an integer from 1 to 100', [{ path: 'count', message: 'an integer from 1 to 100' }]);
+    }
+    validateCalendarSpec(input);
+    return occurrences(input, from, count);
+  }
+
+  /** The schedule with its next occurrences (none when MANUAL or disabled). */
+  view(schedule: Schedule): ScheduleView {
+    const nextRuns = schedule.enabled ? occurrences(schedule, this.clock.now(), NEXT_RUNS_SHOWN) : [];
+    return { ...schedule, nextRuns };
+  }
+
+  private async load(clientId: string, scheduleId: string): Promise<Schedule> {
+    const id = resolveScheduleId(scheduleId);
+    const schedule = await this.store.getSchedule(clientId, id);
+    if (!schedule) {
+      if (id === DAILY_SCHEDULE_ID) await this.getClient(clientId);
+      throw new NotFoundError(`schedule ${scheduleId} not found`);
+    }
+    return schedule;
+  }
+
+  /**
+   * Checks what the schema cannot: the calendar (CRON expression, exception windows), and that
+   * each job type is available here with valid settings (which come back normalised).
+   */
+  private validated(config: ScheduleConfig): ScheduleConfig {
+    validateCalendarSpec(config);
+    const jobs = config.jobs.map((job, index): JobSpec => {
+      const handler = withPath(`jobs.${index}.type`, () => this.registry.get(job.type));
+      const settings = withPath(`jobs.${index}.settings`, () => handler.parseSettings(job.settings));
+      return job.settings === undefined ? { type: job.type } : { type: job.type, settings };
+    });
+    return { ...config, jobs };
+  }
+
+  private defaultDailySchedule(client: Client): Schedule {
+    return {
+      scheduleId: DAILY_SCHEDULE_ID,
+      clientId: client.clientId,
+      name: DEFAULT_DAILY_NAME,
+      description: 'Mandatory daily schedule: rates usage, syncs transactions to core billing, bills the accounts due.',
+      frequency: { type: 'DAILY' },
+      executionTime: DEFAULT_DAILY_TIME,
+      timezone: client.timezone,
+      exceptionWindows: [],
+      jobs: DEFAULT_DAILY_JOBS.map((job) => ({ ...job })),
+      enabled: true,
+      mandatory: true,
+      version: 1,
+      createdAt: client.createdAt,
+      updatedAt: client.createdAt,
+    };
+  }
+}
+
+function occurrences(spec: CalendarSpec, after: Date, count: number): Occurrence[] {
+  if (spec.frequency.type === 'MANUAL') return [];
+  return nextOccurrences({ frequency: spec.frequency, executionTime: spec.executionTime, timezone: spec.timezone }, after, count);
+}
+
+/** The mandatory schedule stays a DAILY schedule that bills: it can be edited, not turned into something else. */
+function assertKeepsMandatoryShape(config: ScheduleConfig): void {
+  if (config.frequency.type !== 'DAILY') {
+    throw new ConflictError('the mandatory daily schedule must keep the DAILY frequency', 'MANDATORY_SCHEDULE', [
+      { path: 'frequency.type', message: 'must be DAILY' },
+    ]);
+  }
+  if (!config.jobs.some((job) => job.type === 'BILLING')) {
+    throw new ConflictError('the BILLING job cannot be removed from the mandatory daily schedule', 'MANDATORY_SCHEDULE', [
+      { path: 'jobs', message: 'must contain BILLING' },
+    ]);
+  }
+}
+
+/** Runs a job-registry check and reports its failure (ValidationError or ZodError) at `path`. */
+function withPath<T>(path: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof ValidationError || error instanceof z.ZodError)) throw error;
+    const at = (sub: PropertyKey[] | string | undefined): string => [path, ...(Array.isArray(sub) ? sub : sub ? [sub] : [])].map(String).join('.');
+    if (error instanceof z.ZodError) {
+      const details = error.issues.map((issue) => ({ path: at(issue.path), message: issue.message }));
+      throw new ValidationError(`${path}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+    }
+    const details = error.details.length > 0 ? error.details.map((d) => ({ path: at(d.path), message: d.message })) : [{ path, message: error.message }];
+    throw new ValidationError(`${path}: ${error.message}`, details);
+  }
+}

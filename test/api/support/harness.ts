@@ -1,0 +1,166 @@
+import { expect } from 'vitest';
+import { z } from 'zod';
+import { DynamoConfigStore } from '../../../lambdas/adapters/aws/dynamo-config-store';
+import { CONFIG_TABLE } from '../../../lambdas/adapters/aws/table-definitions';
+import { TokenAuthorizer, type Authorizer } from '../../../lambdas/api/auth';
+import { API_ROUTES, type ApiRoute } from '../../../lambdas/api/route-table';
+import { createApi, type ApiHandler } from '../../../lambdas/api/router';
+import { ErrorBodySchema } from '../../../lambdas/api/schemas';
+import { ValidationError } from '../../../lambdas/domain/errors';
+import { JobRegistry, type JobHandler } from '../../../lambdas/domain/job-registry';
+import type { JobType } from '../../../lambdas/domain/model';
+import type { Clock } from '../../../lambdas/ports/clock';
+import type { RunOperations } from '../../../lambdas/services/run-operations';
+import { ScheduleService } from '../../../lambdas/services/schedule-service';
+import { createTestTables } from '../../support/dynamo';
+import { apiEvent, type EventSpec } from './events';
+import { FakeRunOperations } from './fake-runs';
+
+export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+/** API_TOKENS of these tests: one token per client. */
+export const API_TOKENS = 'acme-token:acme,beta-token:beta';
+export const NOW = new Date('2026-11-25T12:00:00.000Z');
+
+const SyntheticSettingsSchema = z
+  .object({ items: z.number().int().min(0).max(100_000), failItems: z.array(z.number().int().min(0)).default([]), delayMs: z.number().int().min(0).default(0) })
+  .strict();
+
+/**
+ * Job types as a deployment registers them, reduced to what the API needs: their settings
+ * validation. RERATING is left out: it stands for a job type this deployment does not offer.
+ */
+export function testRegistry(): JobRegistry {
+  const handler = (type: JobType, parseSettings: JobHandler['parseSettings'] = (s) => s ?? {}): JobHandler => ({
+    type,
+    batchSize: 100,
+    parseSettings,
+    collect: async function* () {},
+    process: async () => [],
+  });
+  return new JobRegistry([
+    handler('USAGE_RATING'),
+    handler('SYNC_TRANSACTIONS'),
+    handler('BILLING'),
+    handler('SUSPENSE_REPROCESSING'),
+    handler('SYNC_ERROR_REPROCESSING'),
+    handler('SYNTHETIC', (settings) => {
+      const parsed = SyntheticSettingsSchema.safeParse(settings ?? {});
+      if (!parsed.success) {
+        throw new ValidationError('invalid SYNTHETIC settings', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+      }
+      return parsed.data;
+    }),
+  ]);
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON, or undefined for an empty body. */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read arbitrary response fields
+  raw: string;
+}
+
+export interface RequestSpec extends Omit<EventSpec, 'headers'> {
+  headers?: Record<string, string>;
+  /** Bearer token; default the admin token; null sends no Authorization header. */
+  token?: string | null;
+}
+
+export interface ApiHarness {
+  api: ApiHandler;
+  send(request: RequestSpec): Promise<ApiResponse>;
+  runs: FakeRunOperations;
+  store: DynamoConfigStore;
+  schedules: ScheduleService;
+  logged: unknown[][];
+  /** A client id no other test of the file uses. */
+  newClientId(prefix?: string): string;
+  /** Onboards a fresh client and returns its id. */
+  onboard(timezone?: string): Promise<string>;
+}
+
+export interface HarnessOptions {
+  authorizer?: Authorizer;
+  runs?: RunOperations;
+  clock?: Clock;
+}
+
+let clientCounter = 0;
+
+/**
+ * The real HTTP layer and ScheduleService over DynamoConfigStore on DynamoDB Local, the fake run
+ * engine, and a fixed clock. Every response is checked against the route table: its status must
+ * be documented for the route and its body must match the documented schema.
+ */
+export async function createApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
+  const tables = await createTestTables();
+  const store = new DynamoConfigStore(tables.document, tables.tableName(CONFIG_TABLE));
+  const clock = options.clock ?? { now: () => NOW };
+  const schedules = new ScheduleService({ store, registry: testRegistry(), clock });
+  const runs = new FakeRunOperations();
+  const logged: unknown[][] = [];
+  const tokens = new Map([
+    ['acme-token', new Set(['acme'])],
+    ['beta-token', new Set(['beta'])],
+  ]);
+  const api = createApi({
+    schedules,
+    runs: options.runs ?? runs,
+    authorizer: options.authorizer ?? new TokenAuthorizer(ADMIN_TOKEN, tokens),
+    logger: { error: (...args: unknown[]) => logged.push(args) },
+  });
+  const prefix = `c${Math.random().toString(36).slice(2, 8)}`;
+  const newClientId = (name = 'client'): string => `${name}-${prefix}-${++clientCounter}`;
+
+  async function send(request: RequestSpec): Promise<ApiResponse> {
+    const { token = ADMIN_TOKEN, headers = {}, ...rest } = request;
+    const event = apiEvent({ ...rest, headers: { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...headers } });
+    const result = await api(event);
+    const response: ApiResponse = {
+      status: result.statusCode,
+      headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])),
+      body: result.body ? JSON.parse(result.body) : undefined,
+      raw: result.body,
+    };
+    expectDocumented(request.method, new URL(request.path, 'https://x').pathname, response);
+    return response;
+  }
+
+  return {
+    api,
+    send,
+    runs,
+    store,
+    schedules,
+    logged,
+    newClientId,
+    onboard: async (timezone = 'America/New_York') => {
+      const clientId = newClientId();
+      const response = await send({ method: 'PUT', path: `/v1/clients/${clientId}`, body: { name: `Client ${clientId}`, timezone } });
+      expect(response.status).toBe(201);
+      return clientId;
+    },
+  };
+}
+
+/** The route of the table whose method and path template match, if any. */
+export function routeFor(method: string, path: string): ApiRoute | undefined {
+  return API_ROUTES.find((route) => route.method === method && new RegExp(`^${route.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path));
+}
+
+function expectDocumented(method: string, path: string, response: ApiResponse): void {
+  expect(response.headers['x-content-type-options']).toBe('nosniff');
+  expect(response.headers['cache-control']).toBe('no-store');
+  if (response.status === 204) expect(response.raw).toBe('');
+  else expect(response.headers['content-type']).toBe('application/json');
+  if (response.status >= 400) expect(ErrorBodySchema.parse(response.body)).toBeDefined();
+  const route = routeFor(method, path);
+  if (!route) return;
+  const documented = route.responses[response.status];
+  expect(documented, `${route.operationId} answered ${response.status}, which route-table.ts does not document`).toBeDefined();
+  if (documented?.schema) {
+    const parsed = documented.schema.safeParse(response.body);
+    expect(parsed.success, `${route.operationId} ${response.status} body does not match its schema: ${parsed.error?.message}`).toBe(true);
+  }
+}
