@@ -1,0 +1,325 @@
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { AppFunction, type AppFunctionProps } from '../app-function';
+import type { StageConfig } from '../config/stage-config';
+import { acknowledgeWildcardResource, nagResourceName } from '../nag';
+import type { Storage } from './storage';
+
+export const SCHEDULE_RUN_ASL = fileURLToPath(new URL('../../statemachines/schedule-run.asl.json', import.meta.url));
+
+/** Settings every function of the stack shares: environment and log group lifecycle. */
+export type SharedFunctionSettings = Pick<AppFunctionProps, 'environment' | 'logRetention' | 'logRemovalPolicy'>;
+
+/**
+ * A worker handles one batch (hundreds of items) per invocation. The batch's task timeout in the
+ * ASL must outlast this, or Step Functions would send a batch again while its worker still runs.
+ */
+const WORKER_TIMEOUT = Duration.minutes(5);
+
+/**
+ * A message must not reappear while its worker still runs, and AWS recommends at least six times
+ * the function timeout for an SQS event source so that throttled retries stay inside one
+ * visibility window.
+ */
+const WORK_QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6);
+
+/** Deliveries of a batch message before it is parked in the dead-letter queue. */
+const WORK_MAX_RECEIVE_COUNT = 5;
+
+/** The Lambda tasks of the ASL: substitution name, handler file, and what each needs. */
+const STEP_FUNCTIONS = [
+  {
+    id: 'BeginRun',
+    substitution: 'BeginRunFunctionArn',
+    handlerFile: 'begin-run-handler',
+    description: 'Schedule run step BeginRun: claims or resumes the run',
+    timeout: Duration.minutes(1),
+  },
+  {
+    id: 'BeginJob',
+    substitution: 'BeginJobFunctionArn',
+    handlerFile: 'begin-job-handler',
+    description: 'Schedule run step BeginJob: starts the next job or waits out an exception window',
+    timeout: Duration.minutes(1),
+  },
+  {
+    id: 'CollectWorkItems',
+    substitution: 'CollectWorkItemsFunctionArn',
+    handlerFile: 'collect-work-items-handler',
+    description: "Schedule run step CollectWorkItems: persists a job's batches of work items once",
+    // The ASL gives this task 900 s; the function's own timeout fires first with a clearer error.
+    timeout: Duration.minutes(14),
+  },
+  {
+    id: 'FinalizeJob',
+    substitution: 'FinalizeJobFunctionArn',
+    handlerFile: 'finalize-job-handler',
+    description: "Schedule run step FinalizeJob: recomputes a job's statistics from stored outcomes",
+    timeout: Duration.minutes(5),
+  },
+  {
+    id: 'CompleteRun',
+    substitution: 'CompleteRunFunctionArn',
+    handlerFile: 'complete-run-handler',
+    description: "Schedule run step CompleteRun: the run's last step",
+    timeout: Duration.minutes(1),
+  },
+] as const;
+
+/**
+ * The ASL placeholder that names the work queue; together with the step functions' substitutions
+ * these are all `${...}` placeholders in statemachines/schedule-run.asl.json.
+ */
+const WORK_QUEUE_SUBSTITUTION = 'WorkQueueUrl';
+
+/**
+ * Execution statuses the status rule forwards. A console redrive turns a FAILED, TIMED_OUT or
+ * ABORTED execution back to RUNNING (the event's detail then carries redriveCount > 0); the
+ * event detail mirrors DescribeExecution, whose status also includes PENDING_REDRIVE while a
+ * redrive waits to start.
+ */
+export const FORWARDED_EXECUTION_STATUSES = ['RUNNING', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'] as const;
+
+/** ARNs of the state machine and what it owns, built from its fixed name (no token, no cycle). */
+export interface StateMachineArns {
+  readonly stateMachine: string;
+  /** Its executions: `execution:<name>:*`. */
+  readonly executions: string;
+  /** Child executions of its Distributed Map runs: `execution:<name>/<map label>:*`. */
+  readonly mapRunExecutions: string;
+  /** Its Distributed Map runs: `mapRun:<name>/<map label>:*`. */
+  readonly mapRuns: string;
+}
+
+export function stateMachineArns(scope: Construct, name: string): StateMachineArns {
+  const stack = Stack.of(scope);
+  const arn = (resource: string, resourceName: string): string =>
+    stack.formatArn({ service: 'states', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return {
+    stateMachine: arn('stateMachine', name),
+    executions: arn('execution', `${name}:*`),
+    mapRunExecutions: arn('execution', `${name}/*:*`),
+    mapRuns: arn('mapRun', `${name}/*:*`),
+  };
+}
+
+export interface OrchestrationProps {
+  readonly config: StageConfig;
+  readonly storage: Storage;
+  readonly functionSettings: SharedFunctionSettings;
+  /** Name of the state machine, fixed so that its role can name the state machine's own ARN. */
+  readonly stateMachineName: string;
+}
+
+/**
+ * The flow of a schedule run: the state machine loaded from the ASL file, its Lambda steps, the
+ * work queue with its worker, and the rule that keeps a run's status true when an execution
+ * fails, times out, is aborted or is redriven outside the product.
+ */
+export class Orchestration extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly arns: StateMachineArns;
+  readonly workQueue: Queue;
+  readonly workDeadLetterQueue: Queue;
+  readonly statusDeadLetterQueue: Queue;
+  readonly stepFunctions: readonly AppFunction[];
+  readonly worker: AppFunction;
+  readonly statusFunction: AppFunction;
+
+  constructor(scope: Construct, id: string, props: OrchestrationProps) {
+    super(scope, id);
+    const { config, storage, functionSettings } = props;
+
+    if (config.batchTimeout.toSeconds() <= WORK_QUEUE_VISIBILITY_TIMEOUT.toSeconds()) {
+      // A lost worker's message must become visible again, and be retried, before the batch's
+      // task times out and Step Functions sends a second message for the same batch.
+      throw new Error(
+        `batchTimeout (${config.batchTimeout.toSeconds()} s) must exceed the work queue visibility timeout (${WORK_QUEUE_VISIBILITY_TIMEOUT.toSeconds()} s)`,
+      );
+    }
+
+    this.arns = stateMachineArns(this, props.stateMachineName);
+
+    // SQS-managed encryption, not a KMS key: a message carries identifiers and a task token, no
+    // billing data, and SSE-SQS spares a KMS call per batch and key grants for Step Functions.
+    this.workDeadLetterQueue = new Queue(this, 'WorkDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.workQueue = new Queue(this, 'WorkQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: WORK_QUEUE_VISIBILITY_TIMEOUT,
+      deadLetterQueue: { queue: this.workDeadLetterQueue, maxReceiveCount: WORK_MAX_RECEIVE_COUNT },
+    });
+
+    const steps = STEP_FUNCTIONS.map((step) => {
+      const fn = new AppFunction(this, `${step.id}Function`, {
+        ...functionSettings,
+        handlerFile: step.handlerFile,
+        description: step.description,
+        timeout: step.timeout,
+        environment:
+          step.id === 'BeginRun'
+            ? {
+                ...functionSettings.environment,
+                MAP_MAX_CONCURRENCY: String(config.mapMaxConcurrency),
+                BATCH_TIMEOUT_SECONDS: String(config.batchTimeout.toSeconds()),
+              }
+            : functionSettings.environment,
+      });
+      storage.grantRunWork(fn);
+      return { ...step, fn };
+    });
+    this.stepFunctions = steps.map((step) => step.fn);
+
+    const logGroup = new LogGroup(this, 'StateMachineLogGroup', {
+      retention: functionSettings.logRetention,
+      removalPolicy: functionSettings.logRemovalPolicy,
+    });
+
+    this.stateMachine = new StateMachine(this, 'ScheduleRun', {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromFile(SCHEDULE_RUN_ASL),
+      definitionSubstitutions: {
+        ...Object.fromEntries(steps.map((step) => [step.substitution, step.fn.function.functionArn])),
+        [WORK_QUEUE_SUBSTITUTION]: this.workQueue.queueUrl,
+      },
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    this.grantDefinitionPermissions(steps.map((step) => step.fn));
+
+    this.worker = new AppFunction(this, 'WorkerFunction', {
+      ...functionSettings,
+      handlerFile: 'worker-handler',
+      description: 'Processes one batch of work items from the work queue and reports back with its task token',
+      timeout: WORKER_TIMEOUT,
+      memorySize: 1024,
+    });
+    storage.grantRunWork(this.worker);
+    this.stateMachine.grantTaskResponse(this.worker);
+    this.worker.function.addEventSource(
+      new SqsEventSource(this.workQueue, {
+        // One message is already a batch of hundreds of work items.
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: config.workerMaxConcurrency,
+      }),
+    );
+
+    this.statusFunction = new AppFunction(this, 'ExecutionStatusFunction', {
+      ...functionSettings,
+      handlerFile: 'execution-status-handler',
+      description: "Keeps a run's status true when its execution fails, times out, is aborted or is redriven",
+      timeout: Duration.minutes(1),
+    });
+    storage.grantRunWork(this.statusFunction);
+
+    this.statusDeadLetterQueue = new Queue(this, 'StatusEventDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.statusDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the execution-status rule target; EventBridge, not a redrive policy, sends to it.',
+    });
+
+    new Rule(this, 'ExecutionStatusRule', {
+      description: `Status changes of ${props.stateMachineName} executions that the run records must reflect`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [this.arns.stateMachine],
+          status: [...FORWARDED_EXECUTION_STATUSES],
+        },
+      },
+      targets: [
+        new LambdaFunction(this.statusFunction.function, {
+          deadLetterQueue: this.statusDeadLetterQueue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+  }
+
+  /** All functions of the orchestration, for alarms. */
+  get functions(): readonly AppFunction[] {
+    return [...this.stepFunctions, this.worker, this.statusFunction];
+  }
+
+  /**
+   * CDK cannot see what an ASL file calls, so the role gets each permission by hand, scoped to
+   * exactly the resources of this stack.
+   */
+  private grantDefinitionPermissions(stepFunctions: readonly AppFunction[]): void {
+    const role = this.stateMachine.role;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'InvokeStepFunctions',
+        actions: ['lambda:InvokeFunction'],
+        resources: stepFunctions.map((fn) => fn.function.functionArn),
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'SendBatchesToWorkers',
+        actions: ['sqs:SendMessage'],
+        resources: [this.workQueue.queueArn],
+      }),
+    );
+    // Distributed Map: the map run starts child executions of this very state machine and
+    // describes and stops them (AWS docs, "IAM policies for using Distributed Map states").
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'DistributedMapStartChildExecutions',
+        actions: ['states:StartExecution'],
+        resources: [this.arns.stateMachine],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'DistributedMapManageChildExecutions',
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [this.arns.executions],
+      }),
+    );
+    // A redriven parent redrives its failed map run, which redrives the map run's failed
+    // children (AWS docs, "Redriving Map Runs": execution:<name>/<map label>:*).
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'DistributedMapRedrive',
+        actions: ['states:RedriveExecution'],
+        resources: [this.arns.mapRunExecutions, this.arns.mapRuns],
+      }),
+    );
+
+    const wildcardReasons: Record<string, string> = {
+      [this.arns.executions]: 'Execution names are chosen at run time (derived from client, schedule, date and attempt); the wildcard covers only executions of this state machine.',
+      [this.arns.mapRunExecutions]:
+        'Map run child executions are named by Step Functions at run time under this state machine and its Map label; the wildcard covers only those.',
+      [this.arns.mapRuns]: 'Map run ids are generated by Step Functions at run time; the wildcard covers only map runs of this state machine.',
+    };
+    for (const [arn, reason] of Object.entries(wildcardReasons)) {
+      acknowledgeWildcardResource(role, nagResourceName(this, arn), reason);
+    }
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Added by CDK for logging and tracing: CloudWatch Logs vended log delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments and related) support no resource-level permissions.',
+    });
+  }
+}

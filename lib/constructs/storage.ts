@@ -1,0 +1,99 @@
+import { Duration } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Construct, type IConstruct } from 'constructs';
+import { CONFIG_TABLE, RUNS_TABLE, type TableDefinition } from '../../lambdas/adapters/aws/table-definitions';
+import type { DataLifecycle } from '../config/stage-config';
+import { acknowledgeWildcardAction, acknowledgeWildcardResource, nagArnOf } from '../nag';
+
+export interface StorageProps {
+  /** Stage name, used in the encryption key's alias. */
+  readonly stageName: string;
+  /** Removal policy and deletion protection of the tables and their key. */
+  readonly lifecycle: DataLifecycle;
+}
+
+/**
+ * The system of record: the configuration table (clients, schedules) and the runs table (runs,
+ * jobs, batches of work-item outcomes), created from the same definitions the local runtime uses.
+ *
+ * Both tables are encrypted with one customer-managed KMS key rather than the AWS-owned default:
+ * this is billing data, and a key of our own gives a key policy we control, a CloudTrail record
+ * of every use, and the option to revoke or crypto-shred a stage's data, for about $1 a month.
+ */
+export class Storage extends Construct {
+  readonly configTable: Table;
+  readonly runsTable: Table;
+  readonly dataKey: Key;
+  private readonly indexedTables: ReadonlySet<Table>;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+    const { lifecycle } = props;
+
+    this.dataKey = new Key(this, 'DataKey', {
+      description: `Job Schedule Manager (${props.stageName}): DynamoDB tables at rest`,
+      alias: `alias/job-schedule-manager/${props.stageName}/data`,
+      enableKeyRotation: true,
+      removalPolicy: lifecycle.removalPolicy,
+      pendingWindow: lifecycle.deletionProtection ? Duration.days(30) : Duration.days(7),
+    });
+
+    this.configTable = this.createTable(CONFIG_TABLE, lifecycle);
+    this.runsTable = this.createTable(RUNS_TABLE, lifecycle);
+    this.indexedTables = new Set([CONFIG_TABLE, RUNS_TABLE].filter((d) => d.globalIndexes.length > 0).map((d) => this.node.findChild(d.id) as Table));
+  }
+
+  /** Read and write both tables (the API: configuration and runs). */
+  grantReadWriteAll(grantee: IGrantable & IConstruct): void {
+    this.configTable.grantReadWriteData(grantee);
+    this.runsTable.grantReadWriteData(grantee);
+    this.acknowledgeGrantWildcards(grantee, [this.configTable, this.runsTable]);
+  }
+
+  /** Read/write the runs table, read the configuration (the orchestration steps and the worker). */
+  grantRunWork(grantee: IGrantable & IConstruct): void {
+    this.runsTable.grantReadWriteData(grantee);
+    this.configTable.grantReadData(grantee);
+    this.acknowledgeGrantWildcards(grantee, [this.configTable, this.runsTable]);
+  }
+
+  /** The wildcards CDK's table grants contain, each with why it is as narrow as it can be. */
+  private acknowledgeGrantWildcards(grantee: IConstruct, tables: readonly Table[]): void {
+    for (const table of tables.filter((t) => this.indexedTables.has(t))) {
+      acknowledgeWildcardResource(
+        grantee,
+        `${nagArnOf(table.node.defaultChild as CfnTable)}/index/*`,
+        `Queries on the global secondary indexes of ${table.node.id} (see table-definitions.ts); the wildcard covers only that table's own indexes.`,
+      );
+    }
+    const keyReason =
+      'CDK grant on the customer-managed table key: DynamoDB encrypts and re-encrypts table data keys on the caller\'s behalf (kms:GenerateDataKey*, kms:ReEncrypt*); the resource is this stage\'s one data key.';
+    acknowledgeWildcardAction(grantee, 'kms:GenerateDataKey*', keyReason);
+    acknowledgeWildcardAction(grantee, 'kms:ReEncrypt*', keyReason);
+  }
+
+  private createTable(definition: TableDefinition, lifecycle: DataLifecycle): Table {
+    const table = new Table(this, definition.id, {
+      partitionKey: { name: definition.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: definition.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: lifecycle.deletionProtection,
+      removalPolicy: lifecycle.removalPolicy,
+      ...(definition.timeToLiveAttribute ? { timeToLiveAttribute: definition.timeToLiveAttribute } : {}),
+    });
+    for (const index of definition.globalIndexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+}

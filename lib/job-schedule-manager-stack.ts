@@ -1,0 +1,89 @@
+import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { dataLifecycle, type StageConfig } from './config/stage-config';
+import { Api } from './constructs/api';
+import { Monitoring } from './constructs/monitoring';
+import { Orchestration, type SharedFunctionSettings } from './constructs/orchestration';
+import { Storage } from './constructs/storage';
+
+export interface JobScheduleManagerStackProps extends StackProps {
+  readonly config: StageConfig;
+}
+
+/** The stack name of a stage: one stack per stage in an account. */
+export function stackNameFor(stageName: string): string {
+  return `JobScheduleManager-${stageName}`;
+}
+
+/** Powertools service name; also the logs' `service` field. */
+const SERVICE_NAME = 'job-schedule-manager';
+
+/**
+ * One deployable environment of the product, composed like the architecture diagram:
+ * storage (system of record), orchestration (state machine, queue, worker, status rule),
+ * the HTTP API and monitoring.
+ */
+export class JobScheduleManagerStack extends Stack {
+  readonly storage: Storage;
+  readonly orchestration: Orchestration;
+  readonly api: Api;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: JobScheduleManagerStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const lifecycle = dataLifecycle(config);
+    Tags.of(this).add('Project', SERVICE_NAME);
+    Tags.of(this).add('Stage', config.stageName);
+
+    this.storage = new Storage(this, 'Storage', { stageName: config.stageName, lifecycle });
+
+    const functionSettings: SharedFunctionSettings = {
+      environment: {
+        STAGE: config.stageName,
+        CONFIG_TABLE_NAME: this.storage.configTable.tableName,
+        RUNS_TABLE_NAME: this.storage.runsTable.tableName,
+        ALLOW_SYNTHETIC: String(config.allowSynthetic),
+        OUTCOME_RETENTION_DAYS: String(config.outcomeRetentionDays),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: config.logLevel,
+      },
+      logRetention: config.logRetention,
+      logRemovalPolicy: lifecycle.removalPolicy,
+    };
+
+    this.orchestration = new Orchestration(this, 'Orchestration', {
+      config,
+      storage: this.storage,
+      functionSettings,
+      stateMachineName: `${id}-ScheduleRun`,
+    });
+
+    this.api = new Api(this, 'Api', {
+      config,
+      storage: this.storage,
+      functionSettings,
+      stateMachine: this.orchestration.arns,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stageName: config.stageName,
+      lifecycle,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+      deadLetterQueues: {
+        WorkDeadLetterQueue: this.orchestration.workDeadLetterQueue,
+        StatusEventDeadLetterQueue: this.orchestration.statusDeadLetterQueue,
+      },
+      stateMachine: this.orchestration.stateMachine,
+      functions: {
+        ...Object.fromEntries(this.orchestration.functions.map((fn) => [fn.node.id.replace(/Function$/, ''), fn])),
+        Api: this.api.handler,
+      },
+      apiStage: this.api.restApi.deploymentStage,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url, description: 'Base URL of the HTTP API; routes start with v1/' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.orchestration.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+  }
+}

@@ -1,0 +1,594 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
+import { dataLifecycle, stageConfig, STAGES, UnknownStageError } from '../../lib/config/stage-config';
+import { SCHEDULE_RUN_ASL } from '../../lib/constructs/orchestration';
+import { createApp } from '../../lib/job-schedule-manager-app';
+import {
+  asArray,
+  readAsset,
+  render,
+  resource,
+  resourceByPrefix,
+  resourcesOfType,
+  roleOf,
+  roleStatements,
+  stage,
+  synthStage,
+  type CfnResourceJson,
+  type TemplateJson,
+} from './support/synth';
+
+/*
+ * Template assertions for the intent of each construct (least privilege, encryption, DLQs,
+ * alarms), not resource counts. One file, so that each stage is synthesized once per test run
+ * (bundling skipped); bundling.test.ts does the one real esbuild synth.
+ */
+
+// ── Stage configuration ───────────────────────────────────────────────────────────────────────
+
+describe('stage configuration', () => {
+  it('derives removal policy and deletion protection from retainData alone', () => {
+    expect(dataLifecycle({ retainData: true })).toEqual({ removalPolicy: RemovalPolicy.RETAIN, deletionProtection: true });
+    expect(dataLifecycle({ retainData: false })).toEqual({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false });
+  });
+
+  it('refuses a stage it does not know', () => {
+    expect(() => stageConfig('staging')).toThrow(UnknownStageError);
+  });
+
+  it('names one stack per stage and defaults to dev', () => {
+    expect(createApp({ context: { 'aws:cdk:bundling-stacks': [] } }).stack.stackName).toBe('JobScheduleManager-dev');
+    expect(createApp({ context: { stage: 'prod', 'aws:cdk:bundling-stacks': [] } }).stack.stackName).toBe('JobScheduleManager-prod');
+  });
+});
+
+// ── Storage: the system of record ─────────────────────────────────────────────────────────────
+
+const TABLE = 'AWS::DynamoDB::Table';
+
+describe.each([CONFIG_TABLE, RUNS_TABLE])('the $id table', (definition) => {
+  it('has the keys, indexes and TTL of its shared definition, every key a string', () => {
+    const { json } = stage('dev');
+
+    const [, table] = resourceByPrefix(json, TABLE, `Storage${definition.id}`);
+
+    const props = table.Properties as Record<string, unknown>;
+    expect(props.KeySchema).toEqual([
+      { AttributeName: definition.partitionKey, KeyType: 'HASH' },
+      { AttributeName: definition.sortKey, KeyType: 'RANGE' },
+    ]);
+    for (const attribute of props.AttributeDefinitions as Array<{ AttributeType: string }>) {
+      expect(attribute.AttributeType).toBe('S');
+    }
+    const indexes = (props.GlobalSecondaryIndexes ?? []) as Array<{ IndexName: string; KeySchema: unknown; Projection: unknown }>;
+    expect(indexes.map((index) => index.IndexName)).toEqual(definition.globalIndexes.map((index) => index.indexName));
+    for (const index of definition.globalIndexes) {
+      const synthesized = indexes.find((candidate) => candidate.IndexName === index.indexName);
+      expect(synthesized?.KeySchema).toEqual([
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : []),
+      ]);
+      expect(synthesized?.Projection).toEqual({ ProjectionType: 'ALL' });
+    }
+    expect(props.TimeToLiveSpecification).toEqual(
+      definition.timeToLiveAttribute ? { AttributeName: definition.timeToLiveAttribute, Enabled: true } : undefined,
+    );
+  });
+
+  it('is on-demand, point-in-time recoverable and encrypted with the stage data key', () => {
+    const { json } = stage('dev');
+    const [keyId] = resourceByPrefix(json, 'AWS::KMS::Key', 'StorageDataKey');
+
+    const [, table] = resourceByPrefix(json, TABLE, `Storage${definition.id}`);
+
+    expect(table.Properties?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    const sse = table.Properties?.SSESpecification as Record<string, unknown>;
+    expect(sse.SSEEnabled).toBe(true);
+    expect(sse.SSEType).toBe('KMS');
+    expect(render(sse.KMSMasterKeyId)).toBe(`\${${keyId}.Arn}`);
+  });
+
+  it('is retained and deletion-protected in prod', () => {
+    const { json } = stage('prod');
+
+    const [, table] = resourceByPrefix(json, TABLE, `Storage${definition.id}`);
+
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties?.DeletionProtectionEnabled).toBe(true);
+  });
+
+  it('is deleted with the stack in dev', () => {
+    const { json } = stage('dev');
+
+    const [, table] = resourceByPrefix(json, TABLE, `Storage${definition.id}`);
+
+    expect(table.DeletionPolicy).toBe('Delete');
+    expect(table.Properties?.DeletionProtectionEnabled).toBe(false);
+  });
+});
+
+describe('the data key', () => {
+  it.each([
+    ['prod', 'Retain'],
+    ['dev', 'Delete'],
+  ] as const)('rotates and follows the data lifecycle in %s', (name, deletionPolicy) => {
+    const { json } = stage(name);
+
+    const [, key] = resourceByPrefix(json, 'AWS::KMS::Key', 'StorageDataKey');
+
+    expect(key.Properties?.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe(deletionPolicy);
+  });
+});
+
+// ── Functions: one L3 construct for all ───────────────────────────────────────────────────────
+
+const HANDLER_FILES = 8;
+
+describe.each(['dev', 'prod'] as const)('every function (%s)', (name) => {
+  it('runs Node.js 24 on ARM64 with active tracing, JSON logs and source maps', () => {
+    const { json } = stage(name);
+
+    const functions = resourcesOfType(json, 'AWS::Lambda::Function');
+
+    expect(functions).toHaveLength(HANDLER_FILES);
+    for (const [id, fn] of functions) {
+      const props = fn.Properties!;
+      expect(props.Runtime, id).toBe('nodejs24.x');
+      expect(props.Architectures, id).toEqual(['arm64']);
+      expect(props.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(props.Handler, id).toBe('index.handler');
+      const logging = props.LoggingConfig as { LogFormat: string; LogGroup: unknown };
+      expect(logging.LogFormat, id).toBe('JSON');
+      const logGroup = resource(json, render(logging.LogGroup).slice(2, -1));
+      expect(logGroup.Properties?.RetentionInDays, id).toBe(STAGES[name].logRetention);
+      expect(logGroup.DeletionPolicy, id).toBe(STAGES[name].retainData ? 'Retain' : 'Delete');
+    }
+  });
+
+  it('gets the shared environment from the stage config', () => {
+    const { json } = stage(name);
+
+    for (const [id, fn] of resourcesOfType(json, 'AWS::Lambda::Function')) {
+      const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables, id).toMatchObject({
+        NODE_OPTIONS: '--enable-source-maps',
+        STAGE: name,
+        ALLOW_SYNTHETIC: String(STAGES[name].allowSynthetic),
+        OUTCOME_RETENTION_DAYS: String(STAGES[name].outcomeRetentionDays),
+        POWERTOOLS_SERVICE_NAME: 'job-schedule-manager',
+        POWERTOOLS_LOG_LEVEL: STAGES[name].logLevel,
+      });
+      expect(render(variables.CONFIG_TABLE_NAME), id).toMatch(/^\$\{StorageConfig\w+\}$/);
+      expect(render(variables.RUNS_TABLE_NAME), id).toMatch(/^\$\{StorageRuns\w+\}$/);
+    }
+  });
+});
+
+// ── Orchestration: state machine, work queue, worker, status rule ─────────────────────────────
+
+const ASL_TEXT = readFileSync(SCHEDULE_RUN_ASL, 'utf8');
+const ASL_PLACEHOLDERS = [...new Set([...ASL_TEXT.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]))].sort();
+const STATE_MACHINE_NAME = 'JobScheduleManager-dev-ScheduleRun';
+const STEP_SUBSTITUTIONS = ['BeginRunFunctionArn', 'BeginJobFunctionArn', 'CollectWorkItemsFunctionArn', 'FinalizeJobFunctionArn', 'CompleteRunFunctionArn'];
+
+/** Actions CDK adds for logging and tracing, whose services accept only Resource "*". */
+const RESOURCE_STAR_ACTIONS = new Set([
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+]);
+
+function stateMachine(json: TemplateJson): [string, CfnResourceJson] {
+  return resourceByPrefix(json, 'AWS::StepFunctions::StateMachine', 'OrchestrationScheduleRun');
+}
+
+function workerFunction(json: TemplateJson): [string, CfnResourceJson] {
+  return resourceByPrefix(json, 'AWS::Lambda::Function', 'OrchestrationWorkerFunction');
+}
+
+function actionsOf(statements: ReturnType<typeof roleStatements>): string[] {
+  return statements.flatMap((statement) => asArray(statement.Action));
+}
+
+describe('the work queue', () => {
+  it('is encrypted, TLS-only and dead-letters a batch after 5 receives into an encrypted, TLS-only queue', () => {
+    const { json } = stage('dev');
+
+    const [, queue] = resourceByPrefix(json, 'AWS::SQS::Queue', 'OrchestrationWorkQueue');
+    const redrive = queue.Properties?.RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number };
+    const dlqId = render(redrive.deadLetterTargetArn).replace(/^\$\{(.+)\.Arn\}$/, '$1');
+
+    expect(redrive.maxReceiveCount).toBe(5);
+    for (const [id, candidate] of [['work queue', queue], [dlqId, resource(json, dlqId)]] as const) {
+      expect(candidate.Properties?.SqsManagedSseEnabled, id).toBe(true);
+    }
+    const tlsOnlyQueues = resourcesOfType(json, 'AWS::SQS::QueuePolicy')
+      .filter(([, policy]) =>
+        (policy.Properties?.PolicyDocument as { Statement: Array<{ Effect: string; Condition?: unknown }> }).Statement.some(
+          (statement) => statement.Effect === 'Deny' && JSON.stringify(statement.Condition) === '{"Bool":{"aws:SecureTransport":"false"}}',
+        ),
+      )
+      .flatMap(([, policy]) => asArray(policy.Properties?.Queues as unknown[]).map(render));
+    expect(tlsOnlyQueues).toEqual(expect.arrayContaining([expect.stringContaining('OrchestrationWorkQueue'), `\${${dlqId}}`]));
+  });
+
+  it('keeps a message invisible for longer than its worker may run', () => {
+    const { json } = stage('dev');
+    const [, mapping] = resourcesOfType(json, 'AWS::Lambda::EventSourceMapping')[0]!;
+    const worker = resource(json, render(mapping.Properties?.FunctionName).slice(2, -1));
+    const queue = resource(json, render(mapping.Properties?.EventSourceArn).replace(/^\$\{(.+)\.Arn\}$/, '$1'));
+
+    const visibility = queue.Properties?.VisibilityTimeout as number;
+    const workerTimeout = worker.Properties?.Timeout as number;
+
+    expect(visibility).toBeGreaterThanOrEqual(6 * workerTimeout);
+    expect(STAGES.dev.batchTimeout.toSeconds()).toBeGreaterThan(visibility);
+  });
+
+  it.each(['dev', 'prod'] as const)('feeds the worker one batch at a time with partial failures and bounded concurrency (%s)', (name) => {
+    const { json } = stage(name);
+    const [workerId] = workerFunction(json);
+
+    const mappings = resourcesOfType(json, 'AWS::Lambda::EventSourceMapping');
+
+    expect(mappings).toHaveLength(1);
+    const props = mappings[0]![1].Properties!;
+    expect(render(props.FunctionName)).toBe(`\${${workerId}}`);
+    expect(props.BatchSize).toBe(1);
+    expect(props.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(props.ScalingConfig).toEqual({ MaximumConcurrency: STAGES[name].workerMaxConcurrency });
+  });
+});
+
+describe('the schedule-run state machine', () => {
+  it('is a STANDARD state machine that logs ALL events and traces with X-Ray', () => {
+    const { json } = stage('dev');
+
+    const [, machine] = stateMachine(json);
+
+    expect(machine.Properties?.StateMachineName).toBe(STATE_MACHINE_NAME);
+    expect(machine.Properties?.StateMachineType).toBe('STANDARD');
+    expect(machine.Properties?.TracingConfiguration).toEqual({ Enabled: true });
+    const logging = machine.Properties?.LoggingConfiguration as { Level: string; Destinations: unknown[] };
+    expect(logging.Level).toBe('ALL');
+    expect(logging.Destinations).toHaveLength(1);
+  });
+
+  it('deploys the ASL file itself, with a substitution for every placeholder in it', () => {
+    const synthesized = stage('dev');
+    const [, machine] = stateMachine(synthesized.json);
+    const location = machine.Properties?.DefinitionS3Location as { Key: string };
+
+    const deployed = readAsset(synthesized, location.Key);
+
+    expect(JSON.parse(deployed)).toEqual(JSON.parse(ASL_TEXT));
+    expect(deployed).toContain('"ProcessBatches"');
+    expect(deployed).toContain('"Mode": "DISTRIBUTED"');
+    const substitutions = machine.Properties?.DefinitionSubstitutions as Record<string, unknown>;
+    expect(Object.keys(substitutions).sort()).toEqual(ASL_PLACEHOLDERS);
+    expect(render(substitutions.WorkQueueUrl)).toMatch(/^\$\{OrchestrationWorkQueue\w+\}$/);
+    for (const name of STEP_SUBSTITUTIONS) {
+      expect(render(substitutions[name])).toMatch(/^\$\{Orchestration\w+Function\w+\.Arn\}$/);
+    }
+  });
+
+  it('has a role with exactly the permissions the ASL needs, scoped to this stack', () => {
+    const { json } = stage('dev');
+    const [, machine] = stateMachine(json);
+    const substitutions = machine.Properties?.DefinitionSubstitutions as Record<string, unknown>;
+    const roleId = roleOf(machine);
+
+    const statements = roleStatements(json, roleId);
+
+    expect(new Set(actionsOf(statements))).toEqual(
+      new Set([
+        ...RESOURCE_STAR_ACTIONS,
+        'lambda:InvokeFunction',
+        'sqs:SendMessage',
+        'states:StartExecution',
+        'states:DescribeExecution',
+        'states:StopExecution',
+        'states:RedriveExecution',
+      ]),
+    );
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      const resources = asArray(statement.Resource).map(render);
+      if (resources.includes('*')) {
+        // AWS requires "*" for vended log delivery and X-Ray; nothing else may use it.
+        expect(asArray(statement.Action).every((action) => RESOURCE_STAR_ACTIONS.has(action)), JSON.stringify(statement)).toBe(true);
+      }
+    }
+    const resourcesFor = (action: string): string[] =>
+      statements.filter((statement) => asArray(statement.Action).includes(action)).flatMap((statement) => asArray(statement.Resource).map(render));
+    expect(resourcesFor('lambda:InvokeFunction').sort()).toEqual(STEP_SUBSTITUTIONS.map((name) => render(substitutions[name])).sort());
+    expect(resourcesFor('sqs:SendMessage')).toEqual([render(substitutions.WorkQueueUrl).replace(/\}$/, '.Arn}')]);
+    const arn = (resourcePart: string): string => `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:${resourcePart}`;
+    expect(resourcesFor('states:StartExecution')).toEqual([arn(`stateMachine:${STATE_MACHINE_NAME}`)]);
+    expect(resourcesFor('states:DescribeExecution')).toEqual([arn(`execution:${STATE_MACHINE_NAME}:*`)]);
+    expect(resourcesFor('states:StopExecution')).toEqual([arn(`execution:${STATE_MACHINE_NAME}:*`)]);
+    expect(resourcesFor('states:RedriveExecution').sort()).toEqual([arn(`execution:${STATE_MACHINE_NAME}/*:*`), arn(`mapRun:${STATE_MACHINE_NAME}/*:*`)].sort());
+  });
+});
+
+describe('the worker', () => {
+  it('may answer task tokens of the state machine and nothing more on it', () => {
+    const { json } = stage('dev');
+    const [machineId] = stateMachine(json);
+    const [, worker] = workerFunction(json);
+
+    const statements = roleStatements(json, roleOf(worker)).filter((statement) => asArray(statement.Action).some((action) => action.startsWith('states:')));
+
+    expect(statements).toHaveLength(1);
+    expect(new Set(asArray(statements[0]!.Action))).toEqual(new Set(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']));
+    expect(asArray(statements[0]!.Resource).map(render)).toEqual([`\${${machineId}}`]);
+  });
+});
+
+describe('the BeginRun step', () => {
+  it.each(['dev', 'prod'] as const)('hands the Map its concurrency and batch timeout from the stage config (%s)', (name) => {
+    const { json } = stage(name);
+
+    const [, beginRun] = resourceByPrefix(json, 'AWS::Lambda::Function', 'OrchestrationBeginRunFunction');
+
+    const variables = (beginRun.Properties?.Environment as { Variables: Record<string, string> }).Variables;
+    expect(variables.MAP_MAX_CONCURRENCY).toBe(String(STAGES[name].mapMaxConcurrency));
+    expect(variables.BATCH_TIMEOUT_SECONDS).toBe(String(STAGES[name].batchTimeout.toSeconds()));
+  });
+});
+
+describe('the execution status rule', () => {
+  it('forwards failures, time-outs, aborts and redrives of this state machine to the status function, with retries and a DLQ', () => {
+    const { json } = stage('dev');
+    const [statusId] = resourceByPrefix(json, 'AWS::Lambda::Function', 'OrchestrationExecutionStatusFunction');
+
+    const rules = resourcesOfType(json, 'AWS::Events::Rule');
+
+    expect(rules).toHaveLength(1);
+    const props = rules[0]![1].Properties!;
+    const pattern = props.EventPattern as { source: string[]; 'detail-type': string[]; detail: { stateMachineArn: unknown[]; status: string[] } };
+    expect(pattern.source).toEqual(['aws.states']);
+    expect(pattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
+    expect(pattern.detail.stateMachineArn.map(render)).toEqual([
+      `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}`,
+    ]);
+    expect(pattern.detail.status).toEqual(expect.arrayContaining(['FAILED', 'TIMED_OUT', 'ABORTED', 'RUNNING']));
+    expect(pattern.detail.status).not.toContain('SUCCEEDED');
+    const [target] = props.Targets as Array<{ Arn: unknown; DeadLetterConfig?: { Arn: unknown }; RetryPolicy?: { MaximumRetryAttempts: number } }>;
+    expect(render(target!.Arn)).toBe(`\${${statusId}.Arn}`);
+    expect(render(target!.DeadLetterConfig?.Arn)).toMatch(/^\$\{OrchestrationStatusEventDeadLetterQueue\w+\.Arn\}$/);
+    expect(target!.RetryPolicy?.MaximumRetryAttempts).toBeGreaterThan(0);
+  });
+});
+
+// ── API ───────────────────────────────────────────────────────────────────────────────────────
+
+describe('the HTTP API', () => {
+  it('requires IAM (SigV4) authorization and a request validator on every method', () => {
+    const { json } = stage('dev');
+
+    const methods = resourcesOfType(json, 'AWS::ApiGateway::Method');
+
+    expect(methods.length).toBeGreaterThan(0);
+    for (const [id, method] of methods) {
+      expect(method.Properties?.AuthorizationType, id).toBe('AWS_IAM');
+      expect(method.Properties?.RequestValidatorId, id).toBeDefined();
+    }
+  });
+
+  it('routes /v1 and everything under it to the API function', () => {
+    const { json } = stage('dev');
+    const [apiFunctionId] = resourceByPrefix(json, 'AWS::Lambda::Function', 'ApiApiFunction');
+
+    const paths = resourcesOfType(json, 'AWS::ApiGateway::Resource').map(([, r]) => r.Properties?.PathPart);
+    const integrations = resourcesOfType(json, 'AWS::ApiGateway::Method').map(([, m]) => m.Properties?.Integration as { Type: string; Uri: unknown });
+
+    expect(paths.sort()).toEqual(['v1', '{proxy+}']);
+    for (const integration of integrations) {
+      expect(integration.Type).toBe('AWS_PROXY');
+      expect(render(integration.Uri)).toContain(`\${${apiFunctionId}.Arn}`);
+    }
+  });
+
+  it.each(['dev', 'prod'] as const)('throttles, traces and writes JSON access logs at the stage (%s)', (name) => {
+    const { json } = stage(name);
+
+    const [, apiStage] = resourcesOfType(json, 'AWS::ApiGateway::Stage')[0]!;
+
+    const props = apiStage.Properties!;
+    expect(props.StageName).toBe(name);
+    expect(props.TracingEnabled).toBe(true);
+    const access = props.AccessLogSetting as { DestinationArn: unknown; Format: string };
+    expect(render(access.DestinationArn)).toMatch(/^\$\{ApiAccessLogs\w+\.Arn\}$/);
+    expect(JSON.parse(access.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', userArn: '$context.identity.userArn' });
+    expect(props.MethodSettings).toEqual([
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: STAGES[name].apiThrottle.rateLimit,
+        ThrottlingBurstLimit: STAGES[name].apiThrottle.burstLimit,
+        DataTraceEnabled: false,
+        LoggingLevel: 'ERROR',
+      }),
+    ]);
+  });
+
+  it('has the account-level CloudWatch role that execution logging needs', () => {
+    const { json } = stage('dev');
+
+    const accounts = resourcesOfType(json, 'AWS::ApiGateway::Account');
+
+    expect(accounts).toHaveLength(1);
+    expect(render(accounts[0]![1].Properties?.CloudWatchRoleArn)).toMatch(/^\$\{ApiRestApiCloudWatchRole\w+\.Arn\}$/);
+  });
+
+  it('answers gateway errors in the product error model', () => {
+    const { json } = stage('dev');
+
+    const responses = resourcesOfType(json, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties!);
+
+    const byType = Object.fromEntries(responses.map((r) => [r.ResponseType, r]));
+    expect(byType.MISSING_AUTHENTICATION_TOKEN?.StatusCode).toBe('401');
+    expect(byType.ACCESS_DENIED?.StatusCode).toBe('403');
+    expect(byType.THROTTLED?.StatusCode).toBe('429');
+    for (const response of responses) {
+      const template = (response.ResponseTemplates as Record<string, string>)['application/json']!;
+      expect(template).toMatch(/^\{"error":\{"code":"[A-Z_]+","message":\$context\.error\.messageString\}\}$/);
+    }
+  });
+});
+
+describe('the API function', () => {
+  it('may start executions of the state machine and stop or describe only its executions', () => {
+    const { json } = stage('dev');
+    const [, apiFunction] = resourceByPrefix(json, 'AWS::Lambda::Function', 'ApiApiFunction');
+
+    const statements = roleStatements(json, roleOf(apiFunction)).filter((statement) => asArray(statement.Action).some((action) => action.startsWith('states:')));
+
+    const byAction = Object.fromEntries(statements.flatMap((statement) => asArray(statement.Action).map((action) => [action, asArray(statement.Resource).map(render)])));
+    const arn = (part: string): string => `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:${part}`;
+    expect(byAction).toEqual({
+      'states:StartExecution': [arn('stateMachine:JobScheduleManager-dev-ScheduleRun')],
+      'states:StopExecution': [arn('execution:JobScheduleManager-dev-ScheduleRun:*')],
+      'states:DescribeExecution': [arn('execution:JobScheduleManager-dev-ScheduleRun:*')],
+    });
+    const variables = (apiFunction.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(render(variables.STATE_MACHINE_ARN)).toBe(arn('stateMachine:JobScheduleManager-dev-ScheduleRun'));
+  });
+});
+
+// ── Monitoring ────────────────────────────────────────────────────────────────────────────────
+
+interface AlarmProps {
+  MetricName: string;
+  Namespace: string;
+  Dimensions?: Array<{ Name: string; Value: unknown }>;
+  Threshold: number;
+  ComparisonOperator: string;
+  AlarmActions: unknown[];
+}
+
+function alarms(json: TemplateJson): AlarmProps[] {
+  return resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties as unknown as AlarmProps);
+}
+
+function topicId(json: TemplateJson): string {
+  return resourceByPrefix(json, 'AWS::SNS::Topic', 'MonitoringAlarmTopic')[0];
+}
+
+function dimension(alarm: AlarmProps, name: string): string | undefined {
+  const found = alarm.Dimensions?.find((d) => d.Name === name);
+  return found ? render(found.Value) : undefined;
+}
+
+describe('the alarms', () => {
+  it('fire on any message in a dead-letter queue, into the alarm topic', () => {
+    const { json } = stage('dev');
+    const deadLetterQueues = resourcesOfType(json, 'AWS::SQS::Queue').filter(([id]) => id.includes('DeadLetterQueue'));
+
+    const depthAlarms = alarms(json).filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
+
+    expect(deadLetterQueues).toHaveLength(2);
+    for (const [queueId] of deadLetterQueues) {
+      const alarm = depthAlarms.find((candidate) => dimension(candidate, 'QueueName') === `\${${queueId}.QueueName}`);
+      expect(alarm, queueId).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+      expect(alarm!.AlarmActions.map(render)).toEqual([`\${${topicId(json)}}`]);
+    }
+  });
+
+  it('fire on failed, timed-out and aborted schedule runs', () => {
+    const { json } = stage('dev');
+    const [machineId] = resourceByPrefix(json, 'AWS::StepFunctions::StateMachine', 'OrchestrationScheduleRun');
+
+    const runAlarms = alarms(json).filter((alarm) => alarm.Namespace === 'AWS/States');
+
+    expect(runAlarms.map((alarm) => alarm.MetricName).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+    for (const alarm of runAlarms) {
+      expect(dimension(alarm, 'StateMachineArn')).toBe(`\${${machineId}}`);
+      expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+      expect(alarm.AlarmActions.map(render)).toEqual([`\${${topicId(json)}}`]);
+    }
+  });
+
+  it('fire on errors of every function', () => {
+    const { json } = stage('dev');
+
+    const errorAlarms = alarms(json).filter((alarm) => alarm.Namespace === 'AWS/Lambda' && alarm.MetricName === 'Errors');
+
+    const watched = errorAlarms.map((alarm) => dimension(alarm, 'FunctionName'));
+    const functions = resourcesOfType(json, 'AWS::Lambda::Function').map(([id]) => `\${${id}}`);
+    expect(watched.sort()).toEqual(functions.sort());
+    for (const alarm of errorAlarms) expect(alarm.AlarmActions.map(render)).toEqual([`\${${topicId(json)}}`]);
+  });
+
+  it('fire on API 5xx responses', () => {
+    const { json } = stage('dev');
+
+    const serverErrors = alarms(json).filter((alarm) => alarm.Namespace === 'AWS/ApiGateway' && alarm.MetricName === '5XXError');
+
+    expect(serverErrors).toHaveLength(1);
+    expect(serverErrors[0]!.AlarmActions.map(render)).toEqual([`\${${topicId(json)}}`]);
+  });
+});
+
+describe('the alarm topic', () => {
+  function topic(json: TemplateJson): CfnResourceJson {
+    return resourceByPrefix(json, 'AWS::SNS::Topic', 'MonitoringAlarmTopic')[1];
+  }
+
+  it('is encrypted with its own key and accepts only TLS publishers', () => {
+    const { json } = stage('dev');
+    const [keyId] = resourceByPrefix(json, 'AWS::KMS::Key', 'MonitoringAlarmTopicKey');
+
+    const [, policy] = resourcesOfType(json, 'AWS::SNS::TopicPolicy')[0]!;
+
+    expect(render(topic(json).Properties?.KmsMasterKeyId)).toBe(`\${${keyId}.Arn}`);
+    const statements = (policy.Properties?.PolicyDocument as { Statement: Array<{ Effect: string; Condition?: unknown }> }).Statement;
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+  });
+
+  it('subscribes the alarm address only when one is configured', () => {
+    const without = stage('dev').json;
+
+    const withEmail = synthStage('dev', { context: { alarmEmail: 'billing-ops@example.com' } }).json;
+
+    expect(resourcesOfType(without, 'AWS::SNS::Subscription')).toHaveLength(0);
+    const subscriptions = resourcesOfType(withEmail, 'AWS::SNS::Subscription').map(([, s]) => s.Properties);
+    expect(subscriptions).toEqual([expect.objectContaining({ Protocol: 'email', Endpoint: 'billing-ops@example.com' })]);
+  });
+});
+
+// ── cdk-nag ───────────────────────────────────────────────────────────────────────────────────
+
+interface ValidationReport {
+  pluginReports: Array<{ violations?: unknown[] }>;
+}
+
+describe.each(['dev', 'prod'] as const)('cdk-nag AwsSolutions (%s)', (name) => {
+  it('finds nothing that is not acknowledged next to its resource', () => {
+    // Synthesis throws on an unacknowledged error-level finding; warnings land in the report.
+    const { assembly, stack } = stage(name);
+
+    const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as ValidationReport;
+
+    expect(report.pluginReports.flatMap((plugin) => plugin.violations ?? [])).toEqual([]);
+    for (const scope of [stack, stack.node.scope!]) {
+      expect(scope.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY), scope.node.path || 'app').toEqual([]);
+    }
+  });
+});
