@@ -1,0 +1,234 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpServer, type HttpServerOptions, type LocalHttpServer } from '../../lambdas/adapters/local/http-server';
+
+interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A request exactly as written here (no client-side path normalisation, header case kept). */
+function raw(
+  server: LocalHttpServer,
+  options: { method?: string; path: string; headers?: Record<string, string | number>; body?: string | Buffer; chunks?: Buffer[] },
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    // The server may close the connection before reading everything we send (413).
+    req.on('error', (error) => (error as NodeJS.ErrnoException).code === 'EPIPE' || (error as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(error));
+    for (const chunk of options.chunks ?? []) req.write(chunk);
+    if (options.chunks) return;
+    req.end(options.body);
+  });
+}
+
+let dir: string;
+let staticDir: string;
+const servers: LocalHttpServer[] = [];
+const events: APIGatewayProxyEvent[] = [];
+const logged: unknown[] = [];
+
+async function start(overrides: Partial<HttpServerOptions> = {}): Promise<LocalHttpServer> {
+  const server = await startHttpServer({
+    port: 0,
+    staticDir,
+    logError: (message, detail) => void logged.push({ message, detail }),
+    api: async (event): Promise<APIGatewayProxyResult> => {
+      events.push(event);
+      if (event.path === '/v1/boom') throw new Error('secret detail at /srv/app.ts:42');
+      if (event.path === '/v1/malformed') return {} as APIGatewayProxyResult;
+      return {
+        statusCode: 201,
+        headers: { 'Content-Type': 'application/json', 'X-Request-Id': event.requestContext.requestId },
+        multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] },
+        body: JSON.stringify({ ok: true }),
+      };
+    },
+    ...overrides,
+  });
+  servers.push(server);
+  return server;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'http-server-'));
+  staticDir = join(dir, 'console');
+  mkdirSync(join(staticDir, 'runs'), { recursive: true });
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Console</title>');
+  writeFileSync(join(staticDir, 'app.js'), 'console.log(1);');
+  writeFileSync(join(staticDir, 'style.css'), 'body{}');
+  writeFileSync(join(staticDir, 'runs', 'index.html'), '<p>runs</p>');
+  writeFileSync(join(dir, 'secret.txt'), 'outside the console');
+  symlinkSync(join(dir, 'secret.txt'), join(staticDir, 'link.txt'));
+});
+
+afterEach(async () => {
+  events.length = 0;
+  logged.length = 0;
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('startHttpServer', () => {
+  it('turns a request under /v1 into a REST API proxy event and writes the handler’s result', async () => {
+    const server = await start();
+
+    const response = await raw(server, {
+      method: 'POST',
+      path: '/v1/clients/acme%20co/runs?date=2026-11-25&tag=a&tag=b%20c',
+      headers: { Authorization: 'Bearer t1', 'X-Trace': 'one', 'Content-Type': 'application/json' },
+      body: '{"processingDate":"2026-11-25"}',
+    });
+
+    expect(response.status).toBe(201);
+    expect(response.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(response.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(response.body)).toEqual({ ok: true });
+    const event = events[0]!;
+    expect(event).toMatchObject({
+      httpMethod: 'POST',
+      path: '/v1/clients/acme%20co/runs',
+      resource: '/{proxy+}',
+      pathParameters: null,
+      stageVariables: null,
+      queryStringParameters: { date: '2026-11-25', tag: 'b c' },
+      multiValueQueryStringParameters: { date: ['2026-11-25'], tag: ['a', 'b c'] },
+      body: '{"processingDate":"2026-11-25"}',
+      isBase64Encoded: false,
+      requestContext: { stage: 'local', httpMethod: 'POST', identity: { sourceIp: '127.0.0.1' } },
+    });
+    expect(event.headers).toMatchObject({ Authorization: 'Bearer t1', 'X-Trace': 'one' });
+    expect(event.multiValueHeaders['X-Trace']).toEqual(['one']);
+    expect(event.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers['x-request-id']).toBe(event.requestContext.requestId);
+  });
+
+  it('passes a request without body or query as null', async () => {
+    const server = await start();
+
+    await fetch(`${server.url}/v1/clients/acme`);
+
+    expect(events[0]).toMatchObject({ httpMethod: 'GET', body: null, queryStringParameters: null, multiValueQueryStringParameters: null });
+  });
+
+  it('answers /health without credentials once ready, 503 before', async () => {
+    let ready = false;
+    const server = await start({ ready: () => ready });
+
+    const before = await fetch(`${server.url}/health`);
+    ready = true;
+    const after = await fetch(`${server.url}/health`);
+
+    expect(before.status).toBe(503);
+    expect(await before.json()).toEqual({ error: { code: 'NOT_READY', message: expect.any(String) } });
+    expect(after.status).toBe(200);
+    expect(await after.json()).toEqual({ status: 'ok' });
+    expect(events).toEqual([]);
+  });
+
+  it('answers 500 INTERNAL without details when the handler throws or answers something malformed', async () => {
+    const server = await start();
+
+    for (const path of ['/v1/boom', '/v1/malformed']) {
+      const response = await fetch(`${server.url}${path}`);
+      const text = await response.text();
+      expect(response.status).toBe(500);
+      expect(JSON.parse(text)).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error' } });
+      expect(text).not.toMatch(/secret|\.ts/);
+    }
+    expect(logged).toHaveLength(2);
+    const stillUp = await fetch(`${server.url}/health`);
+    expect(stillUp.status).toBe(200);
+  });
+
+  it('answers 413 to a declared body over the limit without reading it', async () => {
+    const server = await start();
+
+    // Declares 2 MiB, sends 64 KiB and waits: the answer must come anyway.
+    const response = await raw(server, {
+      method: 'POST',
+      path: '/v1/clients/acme/schedules',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': 2 * 1024 * 1024 },
+      chunks: [Buffer.alloc(64 * 1024, 0x20)],
+    });
+
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) } });
+    expect(events).toEqual([]);
+  });
+
+  it('answers 413 as soon as a chunked body passes the limit', async () => {
+    const server = await start({ maxBodyBytes: 1_000 });
+
+    const response = await raw(server, {
+      method: 'POST',
+      path: '/v1/clients/acme/schedules',
+      headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      chunks: [Buffer.alloc(800, 0x20), Buffer.alloc(800, 0x20)],
+    });
+
+    expect(response.status).toBe(413);
+    expect(events).toEqual([]);
+  });
+
+  it('serves the console’s files with their content types and security headers', async () => {
+    const server = await start();
+
+    const index = await fetch(`${server.url}/`);
+    const script = await fetch(`${server.url}/app.js`);
+    const style = await fetch(`${server.url}/style.css`);
+    const nested = await fetch(`${server.url}/runs/`);
+
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await index.text()).toContain('<title>Console</title>');
+    expect(index.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(index.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(style.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect(await nested.text()).toBe('<p>runs</p>');
+  });
+
+  it('never serves a file outside the static directory', async () => {
+    const server = await start();
+
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/runs/../../secret.txt', '/link.txt', '/%00']) {
+      const response = await raw(server, { path });
+      expect([400, 404]).toContain(response.status);
+      expect(response.body).not.toContain('outside the console');
+    }
+    const missing = await raw(server, { path: '/nope.html' });
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.body)).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+    expect((await raw(server, { method: 'POST', path: '/index.html' })).status).toBe(405);
+  });
+
+  it('answers 404 outside /v1 and /health without a static directory', async () => {
+    const server = await start({ staticDir: undefined });
+
+    const response = await fetch(`${server.url}/`);
+
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+  });
+
+  it('close() resolves after open connections end, and stops listening', async () => {
+    const server = await startHttpServer({ port: 0, api: async () => ({ statusCode: 200, body: '{}' }) });
+    await fetch(`${server.url}/v1/x`);
+
+    await server.close();
+
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+  });
+});
