@@ -81,7 +81,8 @@ export interface ApiHarness {
 }
 
 export interface HarnessOptions {
-  authorizer?: Authorizer;
+  /** Builds the authorizer over the harness's store; default a TokenAuthorizer with the test tokens. */
+  authorizer?: (store: DynamoConfigStore) => Authorizer;
   runs?: RunOperations;
   clock?: Clock;
 }
@@ -107,7 +108,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   const api = createApi({
     schedules,
     runs: options.runs ?? runs,
-    authorizer: options.authorizer ?? new TokenAuthorizer(ADMIN_TOKEN, tokens),
+    authorizer: options.authorizer?.(store) ?? new TokenAuthorizer(ADMIN_TOKEN, tokens),
     logger: { error: (...args: unknown[]) => logged.push(args) },
   });
   const prefix = `c${Math.random().toString(36).slice(2, 8)}`;
