@@ -61,6 +61,8 @@ const TOKEN_PLACEHOLDER = 'local-task-token-placeholder';
 /** Reserved Parameters field that carries a TimeoutSecondsPath value past Parameters (bridge b). */
 const TIMEOUT_PARAMETER = 'localTaskTimeoutSeconds';
 
+const validatedDefinitions = new Set<string>();
+
 type JsonValue = Parameters<StateMachine['run']>[0];
 type TaskOverride = (input: JsonValue) => Promise<JsonValue>;
 
@@ -205,7 +207,10 @@ export class LocalStateMachine {
 
   constructor(private readonly options: LocalStateMachineOptions) {
     const definition = loadDefinition(options.definitionPath, definitionSubstitutions(options.workQueue.url));
-    this.machine = new StateMachine(definition);
+    // asl-validator takes about 0.4 s per definition: validate each one once per process.
+    const fingerprint = JSON.stringify(definition);
+    this.machine = new StateMachine(definition, validatedDefinitions.has(fingerprint) ? { validationOptions: { noValidate: true } } : {});
+    validatedDefinitions.add(fingerprint);
     forEachState((definition as unknown as { States: Record<string, AslState> }).States, (name, state) => {
       if (state.Type !== 'Task') return;
       if (state.Resource === SEND_MESSAGE_AND_WAIT) {
