@@ -3,18 +3,22 @@ import {
   AccessLogField,
   AccessLogFormat,
   AuthorizationType,
+  CfnModel,
   EndpointType,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  Model,
   RequestValidator,
   ResponseType,
   RestApi,
-  type MethodOptions,
+  type IModel,
 } from 'aws-cdk-lib/aws-apigateway';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { z } from 'zod';
+import { API_ROUTES, type ApiRoute } from '../../lambdas/api/route-table';
 import { AppFunction } from '../app-function';
 import type { StageConfig } from '../config/stage-config';
 import { acknowledgeWildcardResource, nagResourceName } from '../nag';
@@ -49,13 +53,17 @@ const GATEWAY_ERRORS: ReadonlyArray<{ type: ResponseType; statusCode: string; co
 ];
 
 /**
- * The HTTP API (v1, REST API Gateway): IAM (SigV4) authorization on every method, a Lambda proxy
- * behind `/v1` and `/v1/{proxy+}`, JSON access logs, tracing and stage throttling. Routing, body
- * validation and the error model live in the API function, one zod schema per route.
+ * The HTTP API (v1, REST API Gateway): one resource and method per route of the route table
+ * (lambdas/api/route-table.ts), each with IAM (SigV4) authorization and request validation from
+ * the route's own zod schemas, all integrated with the one API function, which validates again
+ * with the same schemas and owns the error model. JSON access logs, tracing, stage throttling.
  */
 export class Api extends Construct {
   readonly restApi: RestApi;
   readonly handler: AppFunction;
+
+  private readonly integration: LambdaIntegration;
+  private readonly validator: RequestValidator;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -134,6 +142,16 @@ export class Api extends Construct {
       },
     });
 
+    // One invoke permission for the whole API instead of two per method: the function's resource
+    // policy has a size limit, and the console's test-invoke (which skips IAM auth) is not needed.
+    this.integration = new LambdaIntegration(this.handler.function, { proxy: true, scopePermissionToMethod: false, allowTestInvoke: false });
+    this.validator = new RequestValidator(this, 'RequestValidator', {
+      restApi: this.restApi,
+      requestValidatorName: 'parameters-and-body',
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+
     for (const error of GATEWAY_ERRORS) {
       this.restApi.addGatewayResponse(`${error.type.responseType}Response`, {
         type: error.type,
@@ -144,23 +162,7 @@ export class Api extends Construct {
       });
     }
 
-    // The proxy cannot know each route's schema; the validator still rejects a request without
-    // the path parameters it declares as required, and the function validates bodies with zod.
-    const validator = new RequestValidator(this, 'RequestValidator', {
-      restApi: this.restApi,
-      requestValidatorName: 'parameters-and-body',
-      validateRequestParameters: true,
-      validateRequestBody: true,
-    });
-    const integration = new LambdaIntegration(this.handler.function, { proxy: true });
-    const methodOptions: MethodOptions = { authorizationType: AuthorizationType.IAM, requestValidator: validator };
-
-    const v1 = this.restApi.root.addResource('v1');
-    v1.addMethod('ANY', integration, methodOptions);
-    v1.addResource('{proxy+}').addMethod('ANY', integration, {
-      ...methodOptions,
-      requestParameters: { 'method.request.path.proxy': true },
-    });
+    this.addRoutes();
 
     const cloudWatchRole = this.restApi.node.findChild('CloudWatchRole');
     Validations.of(cloudWatchRole).acknowledge({
@@ -180,4 +182,56 @@ export class Api extends Construct {
       },
     );
   }
+
+  private addRoutes(): void {
+    for (const route of API_ROUTES) {
+      this.restApi.root.resourceForPath(route.path).addMethod(route.method, this.integration, {
+        operationName: route.operationId,
+        authorizationType: AuthorizationType.IAM,
+        requestValidator: this.validator,
+        requestParameters: requestParameters(route),
+        ...(route.body ? { requestModels: { 'application/json': this.bodyModel(route.operationId, route.body) } } : {}),
+      });
+    }
+    // Any other path under /v1 still needs a signature and then reaches the function, whose
+    // router answers 404 in the error model, instead of API Gateway's "Missing Authentication Token".
+    this.restApi.root.resourceForPath('/v1').addResource('{proxy+}').addMethod('ANY', this.integration, {
+      operationName: 'unknownRoute',
+      authorizationType: AuthorizationType.IAM,
+      requestValidator: this.validator,
+      requestParameters: { 'method.request.path.proxy': true },
+    });
+  }
+
+  /** The route's request body schema as an API Gateway model (JSON Schema draft 4). */
+  private bodyModel(operationId: string, body: z.ZodType): IModel {
+    const name = `${operationId.charAt(0).toUpperCase()}${operationId.slice(1)}Body`;
+    const model = new CfnModel(this, `${name}Model`, {
+      restApiId: this.restApi.restApiId,
+      name,
+      contentType: 'application/json',
+      schema: requestBodyJsonSchema(body),
+    });
+    return Model.fromModelName(this, `${name}ModelRef`, model.ref);
+  }
+}
+
+/**
+ * A request body schema in the JSON Schema draft API Gateway validates with. Refinements that
+ * JSON Schema cannot express are left to the function, which parses with the same zod schema.
+ */
+export function requestBodyJsonSchema(body: z.ZodType): Record<string, unknown> {
+  return z.toJSONSchema(body, { target: 'draft-04', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+/**
+ * Path parameters are required by definition; a query parameter is required when its schema
+ * does not accept absence. Headers stay with the function: a missing If-Match is a 428, not a 400.
+ */
+export function requestParameters(route: ApiRoute): Record<string, boolean> {
+  const path = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => [`method.request.path.${match[1]}`, true] as const);
+  const query = Object.entries(route.query?.shape ?? {}).map(
+    ([name, schema]) => [`method.request.querystring.${name}`, !(schema as z.ZodType).safeParse(undefined).success] as const,
+  );
+  return Object.fromEntries([...path, ...query]);
 }

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
+import { API_ROUTES, ROUTES } from '../../lambdas/api/route-table';
 import { dataLifecycle, stageConfig, STAGES, UnknownStageError } from '../../lib/config/stage-config';
+import { requestBodyJsonSchema, requestParameters } from '../../lib/constructs/api';
 import { SCHEDULE_RUN_ASL } from '../../lib/constructs/orchestration';
 import { createApp } from '../../lib/job-schedule-manager-app';
 import {
@@ -378,6 +380,27 @@ describe('the execution status rule', () => {
 
 // ── API ───────────────────────────────────────────────────────────────────────────────────────
 
+interface ApiMethod {
+  path: string;
+  httpMethod: string;
+  props: Record<string, unknown>;
+}
+
+/** Every API Gateway method with the full path of its resource, rebuilt from ParentId links. */
+function apiMethods(json: TemplateJson): ApiMethod[] {
+  const resources = Object.fromEntries(resourcesOfType(json, 'AWS::ApiGateway::Resource').map(([id, r]) => [id, r.Properties!]));
+  const pathOf = (reference: unknown): string => {
+    const id = render(reference).slice(2, -1);
+    const node = resources[id];
+    return node ? `${pathOf(node.ParentId)}/${String(node.PathPart)}` : '';
+  };
+  return resourcesOfType(json, 'AWS::ApiGateway::Method').map(([, method]) => ({
+    path: pathOf(method.Properties?.ResourceId),
+    httpMethod: String(method.Properties?.HttpMethod),
+    props: method.Properties!,
+  }));
+}
+
 describe('the HTTP API', () => {
   it('requires IAM (SigV4) authorization and a request validator on every method', () => {
     const { json } = stage('dev');
@@ -391,18 +414,53 @@ describe('the HTTP API', () => {
     }
   });
 
-  it('routes /v1 and everything under it to the API function', () => {
+  it('has a method for every route of the route table, with its parameters and body schema validated', () => {
     const { json } = stage('dev');
     const [apiFunctionId] = resourceByPrefix(json, 'AWS::Lambda::Function', 'ApiApiFunction');
+    const methods = apiMethods(json);
+    const models = Object.fromEntries(resourcesOfType(json, 'AWS::ApiGateway::Model').map(([id, model]) => [id, model.Properties!]));
 
-    const paths = resourcesOfType(json, 'AWS::ApiGateway::Resource').map(([, r]) => r.Properties?.PathPart);
-    const integrations = resourcesOfType(json, 'AWS::ApiGateway::Method').map(([, m]) => m.Properties?.Integration as { Type: string; Uri: unknown });
+    for (const route of API_ROUTES) {
+      const method = methods.find((candidate) => candidate.path === route.path && candidate.httpMethod === route.method);
 
-    expect(paths.sort()).toEqual(['v1', '{proxy+}']);
-    for (const integration of integrations) {
-      expect(integration.Type).toBe('AWS_PROXY');
-      expect(render(integration.Uri)).toContain(`\${${apiFunctionId}.Arn}`);
+      expect(method, `${route.method} ${route.path}`).toBeDefined();
+      const props = method!.props;
+      expect(props.OperationName).toBe(route.operationId);
+      expect(render((props.Integration as { Uri: unknown }).Uri)).toContain(`\${${apiFunctionId}.Arn}`);
+      expect(props.RequestParameters).toEqual(requestParameters(route));
+      for (const name of route.path.match(/\{\w+\}/g) ?? []) {
+        expect(props.RequestParameters, route.operationId).toHaveProperty([`method.request.path.${name.slice(1, -1)}`], true);
+      }
+      const requestModel = (props.RequestModels as Record<string, unknown> | undefined)?.['application/json'];
+      if (route.body) {
+        const model = models[render(requestModel).slice(2, -1)];
+        expect(model?.Schema, route.operationId).toEqual(requestBodyJsonSchema(route.body));
+      } else {
+        expect(requestModel, route.operationId).toBeUndefined();
+      }
     }
+    const listRuns = methods.find((method) => method.path === ROUTES.listRuns.path && method.httpMethod === 'GET');
+    expect(listRuns?.props.RequestParameters).toMatchObject({ 'method.request.querystring.date': true, 'method.request.querystring.status': false });
+  });
+
+  it('sends any other path under /v1 to the function, signed, so that it answers 404 in the error model', () => {
+    const { json } = stage('dev');
+
+    const others = apiMethods(json).filter((method) => !API_ROUTES.some((route) => route.path === method.path && route.method === method.httpMethod));
+
+    expect(others.map((method) => `${method.httpMethod} ${method.path}`)).toEqual(['ANY /v1/{proxy+}']);
+  });
+
+  it('lets only this API invoke the function', () => {
+    const { json } = stage('dev');
+    const [apiFunctionId] = resourceByPrefix(json, 'AWS::Lambda::Function', 'ApiApiFunction');
+    const [restApiId] = resourcesOfType(json, 'AWS::ApiGateway::RestApi')[0]!;
+
+    const permissions = resourcesOfType(json, 'AWS::Lambda::Permission').filter(([, p]) => render(p.Properties?.FunctionName) === `\${${apiFunctionId}.Arn}`);
+
+    expect(permissions.map(([, p]) => render(p.Properties?.SourceArn))).toEqual([
+      `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${restApiId}}/*/*/*`,
+    ]);
   });
 
   it.each(['dev', 'prod'] as const)('throttles, traces and writes JSON access logs at the stage (%s)', (name) => {
