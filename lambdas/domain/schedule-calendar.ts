@@ -1,9 +1,27 @@
-import { DateTime } from 'luxon';
-import type { ExceptionWindow, Frequency } from './model';
+import type { IANAZone } from 'luxon';
+import { civilDate, daysInMonth, epochDay, formatIsoDate, formatLocalTime, isoWeekday, parseIsoDate, parseLocalTime } from './calendar-dates';
+import { formatInstant, localDayOf, resolveLocal, zoneOf } from './calendar-zone';
+import { cronMatchesDay, MIN_CRON_YEAR, nextCronDay, parseCron, type CronExpression } from './cron-expression';
+import { ValidationError, type ErrorDetail } from './errors';
+import { DAYS_OF_WEEK, type ExceptionWindow, type Frequency } from './model';
 
 /**
  * When schedules are due. Pure: no AWS, no I/O; the API's nextRuns and schedule preview, the
  * schedulers and BeginRun all ask this module, so they can never disagree.
+ *
+ * Semantics (DESIGN.md §3):
+ * - A frequency decides which local dates are due (`isDue`); the occurrence of a due date is its
+ *   executionTime, wall-clock time in the schedule's zone. CRON carries its own times and ignores
+ *   executionTime; its time zone still applies. MANUAL is never due.
+ * - MONTHLY day 29-31 clamps to the month's last day. MONTH_END offsetDays counts back from the
+ *   last day (2 = two days before it: the 26th of a common-year February). QUARTER_END is the
+ *   same in March, June, September and December; YEAR_END in December.
+ * - DST: a wall time that does not exist (spring forward) runs at the first valid instant after
+ *   it (the instant the clocks jump: 02:30 → 03:00); a wall time that exists twice (fall back)
+ *   runs once, at the earlier instant. Several CRON times falling into one gap run once. A date
+ *   the zone skips entirely, or whose time falls in a gap that runs into the next date, has no
+ *   occurrence (Pacific/Apia skipped 2011-12-30). The processing date is always the local date
+ *   of the occurrence.
  */
 export interface CalendarSpec {
   frequency: Frequency;
@@ -19,59 +37,354 @@ export interface Occurrence {
   at: string;
 }
 
-/** Whether a schedule with this frequency runs on a local date. MANUAL never does. */
-export function isDue(frequency: Frequency, _localDate: string): boolean {
+/** How far, by default, a scheduler's fire time may be after the occurrence it stands for. */
+export const SCHEDULED_TIME_LATE_TOLERANCE_MS = 3_600_000;
+
+const cronCache = new Map<string, CronExpression>();
+
+/** Parses through a small cache: the same few expressions are evaluated over and over. */
+function cronOf(expression: string): CronExpression {
+  let cron = cronCache.get(expression);
+  if (!cron) {
+    cron = parseCron(expression);
+    if (cronCache.size >= 500) cronCache.clear();
+    cronCache.set(expression, cron);
+  }
+  return cron;
+}
+
+function requireZone(timezone: string, path = 'timezone'): IANAZone {
+  const zone = zoneOf(timezone);
+  if (!zone) {
+    throw new ValidationError(`Unknown time zone "${timezone}"`, [{ path, message: 'an IANA time zone such as America/New_York' }]);
+  }
+  return zone;
+}
+
+function requireDay(localDate: string): number {
+  const day = parseIsoDate(localDate);
+  if (day === undefined) {
+    throw new ValidationError(`Not a calendar date: "${localDate}"`, [{ path: 'processingDate', message: 'a date YYYY-MM-DD' }]);
+  }
+  return day;
+}
+
+function requireInstant(instant: Date, path: string): number {
+  const ms = instant instanceof Date ? instant.getTime() : Number.NaN;
+  if (Number.isNaN(ms)) throw new ValidationError(`Not a valid instant: ${String(instant)}`, [{ path, message: 'a valid date-time' }]);
+  return ms;
+}
+
+/** The due day of a month for the month-based frequencies, undefined when the month has none. */
+function dueDayOfMonth(frequency: Frequency, year: number, month: number): number | undefined {
+  const lastDay = daysInMonth(year, month);
+  const beforeEnd = (offsetDays: number | undefined): number => Math.max(1, lastDay - (offsetDays ?? 0));
   switch (frequency.type) {
-    case 'DAILY':
-      return true;
-    case 'MANUAL':
-      return false;
+    case 'MONTHLY':
+      return Math.min(frequency.dayOfMonth, lastDay);
+    case 'MONTH_END':
+      return beforeEnd(frequency.offsetDays);
+    case 'QUARTER_END':
+      return month % 3 === 0 ? beforeEnd(frequency.offsetDays) : undefined;
+    case 'YEAR_END':
+      return month === 12 ? beforeEnd(frequency.offsetDays) : undefined;
     default:
-      return false;
+      return undefined;
   }
 }
 
-/** The next `count` occurrences strictly after `after`. */
+function isDueDay(frequency: Frequency, day: number): boolean {
+  switch (frequency.type) {
+    case 'DAILY':
+      return true;
+    case 'WEEKLY':
+      return isoWeekday(day) === DAYS_OF_WEEK.indexOf(frequency.dayOfWeek) + 1;
+    case 'CRON':
+      return cronMatchesDay(cronOf(frequency.expression), day);
+    case 'MANUAL':
+      return false;
+    default: {
+      const { year, month, day: dayOfMonth } = civilDate(day);
+      return dueDayOfMonth(frequency, year, month) === dayOfMonth;
+    }
+  }
+}
+
+/** The first due day on or after `from` (epoch days); jumps straight to it, never day by day. */
+function nextDueDay(frequency: Frequency, from: number): number | undefined {
+  switch (frequency.type) {
+    case 'DAILY':
+      return from;
+    case 'WEEKLY':
+      return from + ((DAYS_OF_WEEK.indexOf(frequency.dayOfWeek) + 1 - isoWeekday(from) + 7) % 7);
+    case 'CRON':
+      return nextCronDay(cronOf(frequency.expression), Math.max(from, epochDay(MIN_CRON_YEAR, 1, 1)));
+    case 'MANUAL':
+      return undefined;
+    default: {
+      let { year, month } = civilDate(from);
+      // Every month-based frequency has a due day at least once a year.
+      for (let step = 0; step < 13; step++) {
+        const dayOfMonth = dueDayOfMonth(frequency, year, month);
+        if (dayOfMonth !== undefined && epochDay(year, month, dayOfMonth) >= from) return epochDay(year, month, dayOfMonth);
+        [year, month] = month === 12 ? [year + 1, 1] : [year, month + 1];
+      }
+      return undefined;
+    }
+  }
+}
+
+/** Whether a schedule with this frequency runs on a local date (YYYY-MM-DD). MANUAL never does. */
+export function isDue(frequency: Frequency, localDate: string): boolean {
+  return isDueDay(frequency, requireDay(localDate));
+}
+
+/** The first due local date on or after `localDate`, or undefined (MANUAL, a CRON that has no more). */
+export function nextDueDate(frequency: Frequency, localDate: string): string | undefined {
+  const day = nextDueDay(frequency, requireDay(localDate));
+  return day === undefined ? undefined : formatIsoDate(day);
+}
+
+/**
+ * The UTC instant of a local date and wall time in a zone, by the DST rule above: a time in a
+ * spring-forward gap gives the first valid instant after it, a repeated time its earlier instant.
+ */
+export function localTimeToInstant(localDate: string, localTime: string, timezone: string): Date {
+  const seconds = parseLocalTime(localTime);
+  if (seconds === undefined) throw new ValidationError(`Not a local time: "${localTime}"`, [{ path: 'executionTime', message: 'a local time HH:MM:SS' }]);
+  return new Date(resolveLocal(requireZone(timezone), requireDay(localDate), seconds, 'earliest'));
+}
+
+/**
+ * Every occurrence strictly after `after`, in increasing order, lazily: take what you need.
+ * Ends for MANUAL and for a CRON expression with no further matching date (the last year
+ * EventBridge accepts is 2199); runs on for every other frequency.
+ */
+export function* occurrencesAfter(spec: CalendarSpec, after: Date): Generator<Occurrence, void, undefined> {
+  const { frequency } = spec;
+  let last = requireInstant(after, 'from');
+  if (frequency.type === 'MANUAL') return;
+  const zone = requireZone(spec.timezone);
+  let times: readonly number[];
+  if (frequency.type === 'CRON') {
+    times = cronOf(frequency.expression).secondsOfDay;
+  } else {
+    const seconds = parseLocalTime(spec.executionTime);
+    if (seconds === undefined) {
+      throw new ValidationError(`Not a local time: "${spec.executionTime}"`, [{ path: 'executionTime', message: 'a local time HH:MM:SS' }]);
+    }
+    times = [seconds];
+  }
+  // The day before the local date of `after`: a local date can repeat across a fall-back at midnight.
+  let day = nextDueDay(frequency, localDayOf(zone, last) - 1);
+  while (day !== undefined) {
+    const dueDay = day;
+    const instantOf = (index: number): number => resolveLocal(zone, dueDay, times[index] as number, 'earliest');
+    // The instants of one date's wall times never decrease, so bisect past `last` (a CRON can
+    // have 1,440 times a day).
+    let low = 0;
+    let high = times.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (instantOf(middle) <= last) low = middle + 1;
+      else high = middle;
+    }
+    for (let index = low; index < times.length; index++) {
+      const at = instantOf(index);
+      if (at <= last || localDayOf(zone, at) !== dueDay) continue;
+      last = at;
+      yield { processingDate: formatIsoDate(dueDay), at: formatInstant(at) };
+    }
+    day = nextDueDay(frequency, dueDay + 1);
+  }
+}
+
+/** The next `count` occurrences strictly after `after` (fewer when the schedule has no more). */
 export function nextOccurrences(spec: CalendarSpec, after: Date, count: number): Occurrence[] {
-  if (spec.frequency.type === 'MANUAL') return [];
-  const [hour, minute, second] = spec.executionTime.split(':').map(Number) as [number, number, number];
   const result: Occurrence[] = [];
-  let day = DateTime.fromJSDate(after, { zone: spec.timezone }).startOf('day');
-  for (let guard = 0; result.length < count && guard < 366 * 20; guard++, day = day.plus({ days: 1 })) {
-    const date = day.toISODate() as string;
-    if (!isDue(spec.frequency, date)) continue;
-    const at = day.set({ hour, minute, second });
-    if (at.toMillis() <= after.getTime()) continue;
-    result.push({ processingDate: date, at: at.toUTC().toISO({ suppressMilliseconds: true }) as string });
+  if (!(count >= 1)) return result;
+  for (const occurrence of occurrencesAfter(spec, after)) {
+    result.push(occurrence);
+    if (result.length >= count) break;
   }
   return result;
 }
 
 /** The processing date of an instant: its local date in the schedule's zone. */
 export function processingDateOf(instant: Date, timezone: string): string {
-  return DateTime.fromJSDate(instant, { zone: timezone }).toISODate() as string;
+  return formatIsoDate(localDayOf(requireZone(timezone), requireInstant(instant, 'instant')));
+}
+
+export interface ScheduledTimeOptions {
+  /** How long after an occurrence a fire still stands for it. @default SCHEDULED_TIME_LATE_TOLERANCE_MS (1 hour) */
+  lateToleranceMs?: number;
 }
 
 /**
- * If `instant` falls inside one of the exception windows (local times, possibly wrapping
- * midnight), the instant that window ends; otherwise undefined.
+ * The occurrence a scheduler's fire at `scheduledTime` stands for, or undefined when there is
+ * none (the date is not due, or the fire is too far from any occurrence): BeginRun creates a run
+ * for its processing date, or skips.
+ *
+ * Which occurrence: one in the same minute as the fire, else the latest one before it, at most
+ * `lateToleranceMs` (one hour by default) before.
+ * - Same minute, even if a few seconds later than the fire: EventBridge schedules have minute
+ *   precision, so an executionTime of 02:30:15 fires with scheduled time 02:30:00.
+ * - Late: a fire can be delivered late (retries, a scheduler catching up, a caller passing the
+ *   time it ran rather than the time it was scheduled). The default stays well below a day so a
+ *   daily trigger on a date that is not due never maps to the previous day's occurrence.
+ * The processing date is the occurrence's, not the fire's local date: a 23:59:30 occurrence
+ * fired at 00:00:10 still runs for the day before.
+ */
+export function occurrenceForScheduledTime(spec: CalendarSpec, scheduledTime: Date, options: ScheduledTimeOptions = {}): Occurrence | undefined {
+  const fired = requireInstant(scheduledTime, 'scheduledTime');
+  const earliest = fired - Math.max(0, options.lateToleranceMs ?? SCHEDULED_TIME_LATE_TOLERANCE_MS);
+  const minuteStart = fired - (((fired % 60_000) + 60_000) % 60_000);
+  let latestBefore: Occurrence | undefined;
+  for (const occurrence of occurrencesAfter(spec, new Date(Math.min(earliest, minuteStart) - 1))) {
+    const at = Date.parse(occurrence.at);
+    if (at >= minuteStart + 60_000) break;
+    if (at >= minuteStart) return occurrence;
+    if (at >= earliest) latestBefore = occurrence;
+  }
+  return latestBefore;
+}
+
+interface ParsedWindow {
+  start: number;
+  end: number;
+}
+
+function parseWindows(windows: readonly ExceptionWindow[]): ParsedWindow[] {
+  return windows.flatMap((window) => {
+    const start = parseLocalTime(window.start);
+    const end = parseLocalTime(window.end);
+    return start === undefined || end === undefined || start === end ? [] : [{ start, end }];
+  });
+}
+
+/**
+ * If `instant` falls inside one of the exception windows, the instant that window ends (after
+ * windows that follow back to back or overlap, the end of the last one); otherwise undefined.
+ *
+ * A window is local wall-clock times, start inclusive, end exclusive, wrapping midnight when end
+ * < start. On a local date it covers the instants from the first moment the wall clock shows
+ * `start` to the last moment it shows `end`, times in a gap moving to the first valid instant
+ * after them. So on a fall-back day a window 00:30-01:30 lasts two real hours, covering both
+ * passes through 01:00-01:30 (no job starts while the wall clock reads inside the window), and
+ * on a spring-forward day a window 01:00-02:30 ends when the clocks jump to 03:00.
  */
 export function exceptionWindowEnd(windows: readonly ExceptionWindow[], instant: Date, timezone: string): Date | undefined {
-  const local = DateTime.fromJSDate(instant, { zone: timezone });
-  const secondsOfDay = (t: string): number => {
-    const [h, m, s] = t.split(':').map(Number) as [number, number, number];
-    return h * 3600 + m * 60 + s;
+  const parsed = parseWindows(windows);
+  if (parsed.length === 0) return undefined;
+  const zone = requireZone(timezone);
+  const endOfWindowsAround = (ms: number): number | undefined => {
+    let end: number | undefined;
+    const today = localDayOf(zone, ms);
+    for (let day = today - 1; day <= today + 1; day++) {
+      for (const window of parsed) {
+        const startsAt = resolveLocal(zone, day, window.start, 'earliest');
+        const endsAt = resolveLocal(zone, window.end < window.start ? day + 1 : day, window.end, 'latest');
+        if (startsAt <= ms && ms < endsAt && (end === undefined || endsAt > end)) end = endsAt;
+      }
+    }
+    return end;
   };
-  const now = local.hour * 3600 + local.minute * 60 + local.second;
-  for (const window of windows) {
-    const start = secondsOfDay(window.start);
-    const end = secondsOfDay(window.end);
-    const wraps = end <= start;
-    const inside = wraps ? now >= start || now < end : now >= start && now < end;
-    if (!inside) continue;
-    const endDay = wraps && now >= start ? local.plus({ days: 1 }) : local;
-    const [h, m, s] = window.end.split(':').map(Number) as [number, number, number];
-    return endDay.set({ hour: h, minute: m, second: s, millisecond: 0 }).toJSDate();
+  let end = endOfWindowsAround(requireInstant(instant, 'instant'));
+  if (end === undefined) return undefined;
+  // Each hop moves past one window; validated windows never cover the whole day, so this ends
+  // within one turn of the clock. The bound only protects against unvalidated input.
+  for (let hop = 0; hop <= 2 * parsed.length + 2; hop++) {
+    const next = endOfWindowsAround(end);
+    if (next === undefined) break;
+    end = next;
   }
-  return undefined;
+  return new Date(end);
+}
+
+const SECONDS_PER_DAY = 86_400;
+
+/** A window as arcs of the day's seconds, [from, to). */
+function arcsOf(window: ParsedWindow): Array<[number, number]> {
+  return window.start < window.end
+    ? [[window.start, window.end]]
+    : [
+        [window.start, SECONDS_PER_DAY],
+        [0, window.end],
+      ];
+}
+
+/** The problems of a list of exception windows, as error details (empty when valid). */
+export function exceptionWindowProblems(windows: readonly ExceptionWindow[], path = 'exceptionWindows'): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  const parsed: Array<ParsedWindow | undefined> = windows.map((window, index) => {
+    const start = parseLocalTime(window.start);
+    const end = parseLocalTime(window.end);
+    if (start === undefined) details.push({ path: `${path}[${index}].start`, message: 'a local time HH:MM:SS' });
+    if (end === undefined) details.push({ path: `${path}[${index}].end`, message: 'a local time HH:MM:SS' });
+    if (start === undefined || end === undefined) return undefined;
+    if (start === end) {
+      details.push({ path: `${path}[${index}]`, message: `start and end are both ${window.start}: the window is empty` });
+      return undefined;
+    }
+    return { start, end };
+  });
+  parsed.forEach((window, index) => {
+    if (!window) return;
+    for (let other = 0; other < index; other++) {
+      const earlier = parsed[other];
+      if (!earlier) continue;
+      const overlaps = arcsOf(window).some(([from, to]) => arcsOf(earlier).some(([otherFrom, otherTo]) => Math.max(from, otherFrom) < Math.min(to, otherTo)));
+      if (overlaps) {
+        const range = `${formatLocalTime(earlier.start)}-${formatLocalTime(earlier.end)}`;
+        details.push({ path: `${path}[${index}]`, message: `overlaps ${path}[${other}] (${range}); windows may touch but not overlap` });
+        break;
+      }
+    }
+  });
+  if (details.length === 0) {
+    const covered = parsed.reduce((sum, window) => sum + (window ? arcsOf(window).reduce((length, [from, to]) => length + to - from, 0) : 0), 0);
+    if (covered >= SECONDS_PER_DAY) {
+      details.push({ path, message: 'the windows cover the whole day, so no job could ever start' });
+    }
+  }
+  return details;
+}
+
+/**
+ * Throws a ValidationError (details with paths like `exceptionWindows[1]`) for a malformed or
+ * empty window (start == end), for windows that overlap (also across midnight) and for windows
+ * that together cover the whole day. Windows may touch: 22:00-02:00 then 02:00-03:00 chain.
+ */
+export function validateExceptionWindows(windows: readonly ExceptionWindow[]): void {
+  const details = exceptionWindowProblems(windows);
+  if (details.length > 0) throw new ValidationError(`Invalid exception windows: ${describe(details)}`, details);
+}
+
+function describe(details: readonly ErrorDetail[]): string {
+  return details.map((detail) => (detail.path ? `${detail.path}: ${detail.message}` : detail.message)).join('; ');
+}
+
+/**
+ * Validates what the calendar needs of a schedule, so the API can answer 400 with details: the
+ * time zone, executionTime, the CRON expression (`frequency.expression`; also refused when it
+ * can never fire, like `0 0 30 FEB ? *`) and the exception windows.
+ */
+export function validateCalendarSpec(spec: CalendarSpec & { exceptionWindows?: readonly ExceptionWindow[] }): void {
+  const details: ErrorDetail[] = [];
+  if (!zoneOf(spec.timezone)) details.push({ path: 'timezone', message: `"${spec.timezone}" is not an IANA time zone such as America/New_York` });
+  if (parseLocalTime(spec.executionTime) === undefined) details.push({ path: 'executionTime', message: 'a local time HH:MM:SS' });
+  const { frequency } = spec;
+  if (frequency.type === 'CRON') {
+    try {
+      const cron = parseCron(frequency.expression, 'frequency.expression');
+      if (nextCronDay(cron, epochDay(MIN_CRON_YEAR, 1, 1)) === undefined) {
+        details.push({ path: 'frequency.expression', message: `"${frequency.expression}" never fires: no date matches it` });
+      }
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      details.push(...error.details);
+    }
+  }
+  details.push(...exceptionWindowProblems(spec.exceptionWindows ?? []));
+  if (details.length > 0) throw new ValidationError(`Invalid schedule: ${describe(details)}`, details);
 }
