@@ -202,10 +202,11 @@ export function* occurrencesAfter(spec: CalendarSpec, after: Date): Generator<Oc
 /** The next `count` occurrences strictly after `after` (fewer when the schedule has no more). */
 export function nextOccurrences(spec: CalendarSpec, after: Date, count: number): Occurrence[] {
   const result: Occurrence[] = [];
-  if (!(count >= 1)) return result;
+  const wanted = Math.floor(count);
+  if (!(wanted >= 1)) return result;
   for (const occurrence of occurrencesAfter(spec, after)) {
     result.push(occurrence);
-    if (result.length >= count) break;
+    if (result.length >= wanted) break;
   }
   return result;
 }
