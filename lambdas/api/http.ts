@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConflictError, DomainError, NotFoundError, StaleVersionError, SupersededExecutionError, ValidationError, type ErrorDetail } from '../domain/errors';
 
 /** Bodies above this are refused before parsing: no configuration or request needs more. */
@@ -53,11 +53,11 @@ export function errorResult(status: number, code: string, message: string, detai
 
 /**
  * Maps what a handler threw to the error model of shared/API.md. Undefined for anything
- * unexpected: the caller answers 500 INTERNAL and logs it.
+ * unexpected, including a ZodError from below the router (a stored item that no longer parses is
+ * not the caller's fault): the caller answers 500 INTERNAL and logs it.
  */
 export function knownErrorResult(error: unknown): ApiResult | undefined {
   if (error instanceof HttpError) return errorResult(error.status, error.code, error.message, error.details, error.headers);
-  if (error instanceof z.ZodError) return validationResult(error);
   if (error instanceof DomainError) {
     const status = domainStatus(error);
     if (status !== undefined) return errorResult(status, error.code, error.message, error.details);
@@ -73,14 +73,16 @@ function domainStatus(error: DomainError): number | undefined {
   return undefined;
 }
 
-export function validationResult(error: z.ZodError, prefix?: string): ApiResult {
-  const details = error.issues.map((issue) => ({ path: issuePath(issue.path, prefix), message: issue.message }));
+/** A request that its route's schema refuses: 400 VALIDATION_FAILED with one detail per problem. */
+export function validationFailure(error: z.ZodError): HttpError {
+  // An unknown field is reported at its own path, so a client sees which field to drop.
+  const details = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...issue.path, key].map(String).join('.'), message: 'unknown field' }))
+      : [{ path: issue.path.map(String).join('.'), message: issue.message }],
+  );
   const summary = details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ');
-  return errorResult(400, 'VALIDATION_FAILED', `invalid request: ${summary}`, details);
-}
-
-function issuePath(path: readonly PropertyKey[], prefix: string | undefined): string {
-  return [...(prefix ? [prefix] : []), ...path.map(String)].join('.');
+  return new HttpError(400, 'VALIDATION_FAILED', `invalid request: ${summary}`, details);
 }
 
 /** Case-insensitive header lookup over both header maps of a REST proxy event. */

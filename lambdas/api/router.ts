@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { RunOperations } from '../services/run-operations';
 import { resolveScheduleId, type ScheduleService } from '../services/schedule-service';
 import { mayActFor, type Authorizer, type Caller } from './auth';
-import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationResult, type ApiResult } from './http';
+import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationFailure, type ApiResult } from './http';
 import { API_ROUTES, type ApiRoute, type OperationId, type ROUTES } from './route-table';
 
 /** What the API logs: the Powertools Logger fits, and so does `console`. */
@@ -98,13 +98,19 @@ function bind(route: ApiRoute, handle: BoundRoute['handle']): BoundRoute {
 }
 
 /**
- * The request path the routes are matched against. Behind a `{proxy+}` resource it is rebuilt
- * from the resource and the proxy parameter, so a custom domain's base path (which API Gateway
- * leaves in `event.path`) does not hide the route.
+ * The request path the routes are matched against. Where API Gateway matched a resource (a route
+ * template or a `{proxy+}`), the path is rebuilt from the resource and its path parameters, so a
+ * custom domain's base path (which API Gateway leaves in `event.path`) does not hide the route.
  */
 function requestPath(event: APIGatewayProxyEvent): string {
-  const proxy = event.pathParameters?.proxy;
-  const path = event.resource?.endsWith('{proxy+}') && proxy !== undefined ? event.resource.replace('{proxy+}', proxy) : event.path;
+  const parameters = event.pathParameters ?? {};
+  let complete = Boolean(event.resource);
+  const rebuilt = (event.resource ?? '').replace(/\{(\w+)\+?\}/g, (_, name: string) => {
+    const value = parameters[name];
+    if (value === undefined) complete = false;
+    return value ?? '';
+  });
+  const path = complete ? rebuilt : event.path;
   return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
@@ -116,13 +122,9 @@ function decodeSegment(value: string): string {
   }
 }
 
-function validated<T extends z.ZodType>(schema: T, input: unknown, prefix?: string): z.output<T> {
+function validated<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);
-  if (!result.success) {
-    const invalid = validationResult(result.error, prefix);
-    const body = invalid.body as { error: { code: string; message: string; details: [] } };
-    throw new HttpError(400, body.error.code, body.error.message, body.error.details);
-  }
+  if (!result.success) throw validationFailure(result.error);
   return result.data;
 }
 

@@ -89,7 +89,7 @@ describe('client and schedule routes', () => {
       expect(zone.status).toBe(400);
       expect(zone.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'timezone' }] });
       expect(extra.status).toBe(400);
-      expect(extra.body.error.details[0].message).toMatch(/tier/);
+      expect(extra.body.error.details).toEqual([{ path: 'tier', message: 'unknown field' }]);
       expect(badId.status).toBe(400);
       expect(badId.body.error.details).toEqual([expect.objectContaining({ path: 'clientId' })]);
       expect((await h.send({ method: 'GET', path: `/v1/clients/${clientId}` })).status).toBe(404);

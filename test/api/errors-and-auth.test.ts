@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { IamAuthorizer, parseApiTokens, TokenAuthorizer } from '../../lambdas/api/auth';
 import { MAX_BODY_BYTES } from '../../lambdas/api/http';
 import { API_ROUTES, type OperationId } from '../../lambdas/api/route-table';
@@ -78,16 +79,21 @@ describe('error model and authorization', () => {
       expect(deleteRuns.headers.allow).toBe('GET');
     });
 
-    it('matches a trailing slash, and the route behind a custom domain base path', async () => {
+    it('matches a trailing slash, and the route behind a custom domain base path for proxy and template resources', async () => {
       const clientId = await h.onboard();
       const trailing = await h.send({ method: 'GET', path: `/v1/clients/${clientId}/` });
-      const event = apiEvent({ method: 'GET', path: `/billing/v1/clients/${clientId}`, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
-      event.pathParameters = { proxy: `v1/clients/${clientId}` };
+      const event = (resource: string, pathParameters: Record<string, string>) => ({
+        ...apiEvent({ method: 'GET', path: `/billing/v1/clients/${clientId}/schedules/daily`, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }),
+        resource,
+        pathParameters,
+      });
 
-      const behindBasePath = await h.api(event);
+      const proxy = await h.api(event('/v1/{proxy+}', { proxy: `clients/${clientId}/schedules/daily` }));
+      const template = await h.api(event('/v1/clients/{clientId}/schedules/{scheduleId}', { clientId, scheduleId: 'daily' }));
+      const local = await h.api({ ...event('/{proxy+}', {}), path: `/v1/clients/${clientId}/schedules/daily`, pathParameters: null });
 
       expect(trailing.status).toBe(200);
-      expect(behindBasePath.statusCode).toBe(200);
+      expect([proxy.statusCode, template.statusCode, local.statusCode]).toEqual([200, 200, 200]);
     });
   });
 
@@ -159,6 +165,15 @@ describe('error model and authorization', () => {
       expect(response.raw).not.toMatch(/secretArn|TypeError|at /);
       expect(h.logged).toHaveLength(1);
       expect(JSON.stringify(h.logged[0])).toMatch(/secretArn/);
+    });
+
+    it('answers 500, not 400, for a schema failure below the router (e.g. a stored item that no longer parses)', async () => {
+      h.runs.failNext = new z.ZodError([{ code: 'custom', path: ['config', 'jobs'], message: 'stored run is corrupt', input: null }]);
+
+      const response = await h.send({ method: 'GET', path: `/v1/clients/acme/runs/${KNOWN_RUN_ID}` });
+
+      expect(response.status).toBe(500);
+      expect(response.body.error.code).toBe('INTERNAL');
     });
   });
 
