@@ -8,6 +8,9 @@ import { SfnOrchestrator, SfnTaskCallbacks } from '../adapters/aws/sfn-orchestra
 import { createJobRegistry } from '../domain/jobs/job-catalogue';
 import { systemClock } from '../ports/clock';
 import type { Orchestrator } from '../ports/orchestrator';
+import { IamAuthorizer } from '../api/auth';
+import { createApi, type ApiHandler } from '../api/router';
+import { ScheduleService } from '../services/schedule-service';
 import { AwsEnvironmentSchema, ENV } from './environment';
 import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
 
@@ -56,6 +59,21 @@ export function awsContext(): AwsContext {
   });
   context = { ...engine, config, registry, orchestrator };
   return context;
+}
+
+let api: ApiHandler | undefined;
+
+/** The API Gateway handler: the routes of lambdas/api over the AWS composition, IAM principals mapped to clients. */
+export function awsApi(): ApiHandler {
+  if (api) return api;
+  const ctx = awsContext();
+  api = createApi({
+    schedules: new ScheduleService({ store: ctx.config, registry: ctx.registry, clock: systemClock }),
+    runs: ctx.runs,
+    authorizer: new IamAuthorizer(ctx.config),
+    logger,
+  });
+  return api;
 }
 
 /**

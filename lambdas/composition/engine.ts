@@ -28,7 +28,8 @@ export interface Engine {
   runs: RunService;
 }
 
-export const DEFAULT_WORKER_SETTINGS: WorkerSettings = { chunkSize: 50, checkpointMs: 5_000 };
+/** leaseMs: the deployed worker's timeout (lib/constructs/orchestration.ts) is below the queue's visibility timeout. */
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = { chunkSize: 50, checkpointMs: 5_000, leaseMs: 5 * 60_000 };
 export const DEFAULT_STEP_SETTINGS: StepSettings = { maxConcurrency: 40, batchTimeoutSeconds: 900 };
 
 /** The run engine's services over whichever adapters the caller chose (AWS or local). */

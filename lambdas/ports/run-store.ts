@@ -27,6 +27,11 @@ export interface BatchRecord {
   version: number;
 }
 
+export interface BatchLease {
+  holder: string;
+  untilMs: number;
+}
+
 export interface BatchSummary {
   batchNo: number;
   total: number;
@@ -97,8 +102,18 @@ export interface RunStore {
   /** Persists a job's batches; safe to repeat (same batch numbers overwrite nothing already processed). */
   putBatches(runId: string, seq: number, batches: Array<{ batchNo: number; itemIds: string[] }>): Promise<void>;
   getBatch(runId: string, seq: number, batchNo: number): Promise<BatchRecord | undefined>;
-  /** Writes a batch's outcome if its version is still `expectedVersion`; false when another writer won. */
-  saveBatchOutcome(batch: BatchRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Takes the batch for one worker until `untilMs` (epoch ms), if its version is still
+   * `expectedVersion` and no other holder's lease is running: a duplicate delivery of a batch
+   * that is being processed must not process it too. False when the batch is taken or changed.
+   */
+  leaseBatch(batch: Pick<BatchRecord, 'runId' | 'seq' | 'batchNo'>, expectedVersion: number, lease: BatchLease, nowMs: number): Promise<boolean>;
+  /**
+   * Writes a batch's outcome if its version is still `expectedVersion`; false when another writer
+   * won. With `lease`, the lease is kept (a checkpoint); without, it is released.
+   */
+  saveBatchOutcome(batch: BatchRecord, expectedVersion: number, lease?: BatchLease): Promise<boolean>;
+
   /** Streams the counts of every batch of a job, in batch order. */
   batchSummaries(runId: string, seq: number): AsyncIterable<BatchSummary>;
   listItems(runId: string, seq: number, query: { status?: ItemStatus; limit: number; nextToken?: string }): Promise<ItemPage>;

@@ -45,6 +45,8 @@ export interface JobStepInput {
   runId: string;
   seq: number;
   executionName: string;
+  /** FindFailedBatches: only the batches that still have failed items (read consistently, not from the lagging index). */
+  failedOnly?: boolean;
 }
 
 export interface FinalizeJobInput extends JobStepInput {
@@ -141,11 +143,18 @@ export class StepService {
     return { action: 'RUN', seq: job.seq };
   }
 
-  async collectWorkItems({ runId, seq, executionName }: JobStepInput): Promise<{ batches: number[] }> {
+  async collectWorkItems({ runId, seq, executionName, failedOnly }: JobStepInput): Promise<{ batches: number[] }> {
     const { runs, registry, clock } = this.deps;
     const run = await loadOwnedRun(runs, runId, executionName);
     const job = jobOf(run, seq);
 
+    if (failedOnly) {
+      const batches: number[] = [];
+      for await (const summary of runs.batchSummaries(runId, seq)) {
+        if (summary.batchNo < (job.batchCount ?? 0) && summary.failed > 0) batches.push(summary.batchNo);
+      }
+      return { batches };
+    }
     if (job.batchCount !== undefined) {
       const batches: number[] = [];
       for await (const summary of runs.batchSummaries(runId, seq)) {

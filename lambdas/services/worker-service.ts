@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
@@ -16,6 +17,12 @@ export const BatchMessageSchema = z.object({
   seq: z.number().int().min(1),
   batchNo: z.number().int().min(0),
   executionName: z.string().min(1),
+  /**
+   * false in the first pass (ProcessBatches): failed items are recorded, the child succeeds, and
+   * every other batch still runs. true in the retry pass (RetryFailedBatches): a failed item fails
+   * the child, so the Map fails and a redrive re-runs exactly that child.
+   */
+  finalAttempt: z.boolean().default(true),
 });
 export type BatchMessage = z.infer<typeof BatchMessageSchema>;
 
@@ -27,9 +34,20 @@ export interface WorkerSettings {
    * times out mid-batch loses at most this much work; the retry resumes from the checkpoint.
    */
   checkpointMs: number;
+  /**
+   * How long a worker holds a batch. No other delivery processes the batch meanwhile; it goes back
+   * to the queue and finds the work done when it returns. Must not exceed the queue's visibility
+   * timeout, or a crashed worker's batch would wait for its lease after it reappears.
+   */
+  leaseMs: number;
 }
 
 export type BatchResult = 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+
+/** Another worker holds the batch: the message returns to the queue and is delivered again later. */
+export class BatchBusyError extends Error {
+  override readonly name = 'BatchBusyError';
+}
 
 /**
  * Processes one batch of work items per SQS message and answers the waiting Map child.
@@ -100,10 +118,14 @@ export class WorkerService {
       const handler = registry.get(job.type);
       const ctx = jobContext(run, job);
       let version = batch.version;
+      const lease = { holder: randomUUID(), untilMs: clock.now().getTime() + settings.leaseMs };
+      if (!(await runs.leaseBatch(batch, version, lease, clock.now().getTime()))) {
+        throw new BatchBusyError(`batch ${batch.batchNo} of job ${job.seq} of run ${run.runId} is taken or changed; retrying later`);
+      }
       let recorded = counts(batch);
-      /** Saves the batch if no other delivery saved it first, and adds the progress to the job's live statistics. */
-      const save = async (): Promise<boolean> => {
-        if (!(await runs.saveBatchOutcome(batch, version))) return false;
+      /** Saves the batch if no other delivery saved it first (keeping the lease at a checkpoint), and adds the progress to the job's live statistics. */
+      const save = async (checkpoint = false): Promise<boolean> => {
+        if (!(await runs.saveBatchOutcome(batch, version, checkpoint ? lease : undefined))) return false;
         version++;
         const now = counts(batch);
         await runs.addJobStats(run.runId, job.seq, { succeeded: now.succeeded - recorded.succeeded, failed: now.failed - recorded.failed });
@@ -136,7 +158,7 @@ export class WorkerService {
         });
         const more = start + settings.chunkSize < todo.length;
         if (more && Date.now() - lastSave >= settings.checkpointMs) {
-          if (!(await save())) return this.lostRace(message);
+          if (!(await save(true))) return this.lostRace(message);
           lastSave = Date.now();
         }
       }
@@ -144,6 +166,10 @@ export class WorkerService {
     }
 
     const { failed, succeeded } = counts(batch);
+    if (failed > 0 && !message.finalAttempt) {
+      await this.callback(message.taskToken, { success: { batchNo: batch.batchNo, succeeded, failed } });
+      return 'FAILED';
+    }
     if (failed > 0) {
       const firstError = Object.values(batch.errors)[0];
       const cause = `${failed} of ${batch.itemIds.length} items failed in batch ${batch.batchNo} of job ${job.seq} (${job.type})${firstError ? `; first: ${firstError.code}: ${firstError.message}` : ''}`;

@@ -55,6 +55,7 @@ describe('the batch worker', () => {
     seq: 1,
     batchNo,
     executionName,
+    finalAttempt: true,
   });
 
   it('answers a duplicate delivery of a finished batch without processing anything again', async () => {
@@ -72,18 +73,32 @@ describe('the batch worker', () => {
     ]);
   });
 
-  it('records only one of two concurrent deliveries of the same batch, and only that one calls back', async () => {
+  it('lets only one of two concurrent deliveries of a batch process it; the other returns to the queue and then finds it done', async () => {
     const { runId, executionName } = await startRun({ items: 20 });
 
-    const results = await Promise.all([
+    const results = await Promise.allSettled([
       engine.worker.processBatch(message(runId, executionName, 0, 'a')),
       engine.worker.processBatch(message(runId, executionName, 0, 'b')),
     ]);
 
-    expect(results.filter((r) => r === 'SUCCEEDED')).toHaveLength(1);
-    expect(engine.callbacks.answers).toHaveLength(1);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).name)).sort()).toEqual(['BatchBusyError', 'SUCCEEDED']);
+    expect(job.processed.size).toBe(20);
+    expect([...job.processed.values()].every((n) => n === 1)).toBe(true);
+    expect(await engine.worker.processBatch(message(runId, executionName, 0, 'again'))).toBe('SUCCEEDED');
+    expect([...job.processed.values()].every((n) => n === 1)).toBe(true);
     const page = await engine.runs.listItems('acme', runId, 1, { limit: 100 });
     expect(page.items.every((i) => i.status === 'SUCCEEDED' && i.attempts === 1)).toBe(true);
+  });
+
+  it('records failed items in the first pass without failing the Map child, so the other batches still run', async () => {
+    const { runId, executionName } = await startRun({ items: 20, failItems: [4] });
+
+    expect(await engine.worker.processBatch({ ...message(runId, executionName, 0, 'first-pass'), finalAttempt: false })).toBe('FAILED');
+
+    expect(engine.callbacks.answers).toEqual([{ token: 'first-pass', ok: true }]);
+    const failed = await engine.runs.listItems('acme', runId, 1, { status: 'FAILED', limit: 10 });
+    expect(failed.items.map((i) => i.itemId)).toEqual(['item-0000004']);
+    expect(await engine.steps.collectWorkItems({ runId, seq: 1, executionName, failedOnly: true })).toEqual({ batches: [0] });
   });
 
   it('resumes a batch after a crash mid-batch from its checkpoint, processing no item twice', async () => {

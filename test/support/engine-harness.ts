@@ -72,7 +72,7 @@ export async function createEngineHarness(options: { registry?: JobRegistry; che
     clock,
     logger: silentLogger,
     steps: { maxConcurrency: 4, batchTimeoutSeconds: 30 },
-    worker: { chunkSize: options.chunkSize ?? 50, checkpointMs: options.checkpointMs ?? 5_000 },
+    worker: { chunkSize: options.chunkSize ?? 50, checkpointMs: options.checkpointMs ?? 5_000, leaseMs: 60_000 },
   });
   await config.createClient(
     { clientId: 'acme', name: 'Acme', timezone: 'America/New_York', dailyScheduleId: 'sch_daily', createdAt: now.toISOString(), updatedAt: now.toISOString() },

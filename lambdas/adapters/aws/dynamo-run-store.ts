@@ -17,6 +17,7 @@ import type { ErrorInfo, ItemStatus, Run, RunJob } from '../../domain/model';
 import { isTerminal } from '../../domain/model';
 import { executionNameFor, runIdFor } from '../../domain/run-naming';
 import type {
+  BatchLease,
   BatchRecord,
   BatchSummary,
   ItemPage,
@@ -348,12 +349,31 @@ export class DynamoRunStore implements RunStore {
     return item ? toBatchRecord(item) : undefined;
   }
 
-  async saveBatchOutcome(batch: BatchRecord, expectedVersion: number): Promise<boolean> {
+  async leaseBatch(batch: Pick<BatchRecord, 'runId' | 'seq' | 'batchNo'>, expectedVersion: number, lease: BatchLease, nowMs: number): Promise<boolean> {
+    try {
+      await this.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: batchPk(batch.runId, batch.seq), sk: batchSk(batch.batchNo) },
+          UpdateExpression: 'SET leaseHolder = :holder, leaseUntil = :until',
+          ConditionExpression: 'version = :v AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseHolder = :holder)',
+          ExpressionAttributeValues: { ':holder': lease.holder, ':until': lease.untilMs, ':v': expectedVersion, ':now': nowMs },
+        }),
+      );
+      this.meter.count('dynamoWrites');
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async saveBatchOutcome(batch: BatchRecord, expectedVersion: number, lease?: BatchLease): Promise<boolean> {
     try {
       await this.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: this.batchItem({ ...batch, version: expectedVersion + 1 }),
+          Item: { ...this.batchItem({ ...batch, version: expectedVersion + 1 }), ...(lease ? { leaseHolder: lease.holder, leaseUntil: lease.untilMs } : {}) },
           ConditionExpression: 'attribute_exists(pk) AND version = :v',
           ExpressionAttributeValues: { ':v': expectedVersion },
         }),

@@ -9,7 +9,8 @@ import type { LocalQueue } from './local-queue';
 /**
  * Runs statemachines/schedule-run.asl.json — the file the CDK stack deploys, with the same
  * definition substitutions — in process with `aws-local-stepfunctions` 3. Lambda Task states are
- * bound by state name to in-process step functions (`overrides.taskResourceLocalHandlers`).
+ * bound to in-process step functions by the function their Resource names (`overrides.taskResourceLocalHandlers`
+ * takes state names, so every Task state invoking, say, CollectWorkItems gets that step).
  *
  * This module bridges exactly the interpreter's gaps for this ASL, and refuses a definition that
  * would need more:
@@ -22,8 +23,10 @@ import type { LocalQueue } from './local-queue';
  *     (the TaskCallbacks port) settles the token. `sendTaskFailure(token, error, cause)` fails
  *     the Task with that error name and cause, so the child and then the Map fail as in AWS.
  *     A token that is unknown, already settled, superseded by a retry of its Task (after
- *     States.Timeout), or whose Map or execution has ended, is closed: SendTask* on it throws
- *     `TaskTimedOut`, as AWS does. Messages already in the queue stay there, as in SQS.
+ *     States.Timeout; a retry is recognised by its identical message, which holds because batch
+ *     numbers are unique within a job), or whose Map or execution has ended, is closed:
+ *     SendTask* on it throws `TaskTimedOut`, as AWS does. Messages already in the queue stay
+ *     there, as in SQS.
  * (b) Distributed Map. The interpreter runs the Map inline (p-limit over the items, MaxConcurrency
  *     honoured; MaxConcurrency 0 means 40 here, 10,000 in AWS). Two fixes: once a child failed,
  *     the Map starts no further child (AWS fails the Map Run at the first failure when nothing is
@@ -190,7 +193,8 @@ interface OpenToken {
 
 export class LocalStateMachine {
   private readonly machine: StateMachine;
-  private readonly stepStates: StepName[] = [];
+  /** Task state name → the step function its Resource names (a state may reuse another's function). */
+  private readonly stepStates = new Map<string, StepName>();
   private readonly sendAndWaitStates: string[] = [];
   private readonly openTokens = new Map<string, OpenToken>();
   private readonly executions = new Map<string, ExecutionState>();
@@ -215,8 +219,8 @@ export class LocalStateMachine {
       if (state.Type !== 'Task') return;
       if (state.Resource === SEND_MESSAGE_AND_WAIT) {
         this.sendAndWaitStates.push(name);
-      } else if (state.Resource?.startsWith('arn:aws:lambda:') && isStepName(name)) {
-        this.stepStates.push(name);
+      } else if (state.Resource?.startsWith('arn:aws:lambda:') && isStepName(stepOfResource(state.Resource))) {
+        this.stepStates.set(name, stepOfResource(state.Resource) as StepName);
       } else {
         throw new Error(`Task state ${name} (${state.Resource}) has no local binding`);
       }
@@ -277,7 +281,7 @@ export class LocalStateMachine {
 
   private overridesFor(execution: ExecutionState): Record<string, TaskOverride> {
     const overrides: Record<string, TaskOverride> = {};
-    for (const name of this.stepStates) overrides[name] = this.invokeStep(name);
+    for (const [name, step] of this.stepStates) overrides[name] = this.invokeStep(step);
     for (const name of this.sendAndWaitStates) overrides[name] = (input) => this.sendMessageAndWait(input, execution);
     return overrides;
   }
@@ -379,6 +383,11 @@ function namedError(name: string, message: string): Error {
   const error = new Error(message);
   error.name = name;
   return error;
+}
+
+/** `arn:aws:lambda:…:function:local-CollectWorkItems` → `CollectWorkItems` (see localFunctionArn). */
+function stepOfResource(resource: string): string {
+  return resource.slice(resource.lastIndexOf(':function:local-') + ':function:local-'.length);
 }
 
 function isStepName(name: string): name is StepName {

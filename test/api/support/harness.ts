@@ -57,7 +57,7 @@ export interface ApiResponse {
   status: number;
   headers: Record<string, string>;
   /** Parsed JSON, or undefined for an empty body. */
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read arbitrary response fields
+  body: any;
   raw: string;
 }
 

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { parseApiTokens } from '../lambdas/api/auth';
+import { startLocalRuntime } from '../lambdas/composition/local-runtime';
+import { seedDemo } from '../lambdas/composition/demo-seed';
+
+/**
+ * `npm start`: the whole product on this machine — DynamoDB Local, the schedule-run ASL in the
+ * local interpreter, the in-process work queue and workers, the HTTP API and the console — with a
+ * demo client. Settings come from the environment (README, "Local settings").
+ */
+const Settings = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  DATA_DIR: z.string().min(1).default('.data'),
+  ADMIN_TOKEN: z.string().min(1).optional(),
+  API_TOKENS: z.string().optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DEMO: z.enum(['true', 'false']).default('true'),
+});
+
+async function main(): Promise<void> {
+  const settings = Settings.parse(process.env);
+  const adminToken = settings.ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
+  const started = Date.now();
+  const runtime = await startLocalRuntime({
+    port: settings.PORT,
+    host: settings.HOST,
+    dataDir: resolve(settings.DATA_DIR),
+    adminToken,
+    apiTokens: parseApiTokens(settings.API_TOKENS),
+    consoleDir: resolve(import.meta.dirname, '..', 'console'),
+  });
+  if (settings.DEMO === 'true') await seedDemo(runtime.schedules);
+
+  console.log(`Job schedule manager is ready at ${runtime.url} (in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`  data:        ${resolve(settings.DATA_DIR)}`);
+  console.log(`  admin token: ${settings.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : adminToken}`);
+  console.log(`  try:         curl -H "Authorization: Bearer <admin token>" ${runtime.url}/v1/clients/demo/schedules`);
+  if (runtime.resumed.length > 0) console.log(`  resumed ${runtime.resumed.length} run(s) that were active at the last stop`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping (DynamoDB Local included)...`);
+    const forced = setTimeout(() => process.exit(1), 20_000);
+    forced.unref();
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

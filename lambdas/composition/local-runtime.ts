@@ -1,0 +1,243 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { join, resolve } from 'node:path';
+import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
+import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
+import { TABLES, type TableDefinition } from '../adapters/aws/table-definitions';
+import { ensureTables, localDynamoClient, startDynamoLocal, type DynamoLocal } from '../adapters/local/dynamo-local';
+import { startHttpServer, type LocalHttpServer } from '../adapters/local/http-server';
+import { LocalOrchestrator } from '../adapters/local/local-orchestrator';
+import { LocalQueue } from '../adapters/local/local-queue';
+import { LocalStateMachine, type StepFunctions } from '../adapters/local/local-state-machine';
+import { TokenAuthorizer } from '../api/auth';
+import { createApi } from '../api/router';
+import type { JobRegistry } from '../domain/job-registry';
+import { createJobRegistry } from '../domain/jobs/job-catalogue';
+import type { Clock } from '../ports/clock';
+import { systemClock } from '../ports/clock';
+import type { ExecutionInput, Orchestrator, TaskCallbacks } from '../ports/orchestrator';
+import { UsageMeter } from '../ports/usage-meter';
+import type { BeginJobInput, BeginRunInput, CompleteRunInput, FinalizeJobInput, JobStepInput } from '../services/step-service';
+import { ScheduleService } from '../services/schedule-service';
+import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
+
+export interface LocalRuntimeOptions {
+  /** HTTP port; 0 picks a free one. */
+  port: number;
+  host?: string;
+  /** DynamoDB Local keeps its database under `<dataDir>/dynamodb`. */
+  dataDir: string;
+  adminToken: string;
+  /** Client-scoped tokens (API_TOKENS). */
+  apiTokens?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Use an already running DynamoDB Local (tests share one) instead of starting one. */
+  dynamoEndpoint?: string;
+  /** Prefix of the table names; lets tests share one DynamoDB Local. @default 'local' */
+  tablePrefix?: string;
+  /** Static files served at `/` (the operator console). */
+  consoleDir?: string;
+  /** The worker's event source mapping. */
+  worker?: { maxConcurrency?: number; visibilityTimeoutMs?: number; maxReceiveCount?: number; duplicateRate?: number; checkpointMs?: number };
+  /** Map children in flight per execution. */
+  mapMaxConcurrency?: number;
+  /** Seconds a Map child waits for its worker before it sends the batch again. */
+  batchTimeoutSeconds?: number;
+  /** Re-run the executions of runs that were PENDING or RUNNING when the runtime stopped. @default true */
+  resume?: boolean;
+  meter?: UsageMeter;
+  /** The job types to run; tests inject instrumented ones. @default the catalogue, SYNTHETIC included */
+  registry?: JobRegistry;
+  clock?: Clock;
+  logger?: Logger;
+  statemachinePath?: string;
+}
+
+export interface LocalRuntime {
+  url: string;
+  port: number;
+  engine: Engine;
+  schedules: ScheduleService;
+  runStore: DynamoRunStore;
+  configStore: DynamoConfigStore;
+  orchestrator: LocalOrchestrator;
+  workQueue: LocalQueue;
+  deadLetterQueue: LocalQueue;
+  meter: UsageMeter;
+  tablePrefix: string;
+  /** Runs that were resumed at start-up. */
+  resumed: string[];
+  stop(): Promise<void>;
+}
+
+const LOCAL_VISIBILITY_TIMEOUT_MS = 120_000;
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/**
+ * The local composition root: the same handlers, ASL file and table definitions as the deployed
+ * stack, on DynamoDB Local, the ASL interpreter, an in-process queue and a node:http server.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const logger = options.logger ?? new Logger({ serviceName: 'job-schedule-manager-local' });
+  const meter = options.meter ?? new UsageMeter();
+  const clock = options.clock ?? systemClock;
+  let dynamo: DynamoLocal | undefined;
+  const endpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoLocal({ dataDir: join(options.dataDir, 'dynamodb') })).endpoint;
+  const prefix = options.tablePrefix ?? 'local';
+  const tableName = (definition: TableDefinition): string => `${prefix}-${definition.id}`;
+  const client = localDynamoClient(endpoint);
+  await ensureTables(client, TABLES, tableName);
+  const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const [configTable, runsTable] = TABLES;
+  const runStore = new DynamoRunStore(document, tableName(runsTable), { meter });
+  const configStore = new DynamoConfigStore(document, tableName(configTable), meter);
+  const registry = options.registry ?? createJobRegistry({ allowSynthetic: true });
+
+  const deadLetterQueue = new LocalQueue({ name: 'work-dlq', meter });
+  const workQueue = new LocalQueue({ name: 'work', meter, ...(options.worker?.duplicateRate ? { duplicateRate: options.worker.duplicateRate } : {}) });
+
+  // The engine and the state machine need each other: the worker answers task tokens the
+  // state machine minted, and the state machine calls the engine's steps.
+  const late: { stateMachine?: LocalStateMachine; orchestrator?: LocalOrchestrator } = {};
+  const callbacks: TaskCallbacks = {
+    sendTaskSuccess: (token, output) => stateMachineOf().callbacks.sendTaskSuccess(token, output),
+    sendTaskFailure: (token, error, cause) => stateMachineOf().callbacks.sendTaskFailure(token, error, cause),
+  };
+  const stateMachineOf = (): LocalStateMachine => {
+    if (!late.stateMachine) throw new Error('the state machine is not ready');
+    return late.stateMachine;
+  };
+  const idempotentOrchestrator: Orchestrator = {
+    // As with AWS (SfnOrchestrator), the execution name is the idempotency key: a name that is
+    // already taken is the execution we asked for.
+    startExecution: (name: string, input: ExecutionInput) =>
+      orchestratorOf()
+        .startExecution(name, input)
+        .catch((error: unknown) => {
+          if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+        }),
+    stopExecution: (name, cause) =>
+      orchestratorOf()
+        .stopExecution(name, cause)
+        .catch((error: unknown) => {
+          if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
+        }),
+  };
+  const orchestratorOf = (): LocalOrchestrator => {
+    if (!late.orchestrator) throw new Error('the orchestrator is not ready');
+    return late.orchestrator;
+  };
+
+  const engine = createEngine({
+    runs: runStore,
+    config: configStore,
+    registry,
+    orchestrator: idempotentOrchestrator,
+    callbacks,
+    clock,
+    logger,
+    steps: {
+      maxConcurrency: options.mapMaxConcurrency ?? DEFAULT_STEP_SETTINGS.maxConcurrency,
+      batchTimeoutSeconds: options.batchTimeoutSeconds ?? DEFAULT_STEP_SETTINGS.batchTimeoutSeconds,
+    },
+    worker: {
+      ...DEFAULT_WORKER_SETTINGS,
+      ...(options.worker?.checkpointMs !== undefined ? { checkpointMs: options.worker.checkpointMs } : {}),
+      // A batch is held no longer than its message stays invisible (see WorkerSettings.leaseMs).
+      leaseMs: options.worker?.visibilityTimeoutMs ?? LOCAL_VISIBILITY_TIMEOUT_MS,
+    },
+  });
+  const steps: StepFunctions = {
+    BeginRun: (input) => engine.steps.beginRun(input as BeginRunInput),
+    BeginJob: (input) => engine.steps.beginJob(input as BeginJobInput),
+    CollectWorkItems: (input) => engine.steps.collectWorkItems(input as JobStepInput),
+    FinalizeJob: (input) => engine.steps.finalizeJob(input as FinalizeJobInput),
+    CompleteRun: (input) => engine.steps.completeRun(input as CompleteRunInput),
+  };
+  const stateMachine = new LocalStateMachine({
+    definitionPath: options.statemachinePath ?? join(ROOT, 'statemachines', 'schedule-run.asl.json'),
+    steps,
+    workQueue,
+    meter,
+  });
+  const orchestrator = new LocalOrchestrator(stateMachine);
+  late.stateMachine = stateMachine;
+  late.orchestrator = orchestrator;
+  // What the EventBridge rule on execution status changes does in AWS.
+  orchestrator.onExecutionEnd((event) =>
+    engine.executionStatus.handle({ name: event.executionName, status: event.status, error: event.error ?? null, cause: event.cause ?? null, redriveCount: event.redriveCount }),
+  );
+  orchestrator.onExecutionRedriven((event) => engine.executionStatus.handle({ name: event.executionName, status: 'RUNNING', redriveCount: event.redriveCount }));
+
+  const worker = options.worker ?? {};
+  workQueue.startConsumer({
+    handler: async (event) => {
+      return engine.worker.handleSqsEvent(event);
+    },
+    // One message is a batch of hundreds of work items, as with the deployed event source mapping.
+    batchSize: 1,
+    maxConcurrency: worker.maxConcurrency ?? 4,
+    visibilityTimeoutMs: worker.visibilityTimeoutMs ?? LOCAL_VISIBILITY_TIMEOUT_MS,
+    maxReceiveCount: worker.maxReceiveCount ?? 5,
+    deadLetter: deadLetterQueue,
+  });
+
+  const schedules = new ScheduleService({ store: configStore, registry, clock });
+  const api = createApi({
+    schedules,
+    runs: engine.runs,
+    authorizer: new TokenAuthorizer(options.adminToken, options.apiTokens ?? new Map()),
+    logger,
+  });
+  let ready = false;
+  const server: LocalHttpServer = await startHttpServer({
+    port: options.port,
+    host: options.host ?? '127.0.0.1',
+    api,
+    ready: () => ready,
+    ...(options.consoleDir ? { staticDir: options.consoleDir } : {}),
+  });
+
+  const resumed: string[] = [];
+  if (options.resume ?? true) {
+    for (const run of await runStore.listActiveRuns()) {
+      // The interpreter keeps no history: starting the run's current execution again from the
+      // beginning is the local redrive; every step is idempotent.
+      await idempotentOrchestrator.startExecution(run.executionName, {
+        clientId: run.clientId,
+        scheduleId: run.scheduleId,
+        runId: run.runId,
+        processingDate: run.processingDate,
+        trigger: run.trigger,
+      });
+      resumed.push(run.runId);
+    }
+    if (resumed.length > 0) logger.info('resumed runs that were active when the runtime stopped', { runs: resumed });
+  }
+  ready = true;
+
+  let stopped = false;
+  return {
+    url: server.url,
+    port: server.port,
+    engine,
+    schedules,
+    runStore,
+    configStore,
+    orchestrator,
+    workQueue,
+    deadLetterQueue,
+    meter,
+    tablePrefix: prefix,
+    resumed,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      ready = false;
+      await server.close();
+      await orchestratorOf().shutdown();
+      await workQueue.stop(10_000);
+      client.destroy();
+      await dynamo?.stop();
+    },
+  };
+}
