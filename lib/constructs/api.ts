@@ -142,9 +142,9 @@ export class Api extends Construct {
       },
     });
 
-    // One invoke permission for the whole API instead of two per method: the function's resource
-    // policy has a size limit, and the console's test-invoke (which skips IAM auth) is not needed.
-    this.integration = new LambdaIntegration(this.handler.function, { proxy: true, scopePermissionToMethod: false, allowTestInvoke: false });
+    // One invoke permission for this API instead of two per method: the function's resource
+    // policy has a size limit that sixteen methods would approach.
+    this.integration = new LambdaIntegration(this.handler.function, { proxy: true, scopePermissionToMethod: false });
     this.validator = new RequestValidator(this, 'RequestValidator', {
       restApi: this.restApi,
       requestValidatorName: 'parameters-and-body',

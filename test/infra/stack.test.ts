@@ -472,7 +472,7 @@ describe('the HTTP API', () => {
     expect(props.StageName).toBe(name);
     expect(props.TracingEnabled).toBe(true);
     const access = props.AccessLogSetting as { DestinationArn: unknown; Format: string };
-    expect(render(access.DestinationArn)).toMatch(/^\$\{ApiAccessLogs\w+\.Arn\}$/);
+    expect(render(access.DestinationArn)).toMatch(/:log-group:\$\{ApiAccessLogs\w+\}$/);
     expect(JSON.parse(access.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', userArn: '$context.identity.userArn' });
     expect(props.MethodSettings).toEqual([
       expect.objectContaining({

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { StageName } from '../../../lib/config/stage-config';
@@ -31,6 +32,10 @@ export interface SynthOptions {
   readonly context?: Record<string, unknown>;
 }
 
+/** The context cdk.json gives the CLI (feature flags), so that tests synthesize the same stack. */
+const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(fileURLToPath(new URL('../../../cdk.json', import.meta.url)), 'utf8')) as { context: Record<string, unknown> })
+  .context;
+
 /**
  * Synthesizes a stage the way `cdk synth -c stage=<name>` does, cdk-nag included (a finding
  * that is not acknowledged throws here). Without bundling, `aws:cdk:bundling-stacks: []` makes
@@ -38,7 +43,7 @@ export interface SynthOptions {
  */
 export function synthStage(stage: StageName, options: SynthOptions = {}): SynthesizedStage {
   const { app, stack } = createApp({
-    context: { stage, ...(options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },
+    context: { ...CDK_JSON_CONTEXT, stage, ...(options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },
   });
   const assembly = app.synth();
   const template = Template.fromStack(stack);
