@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseApiTokens } from '../lambdas/api/auth';
@@ -19,6 +20,8 @@ const Settings = z.object({
   DEMO: z.enum(['true', 'false']).default('true'),
 });
 
+const CONSOLE_DIR = resolve(import.meta.dirname, '..', 'console');
+
 async function main(): Promise<void> {
   const settings = Settings.parse(process.env);
   const adminToken = settings.ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
@@ -29,7 +32,7 @@ async function main(): Promise<void> {
     dataDir: resolve(settings.DATA_DIR),
     adminToken,
     apiTokens: parseApiTokens(settings.API_TOKENS),
-    consoleDir: resolve(import.meta.dirname, '..', 'console'),
+    ...(existsSync(CONSOLE_DIR) ? { consoleDir: CONSOLE_DIR } : {}),
   });
   if (settings.DEMO === 'true') await seedDemo(runtime.schedules);
 

@@ -77,11 +77,26 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
  * stack, on DynamoDB Local, the ASL interpreter, an in-process queue and a node:http server.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const started: Array<() => Promise<void>> = [];
+  try {
+    return await startParts(options, started);
+  } catch (error) {
+    // Nothing started may outlive a failed start: DynamoDB Local is a separate Java process.
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startParts(options: LocalRuntimeOptions, started: Array<() => Promise<void>>): Promise<LocalRuntime> {
   const logger = options.logger ?? new Logger({ serviceName: 'job-schedule-manager-local' });
   const meter = options.meter ?? new UsageMeter();
   const clock = options.clock ?? systemClock;
   let dynamo: DynamoLocal | undefined;
-  const endpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoLocal({ dataDir: join(options.dataDir, 'dynamodb') })).endpoint;
+  if (!options.dynamoEndpoint) {
+    dynamo = await startDynamoLocal({ dataDir: join(options.dataDir, 'dynamodb') });
+    started.push(dynamo.stop);
+  }
+  const endpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
   const prefix = options.tablePrefix ?? 'local';
   const tableName = (definition: TableDefinition): string => `${prefix}-${definition.id}`;
   const client = localDynamoClient(endpoint);
