@@ -22,6 +22,7 @@ interface Batch {
   seq: number;
   batchNo: number;
   executionName: string;
+  finalAttempt: boolean;
 }
 
 type Answer = 'SUCCEED' | 'FAIL' | 'IGNORE';
@@ -29,6 +30,8 @@ type Answer = 'SUCCEED' | 'FAIL' | 'IGNORE';
 interface Scenario {
   /** Batch numbers per job, in sequence. */
   jobs: number[][];
+  /** Per job, the batches FindFailedBatches reports after the first pass. @default none */
+  failedAfterFirstPass?: number[][];
   maxConcurrency?: number;
   batchTimeoutSeconds?: number;
   /** The first time BeginJob is asked, it answers WAIT until this many ms later. */
@@ -76,8 +79,9 @@ function harness(scenario: Scenario) {
       return { action: 'RUN', seq: index + 1 };
     },
     CollectWorkItems: async (i) => {
-      record('CollectWorkItems', i);
-      return { batches: scenario.jobs[(i as { seq: number }).seq - 1] };
+      const { seq, failedOnly } = i as { seq: number; failedOnly?: boolean };
+      record(failedOnly ? 'FindFailedBatches' : 'CollectWorkItems', i);
+      return { batches: (failedOnly ? scenario.failedAfterFirstPass?.[seq - 1] : scenario.jobs[seq - 1]) ?? [] };
     },
     FinalizeJob: async (i) => {
       record('FinalizeJob', i);
@@ -134,7 +138,7 @@ describe('LocalOrchestrator running statemachines/schedule-run.asl.json', () => 
 
     expect(h.ended).toEqual([expect.objectContaining({ executionName: 'run_1-x1', status: 'SUCCEEDED', input, redriveCount: 0 })]);
     expect(delivered(h.deliveries)).toEqual(['1/1', '1/2', '1/3', '2/1', '2/2']);
-    expect(h.deliveries[0]).toEqual({ taskToken: expect.any(String), runId: 'run_1', seq: 1, batchNo: expect.any(Number), executionName: 'run_1-x1' });
+    expect(h.deliveries[0]).toEqual({ taskToken: expect.any(String), runId: 'run_1', seq: 1, batchNo: expect.any(Number), executionName: 'run_1-x1', finalAttempt: false });
     expect(new Set(h.deliveries.map((d) => d.taskToken)).size).toBe(5);
     expect(h.stepCalls('BeginRun')).toEqual([{ input, executionName: 'run_1-x1' }]);
     expect(h.stepCalls('FinalizeJob')).toEqual([
@@ -143,11 +147,12 @@ describe('LocalOrchestrator running statemachines/schedule-run.asl.json', () => 
     ]);
     expect(h.stepCalls('CompleteRun')).toEqual([{ runId: 'run_1', executionName: 'run_1-x1' }]);
     expect(h.queue.approximateDepth()).toBe(0);
-    // BeginRun, HasWork, 2 × (BeginJob, JobGate, CollectWorkItems, ProcessBatches, FinalizeJob),
-    // BeginJob, JobGate, CompleteRun = 15, plus one ProcessBatch per batch = 5.
-    expect(h.meter.get('stateTransitions')).toBe(20);
-    // 9 step-function calls + 5 worker invocations.
-    expect(h.meter.get('lambdaInvocations')).toBe(14);
+    // BeginRun, HasWork, 2 × (BeginJob, JobGate, CollectWorkItems, ProcessBatches,
+    // FindFailedBatches, AnyFailedBatches, FinalizeJob), BeginJob, JobGate, CompleteRun = 19,
+    // plus one ProcessBatch per batch = 5.
+    expect(h.meter.get('stateTransitions')).toBe(24);
+    // 11 step-function calls + 5 worker invocations.
+    expect(h.meter.get('lambdaInvocations')).toBe(16);
     // 5 × (SendMessage + ReceiveMessage + DeleteMessageBatch).
     expect(h.meter.get('sqsRequests')).toBe(15);
   });
@@ -167,6 +172,22 @@ describe('LocalOrchestrator running statemachines/schedule-run.asl.json', () => 
     await sleep(50);
     expect(delivered(h.deliveries)).toEqual(['1/1', '1/2']);
     await expect(h.stateMachine.callbacks.sendTaskSuccess(h.deliveries[1]!.taskToken, {})).rejects.toBeInstanceOf(TaskTimedOut);
+  });
+
+  it('sends the batches FindFailedBatches reports once more as the final attempt, whose failure fails the execution', async () => {
+    const h = harness({
+      jobs: [[1, 2, 3], [1]],
+      failedAfterFirstPass: [[2]],
+      answer: (b) => (b.finalAttempt ? 'FAIL' : 'SUCCEED'),
+    });
+
+    await h.orchestrator.startExecution('run_1-x1', input);
+    await h.orchestrator.idle();
+
+    expect(h.deliveries.map((d) => `${d.seq}/${d.batchNo}${d.finalAttempt ? ' final' : ''}`).sort()).toEqual(['1/1', '1/2', '1/2 final', '1/3']);
+    expect(h.ended[0]).toMatchObject({ status: 'FAILED', error: 'BatchItemsFailed' });
+    expect(h.stepCalls('FindFailedBatches')).toEqual([{ runId: 'run_1', seq: 1, executionName: 'run_1-x1', failedOnly: true }]);
+    expect(h.stepCalls('FinalizeJob')).toEqual([]);
   });
 
   it('surfaces a step function’s error name, with the Lambda runtime’s cause', async () => {
@@ -213,8 +234,8 @@ describe('LocalOrchestrator running statemachines/schedule-run.asl.json', () => 
     expect(h.stepCalls('BeginJob').map((c) => c.index)).toEqual([0, 0, 1]);
     const [asked, askedAgain] = h.stepTimes('BeginJob');
     expect(askedAgain! - asked!).toBeGreaterThanOrEqual(395);
-    // The Wait state is a transition: 10 + BeginJob, JobGate, WaitForExceptionWindow + 1 batch.
-    expect(h.meter.get('stateTransitions')).toBe(14);
+    // The Wait state is a transition: 12 + BeginJob, JobGate, WaitForExceptionWindow + 1 batch.
+    expect(h.meter.get('stateTransitions')).toBe(16);
   });
 
   it('aborts a running execution, its task-token waits included', async () => {
@@ -291,8 +312,8 @@ describe('LocalOrchestrator running statemachines/schedule-run.asl.json', () => 
     expect(h.deliveries.map((d) => d.batchNo)).toEqual([1, 1]);
     expect(h.deliveries[0]!.taskToken).not.toBe(h.deliveries[1]!.taskToken);
     await expect(h.stateMachine.callbacks.sendTaskSuccess(h.deliveries[0]!.taskToken, {})).rejects.toBeInstanceOf(TaskTimedOut);
-    // A retry is a transition too: 10 root states, ProcessBatch entered once and retried once.
-    expect(h.meter.get('stateTransitions')).toBe(12);
+    // A retry is a transition too: 12 root states, ProcessBatch entered once and retried once.
+    expect(h.meter.get('stateTransitions')).toBe(14);
   });
 
   it('shutdown() ends running executions without reporting them, so a restart resumes the run', async () => {

@@ -71,11 +71,11 @@ describe('LocalStateMachine', () => {
 
     expect(outcome.status).toBe('SUCCEEDED');
     expect(attempts).toBe(2);
-    // BeginRun, BeginJob, CollectWorkItems, FinalizeJob, BeginJob, CompleteRun × 2.
-    expect(meter.get('lambdaInvocations')).toBe(7);
-    // BeginRun, HasWork, BeginJob, JobGate, CollectWorkItems, ProcessBatches, FinalizeJob,
-    // BeginJob, JobGate, CompleteRun, and the retry of CompleteRun.
-    expect(meter.get('stateTransitions')).toBe(11);
+    // BeginRun, BeginJob, CollectWorkItems, FindFailedBatches, FinalizeJob, BeginJob, CompleteRun × 2.
+    expect(meter.get('lambdaInvocations')).toBe(8);
+    // BeginRun, HasWork, BeginJob, JobGate, CollectWorkItems, ProcessBatches, FindFailedBatches,
+    // AnyFailedBatches, FinalizeJob, BeginJob, JobGate, CompleteRun, and the retry of CompleteRun.
+    expect(meter.get('stateTransitions')).toBe(13);
   });
 
   it('shortens a Wait with waitTimeOverrides, and passes the context’s execution name to the steps', async () => {
