@@ -47,6 +47,9 @@ export interface AppFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
+/** Settings every function of a stack shares: environment and log group lifecycle. */
+export type SharedFunctionSettings = Pick<AppFunctionProps, 'environment' | 'logRetention' | 'logRemovalPolicy'>;
+
 /**
  * Every Lambda of the product comes from here, so runtime, architecture, tracing, JSON logs, log
  * retention and source maps are decided once. The function gets its own role that can write to

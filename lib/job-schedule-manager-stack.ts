@@ -1,9 +1,10 @@
 import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { SharedFunctionSettings } from './app-function';
 import { dataLifecycle, type StageConfig } from './config/stage-config';
 import { Api } from './constructs/api';
 import { Monitoring } from './constructs/monitoring';
-import { Orchestration, type SharedFunctionSettings } from './constructs/orchestration';
+import { Orchestration } from './constructs/orchestration';
 import { Storage } from './constructs/storage';
 
 export interface JobScheduleManagerStackProps extends StackProps {

@@ -19,10 +19,10 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { API_ROUTES, type ApiRoute } from '../../lambdas/api/route-table';
-import { AppFunction } from '../app-function';
+import { AppFunction, type SharedFunctionSettings } from '../app-function';
 import type { StageConfig } from '../config/stage-config';
 import { acknowledgeWildcardResource, nagResourceName } from '../nag';
-import type { SharedFunctionSettings, StateMachineArns } from './orchestration';
+import type { StateMachineArns } from './orchestration';
 import type { Storage } from './storage';
 
 export interface ApiProps {

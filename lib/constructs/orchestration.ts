@@ -8,15 +8,12 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { AppFunction, type AppFunctionProps } from '../app-function';
+import { AppFunction, type SharedFunctionSettings } from '../app-function';
 import type { StageConfig } from '../config/stage-config';
 import { acknowledgeWildcardResource, nagResourceName } from '../nag';
 import type { Storage } from './storage';
 
 export const SCHEDULE_RUN_ASL = fileURLToPath(new URL('../../statemachines/schedule-run.asl.json', import.meta.url));
-
-/** Settings every function of the stack shares: environment and log group lifecycle. */
-export type SharedFunctionSettings = Pick<AppFunctionProps, 'environment' | 'logRetention' | 'logRemovalPolicy'>;
 
 /**
  * A worker handles one batch (hundreds of items) per invocation. The batch's task timeout in the

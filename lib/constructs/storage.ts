@@ -26,7 +26,7 @@ export class Storage extends Construct {
   readonly configTable: Table;
   readonly runsTable: Table;
   readonly dataKey: Key;
-  private readonly indexedTables: ReadonlySet<Table>;
+  private readonly definitions = new Map<Table, TableDefinition>();
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
@@ -42,7 +42,6 @@ export class Storage extends Construct {
 
     this.configTable = this.createTable(CONFIG_TABLE, lifecycle);
     this.runsTable = this.createTable(RUNS_TABLE, lifecycle);
-    this.indexedTables = new Set([CONFIG_TABLE, RUNS_TABLE].filter((d) => d.globalIndexes.length > 0).map((d) => this.node.findChild(d.id) as Table));
   }
 
   /** Read and write both tables (the API: configuration and runs). */
@@ -61,7 +60,7 @@ export class Storage extends Construct {
 
   /** The wildcards CDK's table grants contain, each with why it is as narrow as it can be. */
   private acknowledgeGrantWildcards(grantee: IConstruct, tables: readonly Table[]): void {
-    for (const table of tables.filter((t) => this.indexedTables.has(t))) {
+    for (const table of tables.filter((t) => (this.definitions.get(t)?.globalIndexes.length ?? 0) > 0)) {
       acknowledgeWildcardResource(
         grantee,
         `${nagArnOf(table.node.defaultChild as CfnTable)}/index/*`,
@@ -94,6 +93,7 @@ export class Storage extends Construct {
         projectionType: ProjectionType.ALL,
       });
     }
+    this.definitions.set(table, definition);
     return table;
   }
 }
