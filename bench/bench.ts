@@ -11,12 +11,13 @@ import type { UsageKind } from '../lambdas/ports/usage-meter';
  * interpreter, the queue and workers, DynamoDB Local on disk — measured end to end. Request counts
  * come from the adapters' UsageMeter, not from estimates. The last line printed is one JSON object.
  *
- *   npm run bench -- --items 100000,1000000 --batch-size 250 --map-concurrency 40 --workers 8
+ *   npm run bench -- --items 100000,1000000 --batch-size 500 --map-concurrency 40 --workers 8
  */
 const { values } = parseArgs({
   options: {
     items: { type: 'string', default: '10000,1000000' },
-    'batch-size': { type: 'string', default: '250' },
+    /** Items per batch; default: the SYNTHETIC job's own. */
+    'batch-size': { type: 'string' },
     'map-concurrency': { type: 'string', default: '40' },
     workers: { type: 'string', default: '8' },
   },
@@ -44,13 +45,13 @@ async function call(runtime: LocalRuntime, method: string, path: string, body?: 
   return text ? JSON.parse(text) : undefined;
 }
 
-async function benchRun(runtime: LocalRuntime, items: number, batchSize: number, index: number): Promise<RunResult> {
+async function benchRun(runtime: LocalRuntime, items: number, batchSize: number | undefined, index: number): Promise<RunResult> {
   const schedule = await call(runtime, 'POST', '/v1/clients/bench/schedules', {
     name: `Synthetic ${items} #${index}`,
     frequency: { type: 'MANUAL' },
     executionTime: '00:00:00',
     timezone: 'UTC',
-    jobs: [{ type: 'SYNTHETIC', settings: { items, batchSize } }],
+    jobs: [{ type: 'SYNTHETIC', settings: { items, ...(batchSize ? { batchSize } : {}) } }],
   });
   const before = runtime.meter.snapshot();
   const started = performance.now();
@@ -84,7 +85,7 @@ function round(n: number): number {
 
 async function main(): Promise<void> {
   const sizes = values.items.split(',').map((s) => Number(s.trim()));
-  const batchSize = Number(values['batch-size']);
+  const batchSize = values['batch-size'] ? Number(values['batch-size']) : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'jsm-bench-'));
   const runtime = await startLocalRuntime({
     port: 0,

@@ -32,7 +32,7 @@ export function syntheticItemIndex(itemId: string): number {
 
 export class SyntheticJob implements JobHandler {
   readonly type = 'SYNTHETIC' as const;
-  readonly batchSize = 250;
+  readonly batchSize = 500;
 
   parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
     const parsed = SyntheticSettingsSchema.safeParse(settings ?? {});
