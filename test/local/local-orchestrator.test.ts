@@ -286,6 +286,7 @@ describe('LocalOrchestrator running statemachines/schedule-run.asl.json', () => 
     expect(h.orchestrator.running()).toEqual(['run_1-x1']);
     expect(h.stepCalls('BeginRun')).toHaveLength(1);
 
+    await h.stateMachine.callbacks.sendTaskHeartbeat(h.deliveries[0]!.taskToken);
     await h.stateMachine.callbacks.sendTaskSuccess(h.deliveries[0]!.taskToken, {});
     await h.orchestrator.idle();
     await expect(h.orchestrator.startExecution('run_1-x1', input)).rejects.toBeInstanceOf(ExecutionAlreadyExists);
@@ -311,6 +312,7 @@ describe('LocalOrchestrator running statemachines/schedule-run.asl.json', () => 
     expect(h.ended[0]?.status).toBe('SUCCEEDED');
     expect(h.deliveries.map((d) => d.batchNo)).toEqual([1, 1]);
     expect(h.deliveries[0]!.taskToken).not.toBe(h.deliveries[1]!.taskToken);
+    await expect(h.stateMachine.callbacks.sendTaskHeartbeat(h.deliveries[0]!.taskToken)).rejects.toBeInstanceOf(TaskTimedOut);
     await expect(h.stateMachine.callbacks.sendTaskSuccess(h.deliveries[0]!.taskToken, {})).rejects.toBeInstanceOf(TaskTimedOut);
     // A retry is a transition too: 12 root states, ProcessBatch entered once and retried once.
     expect(h.meter.get('stateTransitions')).toBe(14);

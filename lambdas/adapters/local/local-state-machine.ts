@@ -199,13 +199,20 @@ export class LocalStateMachine {
   private readonly openTokens = new Map<string, OpenToken>();
   private readonly executions = new Map<string, ExecutionState>();
 
-  /** The TaskCallbacks port of the local runtime: the worker settles its batch's token here. */
-  readonly callbacks: TaskCallbacks = {
+  /**
+   * The TaskCallbacks port of the local runtime: the worker settles its batch's token here.
+   * `sendTaskHeartbeat` answers TaskTimedOut for a closed token and nothing else (the ASL sets no
+   * HeartbeatSeconds): a worker can use it to skip a stale redelivery before doing any work.
+   */
+  readonly callbacks: TaskCallbacks & { sendTaskHeartbeat(taskToken: string): Promise<void> } = {
     sendTaskSuccess: async (taskToken, output) => {
       this.takeToken(taskToken).resolve(toJson(output));
     },
     sendTaskFailure: async (taskToken, error, cause) => {
       this.takeToken(taskToken).reject(namedError(error || 'States.TaskFailed', cause));
+    },
+    sendTaskHeartbeat: async (taskToken) => {
+      if (!this.openTokens.has(taskToken)) throw new TaskTimedOut();
     },
   };
 
