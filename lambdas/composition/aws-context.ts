@@ -42,6 +42,7 @@ export function awsContext(): AwsContext {
     : {
         startExecution: () => Promise.reject(new Error(`${ENV.stateMachineArn} is not set for this function`)),
         stopExecution: () => Promise.reject(new Error(`${ENV.stateMachineArn} is not set for this function`)),
+        describeExecution: () => Promise.reject(new Error(`${ENV.stateMachineArn} is not set for this function`)),
       };
   const engine = createEngine({
     runs,

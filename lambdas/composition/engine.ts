@@ -5,6 +5,7 @@ import type { ConfigStore } from '../ports/config-store';
 import type { Orchestrator, TaskCallbacks } from '../ports/orchestrator';
 import type { RunStore } from '../ports/run-store';
 import { ExecutionStatusService } from '../services/execution-status-service';
+import { ReconcileService } from '../services/reconcile-service';
 import { RunService } from '../services/run-service';
 import { StepService, type StepSettings } from '../services/step-service';
 import { WorkerService, type WorkerSettings } from '../services/worker-service';
@@ -26,19 +27,25 @@ export interface Engine {
   worker: WorkerService;
   executionStatus: ExecutionStatusService;
   runs: RunService;
+  reconcile: ReconcileService;
 }
 
 /** leaseMs: the deployed worker's timeout (lib/constructs/orchestration.ts) is below the queue's visibility timeout. */
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = { chunkSize: 50, checkpointMs: 5_000, leaseMs: 5 * 60_000 };
 export const DEFAULT_STEP_SETTINGS: StepSettings = { maxConcurrency: 40, batchTimeoutSeconds: 900 };
 
+/** An API call claims a run and starts its execution within seconds; after this, a PENDING run without an execution was orphaned. */
+export const RECONCILE_START_GRACE_MS = 2 * 60_000;
+
 /** The run engine's services over whichever adapters the caller chose (AWS or local). */
 export function createEngine(deps: EngineDependencies): Engine {
   const { runs, config, registry, orchestrator, callbacks, clock, logger } = deps;
+  const executionStatus = new ExecutionStatusService({ runs, clock, logger });
   return {
     steps: new StepService({ runs, config, registry, clock, settings: deps.steps }),
     worker: new WorkerService({ runs, registry, callbacks, clock, logger, settings: deps.worker }),
-    executionStatus: new ExecutionStatusService({ runs, clock, logger }),
+    executionStatus,
     runs: new RunService({ runs, config, registry, orchestrator, clock, logger }),
+    reconcile: new ReconcileService({ runs, orchestrator, executionStatus, clock, logger, startGraceMs: RECONCILE_START_GRACE_MS }),
   };
 }

@@ -130,6 +130,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
         .catch((error: unknown) => {
           if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
         }),
+    describeExecution: (name) => orchestratorOf().describeExecution(name),
     stopExecution: (name, cause) =>
       orchestratorOf()
         .stopExecution(name, cause)

@@ -5,6 +5,15 @@
 export interface Orchestrator {
   startExecution(name: string, input: ExecutionInput): Promise<void>;
   stopExecution(name: string, cause: string): Promise<void>;
+  /** What DescribeExecution says of an execution; undefined when it does not exist. */
+  describeExecution(name: string): Promise<ExecutionDescription | undefined>;
+}
+
+export interface ExecutionDescription {
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+  error?: string;
+  cause?: string;
+  redriveCount: number;
 }
 
 /** Input of the state machine (statemachines/schedule-run.asl.json). */

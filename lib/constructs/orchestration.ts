@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -130,6 +130,7 @@ export class Orchestration extends Construct {
   readonly stepFunctions: readonly AppFunction[];
   readonly worker: AppFunction;
   readonly statusFunction: AppFunction;
+  readonly reconcileFunction: AppFunction;
 
   constructor(scope: Construct, id: string, props: OrchestrationProps) {
     super(scope, id);
@@ -251,11 +252,41 @@ export class Orchestration extends Construct {
         }),
       ],
     });
+
+    this.reconcileFunction = this.createReconciler(functionSettings, storage);
   }
 
   /** All functions of the orchestration, for alarms. */
   get functions(): readonly AppFunction[] {
-    return [...this.stepFunctions, this.worker, this.statusFunction];
+    return [...this.stepFunctions, this.worker, this.statusFunction, this.reconcileFunction];
+  }
+
+  /**
+   * Status events are delivered on a best-effort basis, and an API call can die between claiming a
+   * run and starting it: every few minutes, active runs are compared with their executions.
+   */
+  private createReconciler(functionSettings: SharedFunctionSettings, storage: Storage): AppFunction {
+    const fn = new AppFunction(this, 'ReconcileFunction', {
+      ...functionSettings,
+      handlerFile: 'reconcile-handler',
+      description: 'Settles runs whose execution ended without a status event, and starts executions a failed API call never started',
+      timeout: Duration.minutes(5),
+      environment: { ...functionSettings.environment, STATE_MACHINE_ARN: this.arns.stateMachine },
+    });
+    storage.grantRunWork(fn);
+    fn.function.addToRolePolicy(new PolicyStatement({ sid: 'StartOrphanedRuns', actions: ['states:StartExecution'], resources: [this.arns.stateMachine] }));
+    fn.function.addToRolePolicy(new PolicyStatement({ sid: 'DescribeRunExecutions', actions: ['states:DescribeExecution'], resources: [this.arns.executions] }));
+    acknowledgeWildcardResource(
+      fn.role,
+      nagResourceName(this, this.arns.executions),
+      'Execution names are chosen at run time (derived from client, schedule, date and attempt); the reconciler describes only executions of this state machine.',
+    );
+    new Rule(this, 'ReconcileSchedule', {
+      description: 'Compares active runs with their executions',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [new LambdaFunction(fn.function, { retryAttempts: 2 })],
+    });
+    return fn;
   }
 
   /**

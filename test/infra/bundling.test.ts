@@ -11,7 +11,7 @@ describe('a real bundling synth', () => {
       ([, fn]) => (fn.Properties?.Code as { S3Key: string }).S3Key.replace(/\.zip$/, ''),
     );
 
-    expect(codeAssets).toHaveLength(8);
+    expect(codeAssets).toHaveLength(9);
     for (const hash of codeAssets) {
       const dir = join(synthesized.assembly.directory, `asset.${hash}`);
       expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);

@@ -130,7 +130,7 @@ describe('the data key', () => {
 
 // ── Functions: one L3 construct for all ───────────────────────────────────────────────────────
 
-const HANDLER_FILES = 8;
+const HANDLER_FILES = 9;
 
 describe.each(['dev', 'prod'] as const)('every function (%s)', (name) => {
   it('runs Node.js 24 on ARM64 with active tracing, JSON logs and source maps', () => {
@@ -354,12 +354,33 @@ describe('the BeginRun step', () => {
   });
 });
 
+describe('the reconciler', () => {
+  it('runs every five minutes and may only describe executions of this state machine and start it', () => {
+    const { json } = stage('dev');
+    const [reconcileId, reconcile] = resourceByPrefix(json, 'AWS::Lambda::Function', 'OrchestrationReconcileFunction');
+
+    const scheduled = resourcesOfType(json, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.ScheduleExpression !== undefined);
+    expect(scheduled).toHaveLength(1);
+    expect(scheduled[0]![1].Properties!.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(JSON.stringify(scheduled[0]![1].Properties!.Targets)).toContain(reconcileId);
+    const roleId = (reconcile.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    const statements = resourcesOfType(json, 'AWS::IAM::Policy')
+      .filter(([, policy]) => JSON.stringify(policy.Properties!.Roles).includes(roleId))
+      .flatMap(([, policy]) => (policy.Properties!.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement);
+    const states = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('states:')));
+    expect(states.map((s) => [[s.Action].flat(), render(s.Resource)])).toEqual([
+      [['states:StartExecution'], `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}`],
+      [['states:DescribeExecution'], `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${STATE_MACHINE_NAME}:*`],
+    ]);
+  });
+});
+
 describe('the execution status rule', () => {
   it('forwards failures, time-outs, aborts and redrives of this state machine to the status function, with retries and a DLQ', () => {
     const { json } = stage('dev');
     const [statusId] = resourceByPrefix(json, 'AWS::Lambda::Function', 'OrchestrationExecutionStatusFunction');
 
-    const rules = resourcesOfType(json, 'AWS::Events::Rule');
+    const rules = resourcesOfType(json, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern !== undefined);
 
     expect(rules).toHaveLength(1);
     const props = rules[0]![1].Properties!;

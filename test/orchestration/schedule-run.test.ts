@@ -65,7 +65,9 @@ describe('the schedule-run state machine, executed locally', () => {
   async function start(options: Parameters<typeof startTestRuntime>[0] = {}): Promise<LocalRuntime> {
     job = new InstrumentedJob();
     const registry = new JobRegistry([job, new AwaitingCatalogueJob('BILLING')]);
-    runtime = await startTestRuntime({ registry, worker: { checkpointMs: 0, visibilityTimeoutMs: 300 }, mapMaxConcurrency: 4, ...options });
+    // The visibility timeout (and so the worker's lease) must outlast a batch's processing, as in
+    // the deployed stack; a loaded CI machine can take a second for one.
+    runtime = await startTestRuntime({ registry, worker: { checkpointMs: 0, visibilityTimeoutMs: 5_000 }, mapMaxConcurrency: 4, ...options });
     await runtime.schedules.putClient('acme', { name: 'Acme', timezone: 'America/New_York' });
     return runtime;
   }
@@ -180,7 +182,7 @@ describe('the schedule-run state machine, executed locally', () => {
   });
 
   it('survives worker crashes and duplicate deliveries without processing an item twice', async () => {
-    const rt = await start({ worker: { checkpointMs: 0, visibilityTimeoutMs: 200, duplicateRate: 0.3 } });
+    const rt = await start({ worker: { checkpointMs: 0, visibilityTimeoutMs: 1_500, duplicateRate: 0.3 } });
     job.crashOnCalls = new Set([2, 5, 9]);
     const scheduleId = await schedule(rt, [{ type: 'SYNTHETIC', settings: { items: 1000, batchSize: 100 } }]);
 

@@ -7,7 +7,7 @@ import type { JobRegistry } from '../../lambdas/domain/job-registry';
 import { createJobRegistry } from '../../lambdas/domain/jobs/job-catalogue';
 import type { Schedule } from '../../lambdas/domain/model';
 import type { Clock } from '../../lambdas/ports/clock';
-import type { ExecutionInput, Orchestrator, TaskCallbacks } from '../../lambdas/ports/orchestrator';
+import type { ExecutionDescription, ExecutionInput, Orchestrator, TaskCallbacks } from '../../lambdas/ports/orchestrator';
 import { UsageMeter } from '../../lambdas/ports/usage-meter';
 import { createTestTables } from './dynamo';
 import { scheduleFixture } from './fixtures';
@@ -31,6 +31,12 @@ export class RecordingCallbacks implements TaskCallbacks {
 export class RecordingOrchestrator implements Orchestrator {
   readonly started: Array<{ name: string; input: ExecutionInput }> = [];
   readonly stopped: string[] = [];
+  /** What describeExecution answers, by execution name (absent: the execution does not exist). */
+  readonly executions = new Map<string, ExecutionDescription>();
+
+  async describeExecution(name: string): Promise<ExecutionDescription | undefined> {
+    return this.executions.get(name);
+  }
 
   async startExecution(name: string, input: ExecutionInput): Promise<void> {
     this.started.push({ name, input });

@@ -1,4 +1,5 @@
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   SendTaskFailureCommand,
@@ -7,7 +8,7 @@ import {
   StopExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { ExecutionInput, Orchestrator, TaskCallbacks } from '../../ports/orchestrator';
+import type { ExecutionDescription, ExecutionInput, Orchestrator, TaskCallbacks } from '../../ports/orchestrator';
 
 /** Step Functions limits: error names up to 256 characters, causes up to 32,768. */
 const MAX_ERROR = 256;
@@ -35,6 +36,21 @@ export class SfnOrchestrator implements Orchestrator {
       await this.sfn.send(new StopExecutionCommand({ executionArn: executionArnOf(this.stateMachineArn, name), cause: cause.slice(0, MAX_CAUSE) }));
     } catch (error) {
       if (error instanceof ExecutionDoesNotExist) return;
+      throw error;
+    }
+  }
+
+  async describeExecution(name: string): Promise<ExecutionDescription | undefined> {
+    try {
+      const described = await this.sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(this.stateMachineArn, name) }));
+      return {
+        status: (described.status ?? 'RUNNING') as ExecutionDescription['status'],
+        ...(described.error ? { error: described.error } : {}),
+        ...(described.cause ? { cause: described.cause } : {}),
+        redriveCount: described.redriveCount ?? 0,
+      };
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return undefined;
       throw error;
     }
   }

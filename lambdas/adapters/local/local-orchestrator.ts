@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ExecutionInput, Orchestrator } from '../../ports/orchestrator';
+import type { ExecutionDescription as PortExecutionDescription, ExecutionInput, Orchestrator } from '../../ports/orchestrator';
 import type { ExecutionStatus, LocalExecution, LocalStateMachine } from './local-state-machine';
 
 /**
@@ -129,6 +129,18 @@ export class LocalOrchestrator implements Orchestrator {
   describe(name: string): ExecutionDescription | undefined {
     const record = this.records.get(name);
     return record && { ...record.description };
+  }
+
+  /** The Orchestrator port's DescribeExecution. */
+  async describeExecution(name: string): Promise<PortExecutionDescription | undefined> {
+    const described = this.describe(name);
+    if (!described) return undefined;
+    return {
+      status: described.status,
+      redriveCount: described.redriveCount,
+      ...(described.error === undefined ? {} : { error: described.error }),
+      ...(described.cause === undefined ? {} : { cause: described.cause }),
+    };
   }
 
   running(): string[] {
