@@ -69,7 +69,11 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-const LOCAL_VISIBILITY_TIMEOUT_MS = 120_000;
+/**
+ * How long a batch stays invisible, and so how long a worker holds it (renewed at each
+ * checkpoint). Short, so that batches a killed runtime held are free again soon after a restart.
+ */
+const LOCAL_VISIBILITY_TIMEOUT_MS = 30_000;
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /**

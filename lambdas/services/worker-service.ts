@@ -158,6 +158,8 @@ export class WorkerService {
         });
         const more = start + settings.chunkSize < todo.length;
         if (more && Date.now() - lastSave >= settings.checkpointMs) {
+          // A checkpoint also renews the lease, so a long batch keeps it while it makes progress.
+          lease.untilMs = clock.now().getTime() + settings.leaseMs;
           if (!(await save(true))) return this.lostRace(message);
           lastSave = Date.now();
         }

