@@ -1,41 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { JobRegistry, type ItemOutcome, type JobContext, type JobHandler } from '../../lambdas/domain/job-registry';
-import { SyntheticJob } from '../../lambdas/domain/jobs/synthetic-job';
+import { JobRegistry } from '../../lambdas/domain/job-registry';
 import type { BatchMessage } from '../../lambdas/services/worker-service';
 import { createEngineHarness, type EngineHarness } from '../support/engine-harness';
-
-/** SYNTHETIC's items, with a count of how often each item was processed and an optional crash. */
-class CountingJob implements JobHandler {
-  readonly type = 'SYNTHETIC' as const;
-  readonly batchSize = 20;
-  readonly processed = new Map<string, number>();
-  crashBeforeCall?: number;
-  private calls = 0;
-  private readonly inner = new SyntheticJob();
-
-  parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
-    return this.inner.parseSettings(settings);
-  }
-
-  collect(ctx: JobContext): AsyncIterable<string> {
-    return this.inner.collect(ctx);
-  }
-
-  async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
-    this.calls++;
-    if (this.crashBeforeCall === this.calls) throw new Error('worker crashed mid-batch');
-    for (const id of itemIds) this.processed.set(id, (this.processed.get(id) ?? 0) + 1);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    return this.inner.process(ctx, itemIds);
-  }
-}
+import { InstrumentedJob } from '../support/instrumented-job';
 
 describe('the batch worker', () => {
   let engine: EngineHarness;
-  let job: CountingJob;
+  let job: InstrumentedJob;
 
   beforeEach(async () => {
-    job = new CountingJob();
+    job = new InstrumentedJob(20);
     engine = await createEngineHarness({ registry: new JobRegistry([job]), chunkSize: 5, checkpointMs: 0 });
   });
 
@@ -64,7 +38,7 @@ describe('the batch worker', () => {
     expect(await engine.worker.processBatch(message(runId, executionName, 0, 'first'))).toBe('SUCCEEDED');
     expect(await engine.worker.processBatch(message(runId, executionName, 0, 'duplicate'))).toBe('SUCCEEDED');
 
-    expect([...job.processed.values()].every((n) => n === 1)).toBe(true);
+    expect(job.everyItemProcessed(1)).toBe(true);
     const page = await engine.runs.listItems('acme', runId, 1, { limit: 100 });
     expect(page.items.map((i) => i.attempts)).toEqual(Array(20).fill(1));
     expect(engine.callbacks.answers.map((a) => [a.token, a.ok])).toEqual([
@@ -83,9 +57,9 @@ describe('the batch worker', () => {
 
     expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).name)).sort()).toEqual(['BatchBusyError', 'SUCCEEDED']);
     expect(job.processed.size).toBe(20);
-    expect([...job.processed.values()].every((n) => n === 1)).toBe(true);
+    expect(job.everyItemProcessed(1)).toBe(true);
     expect(await engine.worker.processBatch(message(runId, executionName, 0, 'again'))).toBe('SUCCEEDED');
-    expect([...job.processed.values()].every((n) => n === 1)).toBe(true);
+    expect(job.everyItemProcessed(1)).toBe(true);
     const page = await engine.runs.listItems('acme', runId, 1, { limit: 100 });
     expect(page.items.every((i) => i.status === 'SUCCEEDED' && i.attempts === 1)).toBe(true);
   });
@@ -103,16 +77,16 @@ describe('the batch worker', () => {
 
   it('resumes a batch after a crash mid-batch from its checkpoint, processing no item twice', async () => {
     const { runId, executionName } = await startRun({ items: 20 });
-    job.crashBeforeCall = 3;
+    job.crashOnCalls = new Set([3]);
 
-    await expect(engine.worker.processBatch(message(runId, executionName, 0))).rejects.toThrow('crashed');
+    await expect(engine.worker.processBatch(message(runId, executionName, 0))).rejects.toThrow('worker crash on call 3');
     const afterCrash = await engine.runs.listItems('acme', runId, 1, { status: 'SUCCEEDED', limit: 100 });
     expect(afterCrash.items).toHaveLength(10);
 
     expect(await engine.worker.processBatch(message(runId, executionName, 0))).toBe('SUCCEEDED');
 
     expect(job.processed.size).toBe(20);
-    expect([...job.processed.values()].every((n) => n === 1)).toBe(true);
+    expect(job.everyItemProcessed(1)).toBe(true);
     const run = await engine.runs.getRun('acme', runId);
     expect(run.jobs[0]?.stats).toMatchObject({ succeeded: 20, failed: 0 });
   });
@@ -132,7 +106,7 @@ describe('the batch worker', () => {
     const items = (await engine.runs.listItems('acme', runId, 1, { limit: 100 })).items;
     expect(items.filter((i) => i.attempts === 2).map((i) => i.itemId)).toEqual(['item-0000003', 'item-0000017']);
     expect(items.filter((i) => i.attempts === 1)).toHaveLength(18);
-    expect(job.processed.get('item-0000000')).toBe(1);
+    expect(job.processed.get('job1:item-0000000')).toBe(1);
   });
 
   it('re-runs every item of a job reprocessed with items ALL, once each', async () => {
@@ -147,7 +121,7 @@ describe('the batch worker', () => {
     await engine.worker.processBatch(message(runId, reprocessed.executionName, 0, 'all-1'));
     await engine.worker.processBatch(message(runId, reprocessed.executionName, 0, 'all-2-duplicate'));
 
-    expect([...job.processed.values()].every((n) => n === 2)).toBe(true);
+    expect(job.everyItemProcessed(2)).toBe(true);
     const items = (await engine.runs.listItems('acme', runId, 1, { limit: 100 })).items;
     expect(items.every((i) => i.attempts === 2)).toBe(true);
   });
@@ -166,7 +140,7 @@ describe('the batch worker', () => {
 
   it('drops a malformed message, failing its task token when it has one, and reports SQS failures per record', async () => {
     const { runId, executionName } = await startRun({ items: 20 });
-    job.crashBeforeCall = 1;
+    job.crashOnCalls = new Set([1]);
     const record = (messageId: string, body: string) => ({ messageId, body, receiptHandle: messageId, attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work', awsRegion: 'us-east-1' }) as never;
 
     const response = await engine.worker.handleSqsEvent({

@@ -1,57 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
-import { JobRegistry, type ItemOutcome, type JobContext, type JobHandler } from '../../lambdas/domain/job-registry';
+import { JobRegistry } from '../../lambdas/domain/job-registry';
 import { AwaitingCatalogueJob } from '../../lambdas/domain/jobs/awaiting-catalogue-job';
-import { SyntheticJob } from '../../lambdas/domain/jobs/synthetic-job';
 import type { JobSpec } from '../../lambdas/domain/model';
 import { silentLogger } from '../support/engine-harness';
+import { InstrumentedJob } from '../support/instrumented-job';
 import { startTestRuntime, waitForRun } from '../support/local-runtime';
 
 /**
  * statemachines/schedule-run.asl.json executed end to end by the local interpreter, with the
  * real step handlers, worker, queue and DynamoDB Local.
  */
-
-/** SYNTHETIC, counting how often each item is processed, with switchable faults. */
-class InstrumentedJob implements JobHandler {
-  readonly type = 'SYNTHETIC' as const;
-  readonly batchSize = 100;
-  readonly processed = new Map<string, number>();
-  /** Throw (as a crashing worker would) on these process() calls, counted from 1. */
-  crashOnCalls = new Set<number>();
-  /** Items that fail until `broken` is cleared: the "cause" an operator fixes before a redrive. */
-  broken = new Set<string>();
-  private calls = 0;
-  private readonly inner = new SyntheticJob();
-
-  parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
-    return this.inner.parseSettings(settings);
-  }
-
-  collect(ctx: JobContext): AsyncIterable<string> {
-    return this.inner.collect(ctx);
-  }
-
-  batchSizeFor(settings: Record<string, unknown>): number {
-    return this.inner.batchSizeFor(settings) === this.inner.batchSize ? this.batchSize : this.inner.batchSizeFor(settings);
-  }
-
-  async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
-    this.calls++;
-    if (this.crashOnCalls.has(this.calls)) throw new Error(`worker crash on call ${this.calls}`);
-    const outcomes = await this.inner.process(ctx, itemIds);
-    return outcomes.map((outcome, i) => {
-      const id = itemIds[i] as string;
-      const key = `job${ctx.seq}:${id}`;
-      this.processed.set(key, (this.processed.get(key) ?? 0) + 1);
-      return this.broken.has(id) ? { ok: false, error: { code: 'BROKEN', message: `${id} is broken` } } : outcome;
-    });
-  }
-
-  processedMoreThanOnce(): string[] {
-    return [...this.processed].filter(([, n]) => n > 1).map(([id]) => id);
-  }
-}
 
 describe('the schedule-run state machine, executed locally', () => {
   let runtime: LocalRuntime | undefined;
@@ -63,7 +22,7 @@ describe('the schedule-run state machine, executed locally', () => {
   });
 
   async function start(options: Parameters<typeof startTestRuntime>[0] = {}): Promise<LocalRuntime> {
-    job = new InstrumentedJob();
+    job = new InstrumentedJob(100);
     const registry = new JobRegistry([job, new AwaitingCatalogueJob('BILLING')]);
     // The visibility timeout (and so the worker's lease) must outlast a batch's processing, as in
     // the deployed stack; a loaded CI machine can take a second for one.

@@ -1,0 +1,51 @@
+import type { ItemOutcome, JobContext, JobHandler } from '../../lambdas/domain/job-registry';
+import { SyntheticJob } from '../../lambdas/domain/jobs/synthetic-job';
+
+/**
+ * SYNTHETIC, counting how often each item of each job is processed (`job<seq>:<itemId>`), with
+ * switchable faults: a crash (a throw, as a dying worker) on chosen process() calls, and items
+ * that fail until `broken` is cleared (the cause an operator fixes before a redrive).
+ */
+export class InstrumentedJob implements JobHandler {
+  readonly type = 'SYNTHETIC' as const;
+  readonly processed = new Map<string, number>();
+  crashOnCalls = new Set<number>();
+  broken = new Set<string>();
+  private calls = 0;
+  private readonly inner = new SyntheticJob();
+
+  constructor(readonly batchSize: number) {}
+
+  parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
+    return this.inner.parseSettings(settings);
+  }
+
+  collect(ctx: JobContext): AsyncIterable<string> {
+    return this.inner.collect(ctx);
+  }
+
+  batchSizeFor(settings: Record<string, unknown>): number {
+    return typeof settings.batchSize === 'number' ? settings.batchSize : this.batchSize;
+  }
+
+  async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
+    this.calls++;
+    if (this.crashOnCalls.has(this.calls)) throw new Error(`worker crash on call ${this.calls}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const outcomes = await this.inner.process(ctx, itemIds);
+    return outcomes.map((outcome, i) => {
+      const id = itemIds[i] as string;
+      const key = `job${ctx.seq}:${id}`;
+      this.processed.set(key, (this.processed.get(key) ?? 0) + 1);
+      return this.broken.has(id) ? { ok: false, error: { code: 'BROKEN', message: `${id} is broken` } } : outcome;
+    });
+  }
+
+  processedMoreThanOnce(): string[] {
+    return [...this.processed].filter(([, n]) => n > 1).map(([id]) => id);
+  }
+
+  everyItemProcessed(times: number): boolean {
+    return [...this.processed.values()].every((n) => n === times);
+  }
+}
