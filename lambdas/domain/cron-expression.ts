@@ -218,9 +218,15 @@ export function parseCron(expression: string, path = 'frequency.expression'): Cr
   if (/^CRON\s*\(/.test(normalized)) {
     return fail(['write the six fields without the "cron( )" wrapper, e.g. "0 10 * * ? *"']);
   }
-  const fields = normalized.split(/\s+/).filter((field) => field.length > 0);
+  let fields = normalized.split(/\s+/).filter((field) => field.length > 0);
+  if (fields.length === CRON_FIELDS.length + 1) {
+    // API.md's own example ("0 30 0 ? * MON-FRI *") leads with a seconds field. Schedules fire
+    // on whole minutes, so a leading 0 is accepted and dropped; any other seconds value is not.
+    if (fields[0] !== '0') return fail([`found 7 fields: a leading seconds field must be 0 (schedules fire on whole minutes), found "${fields[0]}"`]);
+    fields = fields.slice(1);
+  }
   if (fields.length !== CRON_FIELDS.length) {
-    const hint = fields.length === 5 ? ' (the year field is required: add " *")' : fields.length === 7 ? ' (EventBridge has no seconds field)' : '';
+    const hint = fields.length === 5 ? ' (the year field is required: add " *")' : '';
     return fail([`expected 6 fields (${CRON_FIELDS.join(' ')}) but found ${fields.length}${hint}`]);
   }
   const [minutesText, hoursText, dayOfMonthText, monthText, dayOfWeekText, yearText] = fields as [string, string, string, string, string, string];

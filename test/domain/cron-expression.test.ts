@@ -71,6 +71,14 @@ describe('parseCron: valid expressions and when they fire', () => {
     expect(cron.years.at(-1)).toBe(2199);
   });
 
+  it("accepts API.md's example with a leading zero seconds field, as the six-field expression", () => {
+    const cron = parseCron('0 30 0 ? * MON-FRI *');
+    expect(cron.expression).toBe('30 0 ? * MON-FRI *');
+    expect(cron.secondsOfDay).toEqual([1_800]);
+    expect(isDue({ type: 'CRON', expression: '0 30 0 ? * MON-FRI *' }, '2026-11-27')).toBe(true);
+    expect(isDue({ type: 'CRON', expression: '0 30 0 ? * MON-FRI *' }, '2026-11-28')).toBe(false);
+  });
+
   it('isDue is false on dates the expression does not match', () => {
     expect(isDue({ type: 'CRON', expression: '0 9 ? * 6L *' }, '2027-01-22')).toBe(false);
     expect(isDue({ type: 'CRON', expression: '0 9 LW * ? *' }, '2027-10-31')).toBe(false);
@@ -82,7 +90,7 @@ describe('parseCron: invalid expressions', () => {
   const invalid: Array<[string, string]> = [
     ['', 'expected 6 fields (minutes hours day-of-month month day-of-week year) but found 0'],
     ['0 10 * * ?', 'expected 6 fields (minutes hours day-of-month month day-of-week year) but found 5 (the year field is required: add " *")'],
-    ['0 0 10 * * ? *', 'expected 6 fields (minutes hours day-of-month month day-of-week year) but found 7 (EventBridge has no seconds field)'],
+    ['30 0 10 * * ? *', 'found 7 fields: a leading seconds field must be 0 (schedules fire on whole minutes), found "30"'],
     ['cron(0 10 * * ? *)', 'write the six fields without the "cron( )" wrapper, e.g. "0 10 * * ? *"'],
     ['60 10 * * ? *', 'minutes: 60 is out of range (0-59)'],
     ['0 24 * * ? *', 'hours: 24 is out of range (0-23)'],
