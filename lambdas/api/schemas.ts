@@ -11,8 +11,10 @@ import {
   RunStatusSchema,
   ScheduleConfigSchema,
   ScheduleIdSchema,
+  SKIP_REASONS,
   TimezoneSchema,
   TriggerSchema,
+  WAITING_REASONS,
 } from '../domain/model';
 
 /**
@@ -186,6 +188,7 @@ export const PreviewSchema = responseComponent('SchedulePreview', z.object({ occ
 
 const ItemStatsSchema = z.object({ total: CountSchema, succeeded: CountSchema, failed: CountSchema, pending: CountSchema });
 const ErrorInfoSchema = z.object({ code: z.string(), message: z.string() });
+const RunNoteSchema = z.object({ code: z.string(), message: z.string() });
 
 export const RunSchema = responseComponent(
   'Run',
@@ -201,7 +204,16 @@ export const RunSchema = responseComponent(
     createdAt: InstantSchema,
     startedAt: InstantSchema.optional(),
     endedAt: InstantSchema.optional(),
-    waitingUntil: InstantSchema.optional().describe('Set while the run waits for an exception window to close.'),
+    waitingUntil: InstantSchema.optional().describe(
+      'Set while the run waits: until an exception window closes, or (overlap policy QUEUE) until it checks again whether the previous run has finished.',
+    ),
+    waitingReason: RunNoteSchema.extend({ code: z.enum(WAITING_REASONS) })
+      .optional()
+      .describe('Why the run waits: EXCEPTION_WINDOW, or PREVIOUS_RUN_ACTIVE (an earlier run of the schedule is still active).'),
+    skipReason: RunNoteSchema.extend({ code: z.enum(SKIP_REASONS) })
+      .optional()
+      .describe('Why the run was SKIPPED: OVERLAP (overlap policy SKIP), or MISSED (the occurrence is older than the catch-up window).'),
+    scheduledTime: InstantSchema.optional().describe('The occurrence a scheduled run stands for.'),
     error: ErrorInfoSchema.extend({ seq: z.number().int().optional() }).optional(),
     stats: z.object({
       jobs: z.object({ total: CountSchema, completed: CountSchema, failed: CountSchema, pending: CountSchema }),

@@ -1,13 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
+import { DynamoScheduleCursorStore } from '../adapters/aws/dynamo-schedule-cursor-store';
+import { EventBridgeSchedulerTrigger } from '../adapters/aws/eventbridge-scheduler-trigger';
 import { SfnOrchestrator, SfnTaskCallbacks } from '../adapters/aws/sfn-orchestrator';
 import { createJobRegistry } from '../domain/jobs/job-catalogue';
 import { systemClock } from '../ports/clock';
 import type { Orchestrator } from '../ports/orchestrator';
+import type { ScheduleTrigger } from '../ports/schedule-trigger';
 import { IamAuthorizer } from '../api/auth';
 import { createApi, type ApiHandler } from '../api/router';
 import { ScheduleService } from '../services/schedule-service';
@@ -44,7 +48,17 @@ export function awsContext(): AwsContext {
         stopExecution: () => Promise.reject(new Error(`${ENV.stateMachineArn} is not set for this function`)),
         describeExecution: () => Promise.reject(new Error(`${ENV.stateMachineArn} is not set for this function`)),
       };
+  const groupName = env[ENV.scheduleGroup];
+  const roleArn = env[ENV.schedulerRoleArn];
+  const deadLetterQueueArn = env[ENV.schedulerDeadLetterQueueArn];
+  const notArming = (): Promise<never> => Promise.reject(new Error(`${ENV.scheduleGroup} and the scheduler settings are not set for this function`));
+  const trigger: ScheduleTrigger =
+    stateMachineArn && groupName && roleArn && deadLetterQueueArn
+      ? new EventBridgeSchedulerTrigger(new SchedulerClient({}), { groupName, stateMachineArn, roleArn, deadLetterQueueArn })
+      : { arm: notArming, disarm: notArming, armedAt: notArming };
   const engine = createEngine({
+    trigger,
+    cursors: new DynamoScheduleCursorStore(document, env[ENV.runsTable]),
     runs,
     config,
     registry,
@@ -69,7 +83,7 @@ export function awsApi(): ApiHandler {
   if (api) return api;
   const ctx = awsContext();
   api = createApi({
-    schedules: new ScheduleService({ store: ctx.config, registry: ctx.registry, clock: systemClock }),
+    schedules: new ScheduleService({ store: ctx.config, registry: ctx.registry, clock: systemClock, scheduling: ctx.scheduling }),
     runs: ctx.runs,
     authorizer: new IamAuthorizer(ctx.config),
     logger,

@@ -4,9 +4,11 @@ import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
 import type { Orchestrator, TaskCallbacks } from '../ports/orchestrator';
 import type { RunStore } from '../ports/run-store';
+import type { ScheduleCursorStore, ScheduleTrigger } from '../ports/schedule-trigger';
 import { ExecutionStatusService } from '../services/execution-status-service';
 import { ReconcileService } from '../services/reconcile-service';
 import { RunService } from '../services/run-service';
+import { SchedulingService, type SchedulingSettings } from '../services/scheduling-service';
 import { StepService, type StepSettings } from '../services/step-service';
 import { WorkerService, type WorkerSettings } from '../services/worker-service';
 
@@ -20,6 +22,10 @@ export interface EngineDependencies {
   logger: Logger;
   steps: StepSettings;
   worker: WorkerSettings;
+  /** The deployment's scheduler (EventBridge Scheduler, or the local scheduler). */
+  trigger: ScheduleTrigger;
+  cursors: ScheduleCursorStore;
+  scheduling?: SchedulingSettings;
 }
 
 export interface Engine {
@@ -28,6 +34,7 @@ export interface Engine {
   executionStatus: ExecutionStatusService;
   runs: RunService;
   reconcile: ReconcileService;
+  scheduling: SchedulingService;
 }
 
 /** leaseMs: the deployed worker's timeout (lib/constructs/orchestration.ts) is below the queue's visibility timeout. */
@@ -41,11 +48,23 @@ export const RECONCILE_START_GRACE_MS = 2 * 60_000;
 export function createEngine(deps: EngineDependencies): Engine {
   const { runs, config, registry, orchestrator, callbacks, clock, logger } = deps;
   const executionStatus = new ExecutionStatusService({ runs, clock, logger });
+  const scheduling = new SchedulingService({
+    trigger: deps.trigger,
+    cursors: deps.cursors,
+    config,
+    runs,
+    registry,
+    orchestrator,
+    clock,
+    logger,
+    ...(deps.scheduling ? { settings: deps.scheduling } : {}),
+  });
   return {
-    steps: new StepService({ runs, config, registry, clock, settings: deps.steps }),
+    steps: new StepService({ runs, config, registry, clock, settings: deps.steps, scheduling }),
     worker: new WorkerService({ runs, registry, callbacks, clock, logger, settings: deps.worker }),
     executionStatus,
     runs: new RunService({ runs, config, registry, orchestrator, clock, logger }),
-    reconcile: new ReconcileService({ runs, orchestrator, executionStatus, clock, logger, startGraceMs: RECONCILE_START_GRACE_MS }),
+    reconcile: new ReconcileService({ runs, orchestrator, executionStatus, scheduling, clock, logger, startGraceMs: RECONCILE_START_GRACE_MS }),
+    scheduling,
   };
 }

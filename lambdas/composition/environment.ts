@@ -13,6 +13,10 @@ export const ENV = {
   outcomeRetentionDays: 'OUTCOME_RETENTION_DAYS',
   /** Whether the SYNTHETIC diagnostic job may run (never in production stages). */
   allowSynthetic: 'ALLOW_SYNTHETIC',
+  /** EventBridge Scheduler: the stage's schedule group, the role its schedules run as, their dead-letter queue (functions that arm triggers). */
+  scheduleGroup: 'SCHEDULE_GROUP_NAME',
+  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
+  schedulerDeadLetterQueueArn: 'SCHEDULER_DLQ_ARN',
 } as const;
 
 export const AwsEnvironmentSchema = z.object({
@@ -22,5 +26,8 @@ export const AwsEnvironmentSchema = z.object({
   [ENV.stateMachineArn]: z.string().startsWith('arn:').optional(),
   [ENV.outcomeRetentionDays]: z.coerce.number().int().positive().default(400),
   [ENV.allowSynthetic]: z.enum(['true', 'false']).default('false'),
+  [ENV.scheduleGroup]: z.string().min(1).optional(),
+  [ENV.schedulerRoleArn]: z.string().startsWith('arn:').optional(),
+  [ENV.schedulerDeadLetterQueueArn]: z.string().startsWith('arn:').optional(),
 });
 export type AwsEnvironment = z.infer<typeof AwsEnvironmentSchema>;

@@ -3,11 +3,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { join, resolve } from 'node:path';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
+import { DynamoScheduleCursorStore } from '../adapters/aws/dynamo-schedule-cursor-store';
 import { TABLES, type TableDefinition } from '../adapters/aws/table-definitions';
 import { ensureTables, localDynamoClient, startDynamoLocal, type DynamoLocal } from '../adapters/local/dynamo-local';
 import { startHttpServer, type LocalHttpServer } from '../adapters/local/http-server';
 import { LocalOrchestrator } from '../adapters/local/local-orchestrator';
 import { LocalQueue } from '../adapters/local/local-queue';
+import { LocalScheduler } from '../adapters/local/local-scheduler';
 import { LocalStateMachine, type StepFunctions } from '../adapters/local/local-state-machine';
 import { TokenAuthorizer } from '../api/auth';
 import { createApi } from '../api/router';
@@ -44,6 +46,14 @@ export interface LocalRuntimeOptions {
   batchTimeoutSeconds?: number;
   /** Re-run the executions of runs that were PENDING or RUNNING when the runtime stopped. @default true */
   resume?: boolean;
+  /**
+   * Fire schedules at their occurrences (the local scheduler's own timer). Without it,
+   * `scheduler.tick()` still fires what is due at the clock's now (tests with an injected clock).
+   * @default true
+   */
+  schedule?: boolean;
+  /** Milliseconds to wait in the named Wait states of the ASL instead of their timestamps (tests with an injected clock). */
+  waitTimeOverrides?: Record<string, number>;
   meter?: UsageMeter;
   /** The job types to run; tests inject instrumented ones. @default the catalogue, SYNTHETIC included */
   registry?: JobRegistry;
@@ -62,6 +72,7 @@ export interface LocalRuntime {
   orchestrator: LocalOrchestrator;
   workQueue: LocalQueue;
   deadLetterQueue: LocalQueue;
+  scheduler: LocalScheduler;
   meter: UsageMeter;
   tablePrefix: string;
   /** Runs that were resumed at start-up. */
@@ -147,7 +158,16 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     return late.orchestrator;
   };
 
+  const scheduler = new LocalScheduler({
+    config: configStore,
+    settle: (schedule, upTo) => engine.scheduling.settleDue(schedule, upTo),
+    nextOccurrence: (schedule, after) => engine.scheduling.nextOccurrence(schedule, after),
+    clock,
+    logger,
+  });
   const engine = createEngine({
+    trigger: scheduler,
+    cursors: new DynamoScheduleCursorStore(document, tableName(runsTable), meter),
     runs: runStore,
     config: configStore,
     registry,
@@ -178,6 +198,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     steps,
     workQueue,
     meter,
+    ...(options.waitTimeOverrides ? { waitTimeOverrides: options.waitTimeOverrides } : {}),
   });
   const orchestrator = new LocalOrchestrator(stateMachine);
   late.stateMachine = stateMachine;
@@ -201,7 +222,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     deadLetter: deadLetterQueue,
   });
 
-  const schedules = new ScheduleService({ store: configStore, registry, clock });
+  const schedules = new ScheduleService({ store: configStore, registry, clock, scheduling: engine.scheduling });
   const api = createApi({
     schedules,
     runs: engine.runs,
@@ -234,6 +255,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     if (resumed.length > 0) logger.info('resumed runs that were active when the runtime stopped', { runs: resumed });
   }
   ready = true;
+  if (options.schedule ?? true) scheduler.start();
 
   let stopped = false;
   return {
@@ -246,6 +268,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     orchestrator,
     workQueue,
     deadLetterQueue,
+    scheduler,
     meter,
     tablePrefix: prefix,
     resumed,
@@ -253,6 +276,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       if (stopped) return;
       stopped = true;
       ready = false;
+      await scheduler.stop();
       await server.close();
       await orchestratorOf().shutdown();
       await workQueue.stop(10_000);

@@ -80,6 +80,19 @@ export const JobSpecSchema = z
   .strict();
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 
+/**
+ * What a new run does while an earlier run of the same schedule is still PENDING or RUNNING:
+ * QUEUE waits until it has finished, SKIP records the new occurrence as a SKIPPED run, ALLOW runs both.
+ */
+export const OVERLAP_POLICIES = ['QUEUE', 'SKIP', 'ALLOW'] as const;
+export const OverlapPolicySchema = z.enum(OVERLAP_POLICIES);
+export type OverlapPolicy = z.infer<typeof OverlapPolicySchema>;
+
+export const DEFAULT_OVERLAP_POLICY: OverlapPolicy = 'QUEUE';
+export const DEFAULT_CATCH_UP_WINDOW_HOURS = 24;
+/** Longest catch-up window: 31 days. */
+export const MAX_CATCH_UP_WINDOW_HOURS = 744;
+
 export const ScheduleConfigSchema = z
   .object({
     name: z.string().trim().min(1).max(100),
@@ -90,9 +103,21 @@ export const ScheduleConfigSchema = z
     exceptionWindows: z.array(ExceptionWindowSchema).max(10).default([]),
     jobs: z.array(JobSpecSchema).min(1).max(20),
     enabled: z.boolean().default(true),
+    overlapPolicy: OverlapPolicySchema.default(DEFAULT_OVERLAP_POLICY).describe(
+      'A new run while an earlier run of this schedule is PENDING or RUNNING: QUEUE waits for it, SKIP records the occurrence as SKIPPED, ALLOW runs both.',
+    ),
+    catchUpWindowHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_CATCH_UP_WINDOW_HOURS)
+      .default(DEFAULT_CATCH_UP_WINDOW_HOURS)
+      .describe('Occurrences missed while the scheduler was down are still fired when at most this many hours old; older ones are recorded as SKIPPED (MISSED).'),
   })
   .strict();
 export type ScheduleConfig = z.infer<typeof ScheduleConfigSchema>;
+/** A configuration as a caller may write it: fields with defaults may be left out. */
+export type ScheduleConfigInput = z.input<typeof ScheduleConfigSchema>;
 
 export interface Client {
   clientId: string;
@@ -103,7 +128,12 @@ export interface Client {
   updatedAt: string;
 }
 
-export interface Schedule extends ScheduleConfig {
+/**
+ * A stored schedule. The overlap policy and catch-up window came later: a run's configuration
+ * snapshot from before may lack them, and reads as the defaults (DEFAULT_OVERLAP_POLICY,
+ * DEFAULT_CATCH_UP_WINDOW_HOURS).
+ */
+export interface Schedule extends Omit<ScheduleConfig, 'overlapPolicy' | 'catchUpWindowHours'>, Partial<Pick<ScheduleConfig, 'overlapPolicy' | 'catchUpWindowHours'>> {
   scheduleId: string;
   clientId: string;
   mandatory: boolean;
@@ -124,6 +154,15 @@ export interface ItemStats {
 
 export interface ErrorInfo {
   code: string;
+  message: string;
+}
+
+export const WAITING_REASONS = ['EXCEPTION_WINDOW', 'PREVIOUS_RUN_ACTIVE'] as const;
+export const SKIP_REASONS = ['OVERLAP', 'MISSED'] as const;
+
+/** A coded, readable explanation of a run's state (why it waits, why it was skipped). */
+export interface RunNote {
+  code: (typeof WAITING_REASONS)[number] | (typeof SKIP_REASONS)[number];
   message: string;
 }
 
@@ -164,8 +203,14 @@ export interface Run {
   createdAt: string;
   startedAt?: string;
   endedAt?: string;
-  /** When the run waits for an exception window to close before starting its next job. */
+  /** When the run waits for an exception window to close before starting its next job, or until it checks again whether the previous run has finished. */
   waitingUntil?: string;
+  /** Why the run waits (with waitingUntil). */
+  waitingReason?: RunNote;
+  /** Why a run is SKIPPED: OVERLAP (an earlier run was still active, overlap policy SKIP) or MISSED (older than the catch-up window). */
+  skipReason?: RunNote;
+  /** The occurrence a scheduled run stands for (UTC instant). */
+  scheduledTime?: string;
   error?: ErrorInfo & { seq?: number };
   config: Schedule;
   jobs: RunJob[];

@@ -12,6 +12,8 @@ export interface ConfigStore {
   updateClient(client: Client): Promise<void>;
   getSchedule(clientId: string, scheduleId: string): Promise<Schedule | undefined>;
   listSchedules(clientId: string): Promise<Schedule[]>;
+  /** Every schedule of every client (the schedulers' view). */
+  listAllSchedules(): Promise<Schedule[]>;
   createSchedule(schedule: Schedule): Promise<void>;
   /** Replaces the schedule if its stored version equals `expectedVersion`; the new one carries version + 1. */
   updateSchedule(schedule: Schedule, expectedVersion: number): Promise<void>;

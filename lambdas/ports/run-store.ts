@@ -60,15 +60,20 @@ export interface ItemPage {
  */
 export type RunDraft = Omit<Run, 'runId' | 'attempt' | 'executionName'> & { executionName?: string };
 
+/** What the overlap policy needs to know of another active run of the same schedule. */
+export type ActiveRunHeader = Pick<Run, 'runId' | 'processingDate' | 'status' | 'createdAt' | 'startedAt'>;
+
 /** A conditional update of a run's header; `false` when the condition did not hold. */
 export interface RunTransition {
   /** The run must be in one of these statuses. */
   from: RunStatus[];
   /** And, when set, owned by this execution. */
   executionName?: string;
-  set: Partial<Pick<Run, 'status' | 'startedAt' | 'endedAt' | 'error' | 'waitingUntil' | 'executionName' | 'executionCount' | 'redriveCount' | 'plan' | 'heal'>>;
+  set: Partial<
+    Pick<Run, 'status' | 'startedAt' | 'endedAt' | 'error' | 'waitingUntil' | 'waitingReason' | 'skipReason' | 'executionName' | 'executionCount' | 'redriveCount' | 'plan' | 'heal'>
+  >;
   /** Attributes to remove (e.g. a cleared error or wait). */
-  remove?: Array<'error' | 'waitingUntil' | 'endedAt'>;
+  remove?: Array<'error' | 'waitingUntil' | 'waitingReason' | 'endedAt'>;
   /** When set, the run's redriveCount must be below this value. */
   redriveBelow?: number;
 }
@@ -88,6 +93,11 @@ export interface RunStore {
   listRuns(clientId: string, processingDate: string, filter: RunListFilter): Promise<Run[]>;
   /** Runs that are PENDING or RUNNING: the local runtime resumes them after a restart. */
   listActiveRuns(): Promise<Run[]>;
+  /**
+   * The PENDING and RUNNING runs of one schedule, headers only (jobs empty), from the sparse
+   * activeRuns index: eventually consistent, so a run claimed a moment ago may be missing.
+   */
+  listActiveRunsOfSchedule(clientId: string, scheduleId: string): Promise<ActiveRunHeader[]>;
   transitionRun(runId: string, transition: RunTransition): Promise<boolean>;
   /** Marks the run RESET and frees its date for attempt n+1. False when the run is already RESET. */
   resetRun(runId: string, at: string): Promise<boolean>;

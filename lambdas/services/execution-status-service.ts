@@ -52,7 +52,7 @@ export class ExecutionStatusService {
         executionName: detail.name,
         redriveBelow: redriveCount + 1,
         set: { status: 'FAILED', endedAt: now, error, redriveCount },
-        remove: ['waitingUntil'],
+        remove: ['waitingUntil', 'waitingReason'],
       });
       return;
     }

@@ -3,6 +3,7 @@ import type { Clock } from '../ports/clock';
 import type { Orchestrator } from '../ports/orchestrator';
 import type { RunStore } from '../ports/run-store';
 import type { ExecutionStatusService } from './execution-status-service';
+import type { SchedulingService, TriggerReport } from './scheduling-service';
 
 export interface ReconcileReport {
   checked: number;
@@ -10,6 +11,8 @@ export interface ReconcileReport {
   settled: string[];
   /** PENDING runs whose execution never started (a crash between the claim and the start). */
   started: string[];
+  /** Schedule triggers: re-armed where the chain of fires broke, missed occurrences caught up. */
+  triggers?: TriggerReport;
 }
 
 /**
@@ -24,6 +27,8 @@ export class ReconcileService {
       runs: RunStore;
       orchestrator: Orchestrator;
       executionStatus: ExecutionStatusService;
+      /** When set, every schedule's trigger is checked too. */
+      scheduling?: SchedulingService;
       clock: Clock;
       logger: Logger;
       /** A PENDING run younger than this may still be being started by its API call. */
@@ -57,6 +62,7 @@ export class ReconcileService {
       }
     }
     if (report.settled.length > 0 || report.started.length > 0) logger.warn('reconciled runs with their executions', { ...report });
+    if (this.deps.scheduling) report.triggers = await this.deps.scheduling.reconcileTriggers();
     return report;
   }
 }

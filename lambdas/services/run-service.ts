@@ -88,7 +88,7 @@ export class RunService implements RunOperations {
       from: [run.status],
       executionName: run.executionName,
       set: { status: 'PENDING', executionName, executionCount, redriveCount: 0, plan, heal: plan.heal },
-      remove: ['error', 'endedAt', 'waitingUntil'],
+      remove: ['error', 'endedAt', 'waitingUntil', 'waitingReason'],
     });
     if (!moved) throw new ConflictError(`run ${runId} changed while the reprocess was requested; read it again`, 'RUN_CHANGED');
     await runs.linkExecution(executionName, runId);

@@ -2,10 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from '../domain/errors';
 import type { JobRegistry } from '../domain/job-registry';
-import { DAILY_SCHEDULE_ID, type Client, type Frequency, type JobSpec, type Schedule, type ScheduleConfig } from '../domain/model';
+import {
+  DAILY_SCHEDULE_ID,
+  DEFAULT_CATCH_UP_WINDOW_HOURS,
+  DEFAULT_OVERLAP_POLICY,
+  ScheduleConfigSchema, type Client, type Frequency, type JobSpec, type Schedule, type ScheduleConfig, type ScheduleConfigInput } from '../domain/model';
 import { nextOccurrences, validateCalendarSpec, type CalendarSpec, type Occurrence } from '../domain/schedule-calendar';
 import { systemClock, type Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
+import type { SchedulingService } from './scheduling-service';
 
 /** How many upcoming occurrences a schedule shows. */
 export const NEXT_RUNS_SHOWN = 5;
@@ -46,6 +51,11 @@ export interface ScheduleServiceOptions {
   clock?: Clock;
   /** @default `sch_` + 16 random lower-case letters and digits */
   newScheduleId?: () => string;
+  /**
+   * Keeps the scheduler's triggers in step with every created, edited and deleted schedule.
+   * @default none: schedules are stored, but nothing arms them (API tests)
+   */
+  scheduling?: Pick<SchedulingService, 'scheduleChanged' | 'scheduleDeleted'>;
 }
 
 /** `daily` → the id of the mandatory daily schedule; any other id unchanged. */
@@ -71,12 +81,14 @@ export class ScheduleService {
   private readonly registry: JobRegistry;
   private readonly clock: Clock;
   private readonly newScheduleId: () => string;
+  private readonly scheduling: ScheduleServiceOptions['scheduling'];
 
   constructor(options: ScheduleServiceOptions) {
     this.store = options.store;
     this.registry = options.registry;
     this.clock = options.clock ?? systemClock;
     this.newScheduleId = options.newScheduleId ?? randomScheduleId;
+    this.scheduling = options.scheduling;
   }
 
   /** Onboards a client (with its mandatory daily schedule) or updates its name and time zone. */
@@ -85,7 +97,11 @@ export class ScheduleService {
     const now = this.clock.now().toISOString();
     if (!existing) {
       const client: Client = { clientId, name: input.name, timezone: input.timezone, dailyScheduleId: DAILY_SCHEDULE_ID, createdAt: now, updatedAt: now };
-      if (await this.store.createClient(client, this.defaultDailySchedule(client))) return { client, created: true };
+      const daily = this.defaultDailySchedule(client);
+      if (await this.store.createClient(client, daily)) {
+        await this.scheduling?.scheduleChanged(daily);
+        return { client, created: true };
+      }
       // Another request onboarded the client a moment ago: this one becomes an update.
     }
     const current = existing ?? (await this.getClient(clientId));
@@ -109,7 +125,7 @@ export class ScheduleService {
     return this.view(await this.load(clientId, scheduleId));
   }
 
-  async createSchedule(clientId: string, config: ScheduleConfig): Promise<ScheduleView> {
+  async createSchedule(clientId: string, config: ScheduleConfigInput): Promise<ScheduleView> {
     const now = this.clock.now().toISOString();
     const schedule: Schedule = {
       ...this.validated(config),
@@ -121,11 +137,12 @@ export class ScheduleService {
       updatedAt: now,
     };
     await this.store.createSchedule(schedule);
+    await this.scheduling?.scheduleChanged(schedule);
     return this.view(schedule);
   }
 
   /** Replaces a schedule's configuration if `expectedVersion` is its current version. */
-  async replaceSchedule(clientId: string, scheduleId: string, config: ScheduleConfig, expectedVersion: number): Promise<ScheduleView> {
+  async replaceSchedule(clientId: string, scheduleId: string, config: ScheduleConfigInput, expectedVersion: number): Promise<ScheduleView> {
     const current = await this.load(clientId, scheduleId);
     if (current.version !== expectedVersion) {
       throw new StaleVersionError(`schedule ${current.scheduleId} is at version ${current.version}, not ${expectedVersion}: read it again and retry`);
@@ -142,6 +159,7 @@ export class ScheduleService {
       updatedAt: this.clock.now().toISOString(),
     };
     await this.store.updateSchedule(next, expectedVersion);
+    await this.scheduling?.scheduleChanged(next, current);
     return this.view(next);
   }
 
@@ -151,6 +169,7 @@ export class ScheduleService {
       throw new ConflictError('the mandatory daily schedule cannot be deleted; edit or disable it instead', 'MANDATORY_SCHEDULE');
     }
     await this.store.deleteSchedule(clientId, current.scheduleId);
+    await this.scheduling?.scheduleDeleted({ clientId, scheduleId: current.scheduleId });
   }
 
   /** The next `count` occurrences strictly after `from`, computed by the code that fires schedules; nothing is saved. */
@@ -185,7 +204,9 @@ export class ScheduleService {
    * Checks what the schema cannot: the calendar (CRON expression, exception windows), and that
    * each job type is available here with valid settings (which come back normalised).
    */
-  private validated(config: ScheduleConfig): ScheduleConfig {
+  private validated(input: ScheduleConfigInput): ScheduleConfig {
+    // The API has parsed the body already; other callers (the demo seed) may leave defaults out.
+    const config = ScheduleConfigSchema.parse(input);
     validateCalendarSpec(config);
     const jobs = config.jobs.map((job, index): JobSpec => {
       const handler = withPath(`jobs.${index}.type`, () => this.registry.get(job.type));
@@ -207,6 +228,8 @@ export class ScheduleService {
       exceptionWindows: [],
       jobs: DEFAULT_DAILY_JOBS.map((job) => ({ ...job })),
       enabled: true,
+      overlapPolicy: DEFAULT_OVERLAP_POLICY,
+      catchUpWindowHours: DEFAULT_CATCH_UP_WINDOW_HOURS,
       mandatory: true,
       version: 1,
       createdAt: client.createdAt,

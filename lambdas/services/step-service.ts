@@ -1,13 +1,14 @@
 import { DomainError } from '../domain/errors';
 import type { JobContext, JobRegistry } from '../domain/job-registry';
-import type { ItemStats, Run, RunJob } from '../domain/model';
-import { exceptionWindowEnd, isDue, processingDateOf } from '../domain/schedule-calendar';
+import { DEFAULT_OVERLAP_POLICY, type ItemStats, type Run, type RunJob } from '../domain/model';
+import { exceptionWindowEnd, occurrenceForScheduledTime } from '../domain/schedule-calendar';
 import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
 import type { ExecutionInput } from '../ports/orchestrator';
-import type { RunStore } from '../ports/run-store';
+import type { ActiveRunHeader, RunStore } from '../ports/run-store';
 import { jobOf, loadOwnedRun } from './run-guard';
 import { newRunDraft } from './run-factory';
+import type { SchedulingService } from './scheduling-service';
 
 /** A job whose items did not all succeed: FinalizeJob fails the execution with it. */
 export class JobFailedError extends DomainError {
@@ -15,14 +16,17 @@ export class JobFailedError extends DomainError {
 }
 
 export interface BeginRunInput {
-  input: ExecutionInput;
+  /** The execution input; when BeginRun is asked again after a WAIT, also its previous answer (`run`). */
+  input: ExecutionInput & { run?: { runId?: string } };
   executionName: string;
 }
 
 export interface BeginRunOutput {
   runId?: string;
   index: number;
-  action: 'RUN' | 'DONE';
+  /** RUN: go on with the job at `index`; WAIT: ask again at `waitUntil` (overlap policy QUEUE); DONE: nothing to do. */
+  action: 'RUN' | 'WAIT' | 'DONE';
+  waitUntil?: string;
   /** Read by the Map state (MaxConcurrencyPath) and its children (TimeoutSecondsPath). */
   maxConcurrency: number;
   batchTimeoutSeconds: number;
@@ -63,7 +67,16 @@ export interface StepSettings {
   maxConcurrency: number;
   /** How long a Map child waits for its worker before the batch is sent again. */
   batchTimeoutSeconds: number;
+  /**
+   * How long a run queued behind an active run of its schedule (overlap policy QUEUE) waits before
+   * it asks again. Each round adds about ten events to the execution's history, which Step
+   * Functions caps at 25,000: two minutes keeps a wait of several days well inside that.
+   * @default DEFAULT_QUEUE_POLL_SECONDS
+   */
+  queuePollSeconds?: number;
 }
+
+export const DEFAULT_QUEUE_POLL_SECONDS = 120;
 
 /** Batches written per BatchWriteItem round while collecting. */
 const BATCH_WRITE_GROUP = 25;
@@ -80,47 +93,115 @@ export class StepService {
       registry: JobRegistry;
       clock: Clock;
       settings: StepSettings;
+      scheduling: SchedulingService;
     },
   ) {}
 
+  /**
+   * Starts or resumes the run of this execution. A scheduler's fire (no runId) re-arms the
+   * schedule's trigger first, then maps its scheduled time to the calendar's occurrence and claims
+   * the run for that processing date; a fire that is no occurrence, or finds its date held by
+   * another run, leaves nothing behind. A run that has not started yet passes the overlap policy.
+   */
   async beginRun({ input, executionName }: BeginRunInput): Promise<BeginRunOutput> {
-    const { runs, clock, settings } = this.deps;
-    const answer = (run: Run | undefined, action: 'RUN' | 'DONE', reason?: string): BeginRunOutput => ({
+    const { runs, clock } = this.deps;
+    const runId = input.runId ?? input.run?.runId;
+    if (runId) return this.startRun(await loadOwnedRun(runs, runId, executionName), executionName);
+
+    const key = { clientId: input.clientId, scheduleId: input.scheduleId };
+    const schedule = await this.deps.config.getSchedule(key.clientId, key.scheduleId);
+    if (input.scheduledTime) await this.deps.scheduling.fired(key, schedule, input.scheduledTime);
+    if (!schedule) return this.answer(undefined, 'DONE', 'schedule no longer exists');
+    if (!schedule.enabled) return this.answer(undefined, 'DONE', 'schedule is disabled');
+    let processingDate = input.processingDate;
+    let scheduledTime: string | undefined;
+    if (!processingDate) {
+      const firedAt = input.scheduledTime ?? clock.now().toISOString();
+      const occurrence = occurrenceForScheduledTime(
+        { frequency: schedule.frequency, executionTime: schedule.executionTime, timezone: schedule.timezone },
+        new Date(firedAt),
+      );
+      if (!occurrence) return this.answer(undefined, 'DONE', `${firedAt} is not an occurrence of this schedule`);
+      processingDate = occurrence.processingDate;
+      scheduledTime = occurrence.at;
+    }
+    const now = clock.now().toISOString();
+    const draft = newRunDraft({ schedule, processingDate, trigger: input.trigger, now, registry: this.deps.registry });
+    const { run, created } = await runs.claimRun({ ...draft, ...(scheduledTime ? { scheduledTime } : {}), executionName });
+    // Claimed by this very execution before (a retry of this step): carry on with it.
+    if (!created && run.executionName !== executionName) return this.answer(undefined, 'DONE', `run ${run.runId} already holds ${processingDate}`);
+    return this.startRun(run, executionName);
+  }
+
+  private answer(run: Run | undefined, action: BeginRunOutput['action'], reason?: string): BeginRunOutput {
+    const { settings } = this.deps;
+    return {
       ...(run ? { runId: run.runId } : {}),
       index: run ? Math.max(0, run.jobs.findIndex((job) => job.seq >= run.plan.startSeq)) : 0,
       action,
       maxConcurrency: settings.maxConcurrency,
       batchTimeoutSeconds: settings.batchTimeoutSeconds,
       ...(reason ? { reason } : {}),
-    });
+    };
+  }
 
-    if (input.runId) {
-      const run = await loadOwnedRun(runs, input.runId, executionName);
-      if (run.status === 'COMPLETED' || run.status === 'SKIPPED') return answer(run, 'DONE', `run is ${run.status}`);
-      const now = clock.now().toISOString();
-      await runs.transitionRun(run.runId, {
-        from: ['PENDING', 'RUNNING', 'FAILED'],
-        executionName,
-        set: { status: 'RUNNING', startedAt: run.startedAt ?? now },
-        remove: ['endedAt', 'error'],
-      });
-      const index = run.jobs.findIndex((job) => job.seq >= run.plan.startSeq);
-      return { ...answer(run, 'RUN'), index: index < 0 ? run.jobs.length : index };
-    }
-
-    const schedule = await this.deps.config.getSchedule(input.clientId, input.scheduleId);
-    if (!schedule) return answer(undefined, 'DONE', 'schedule no longer exists');
-    if (!schedule.enabled) return answer(undefined, 'DONE', 'schedule is disabled');
-    const firedAt = input.scheduledTime ? new Date(input.scheduledTime) : clock.now();
-    const processingDate = input.processingDate ?? processingDateOf(firedAt, schedule.timezone);
-    if (!input.processingDate && !isDue(schedule.frequency, processingDate)) {
-      return answer(undefined, 'DONE', `${processingDate} is not due for this schedule`);
+  private async startRun(run: Run, executionName: string): Promise<BeginRunOutput> {
+    const { runs, clock } = this.deps;
+    if (run.status === 'COMPLETED' || run.status === 'SKIPPED') return this.answer(run, 'DONE', `run is ${run.status}`);
+    const isNew = run.status === 'PENDING' && !run.startedAt && run.executionCount === 1;
+    if (isNew) {
+      const held = await this.overlapGate(run, executionName);
+      if (held) return held;
     }
     const now = clock.now().toISOString();
-    const draft = newRunDraft({ schedule, processingDate, trigger: input.trigger, now, registry: this.deps.registry });
-    const { run, created } = await runs.claimRun({ ...draft, status: 'RUNNING', startedAt: now, executionName });
-    if (!created) return answer(undefined, 'DONE', `run ${run.runId} already holds ${processingDate}`);
-    return answer(run, 'RUN');
+    await runs.transitionRun(run.runId, {
+      from: ['PENDING', 'RUNNING', 'FAILED'],
+      executionName,
+      set: { status: 'RUNNING', startedAt: run.startedAt ?? now },
+      remove: ['endedAt', 'error', 'waitingUntil', 'waitingReason'],
+    });
+    const index = run.jobs.findIndex((job) => job.seq >= run.plan.startSeq);
+    return { ...this.answer(run, 'RUN'), index: index < 0 ? run.jobs.length : index };
+  }
+
+  /**
+   * The overlap policy of a run that has not started, while another run of its schedule is
+   * active: one that is RUNNING, or PENDING for an earlier date (runs queue in date order, so two
+   * new runs never wait for each other). QUEUE answers WAIT, SKIP ends the run as SKIPPED,
+   * ALLOW (or no such run) lets it start.
+   */
+  private async overlapGate(run: Run, executionName: string): Promise<BeginRunOutput | undefined> {
+    const { runs, clock, settings } = this.deps;
+    const policy = run.config.overlapPolicy ?? DEFAULT_OVERLAP_POLICY;
+    if (policy === 'ALLOW') return undefined;
+    const blockers = (await runs.listActiveRunsOfSchedule(run.clientId, run.scheduleId))
+      .filter((other) => other.runId !== run.runId && (other.status === 'RUNNING' || isBefore(other, run)))
+      .sort((a, b) => a.processingDate.localeCompare(b.processingDate));
+    const blocker = blockers[0];
+    if (!blocker) return undefined;
+    const now = clock.now();
+    const previous = `run ${blocker.runId} (${blocker.processingDate}, ${blocker.status})`;
+    if (policy === 'SKIP') {
+      const reason = `${previous} of this schedule was still active (overlap policy SKIP)`;
+      const skipped = await runs.transitionRun(run.runId, {
+        from: ['PENDING'],
+        executionName,
+        set: { status: 'SKIPPED', endedAt: now.toISOString(), skipReason: { code: 'OVERLAP', message: reason } },
+        remove: ['waitingUntil', 'waitingReason'],
+      });
+      if (skipped) for (const job of run.jobs) await runs.putJob(run.runId, { ...job, status: 'SKIPPED' });
+      return this.answer(run, 'DONE', reason);
+    }
+    const waitUntil = new Date(now.getTime() + (settings.queuePollSeconds ?? DEFAULT_QUEUE_POLL_SECONDS) * 1000).toISOString();
+    await runs.transitionRun(run.runId, {
+      from: ['PENDING'],
+      executionName,
+      set: {
+        waitingUntil: waitUntil,
+        waitingReason: { code: 'PREVIOUS_RUN_ACTIVE', message: `waits for ${previous} of this schedule to finish (overlap policy QUEUE); checks again at ${waitUntil}` },
+      },
+    });
+    return { ...this.answer(run, 'WAIT', `queued behind ${previous}`), waitUntil };
   }
 
   async beginJob({ runId, index, executionName }: BeginJobInput): Promise<BeginJobOutput> {
@@ -132,10 +213,13 @@ export class StepService {
     const windowEnd = exceptionWindowEnd(run.config.exceptionWindows, now, run.config.timezone);
     if (windowEnd) {
       const waitUntil = windowEnd.toISOString();
-      await runs.transitionRun(runId, { from: ['RUNNING'], executionName, set: { waitingUntil: waitUntil } });
+      const waitingReason = { code: 'EXCEPTION_WINDOW' as const, message: `an exception window is open: job ${job.seq} (${job.type}) starts when it closes at ${waitUntil}` };
+      await runs.transitionRun(runId, { from: ['RUNNING'], executionName, set: { waitingUntil: waitUntil, waitingReason } });
       return { action: 'WAIT', seq: job.seq, waitUntil };
     }
-    if (run.waitingUntil) await runs.transitionRun(runId, { from: ['RUNNING'], executionName, set: {}, remove: ['waitingUntil'] });
+    if (run.waitingUntil || run.waitingReason) {
+      await runs.transitionRun(runId, { from: ['RUNNING'], executionName, set: {}, remove: ['waitingUntil', 'waitingReason'] });
+    }
     if (job.status !== 'RUNNING') {
       const { endedAt: _endedAt, error: _error, ...rest } = job;
       await runs.putJob(runId, { ...rest, status: 'RUNNING', startedAt: job.startedAt ?? now.toISOString() });
@@ -219,10 +303,16 @@ export class StepService {
       from: ['RUNNING', 'PENDING', 'FAILED'],
       executionName,
       set: { status: 'COMPLETED', endedAt: clock.now().toISOString() },
-      remove: ['error', 'waitingUntil'],
+      remove: ['error', 'waitingUntil', 'waitingReason'],
     });
     return {};
   }
+}
+
+/** Whether an active run comes before `run` in its schedule's queue: an earlier date, or the same date claimed earlier. */
+function isBefore(other: ActiveRunHeader, run: Run): boolean {
+  if (other.processingDate !== run.processingDate) return other.processingDate < run.processingDate;
+  return other.createdAt < run.createdAt || (other.createdAt === run.createdAt && other.runId < run.runId);
 }
 
 export function jobContext(run: Run, job: RunJob): JobContext {

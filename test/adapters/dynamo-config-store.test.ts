@@ -24,6 +24,8 @@ function schedule(clientId: string, overrides: Partial<Schedule> = {}): Schedule
     exceptionWindows: [],
     jobs: [{ type: 'BILLING' }],
     enabled: true,
+    overlapPolicy: 'QUEUE',
+    catchUpWindowHours: 24,
     mandatory: false,
     version: 1,
     createdAt: NOW,

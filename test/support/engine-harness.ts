@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoConfigStore } from '../../lambdas/adapters/aws/dynamo-config-store';
 import { DynamoRunStore } from '../../lambdas/adapters/aws/dynamo-run-store';
+import { DynamoScheduleCursorStore } from '../../lambdas/adapters/aws/dynamo-schedule-cursor-store';
 import { CONFIG_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { createEngine, type Engine } from '../../lambdas/composition/engine';
 import type { JobRegistry } from '../../lambdas/domain/job-registry';
@@ -8,6 +9,8 @@ import { createJobRegistry } from '../../lambdas/domain/jobs/job-catalogue';
 import type { Schedule } from '../../lambdas/domain/model';
 import type { Clock } from '../../lambdas/ports/clock';
 import type { ExecutionDescription, ExecutionInput, Orchestrator, TaskCallbacks } from '../../lambdas/ports/orchestrator';
+import type { ScheduleKey, ScheduleTrigger } from '../../lambdas/ports/schedule-trigger';
+import type { Occurrence } from '../../lambdas/domain/schedule-calendar';
 import { UsageMeter } from '../../lambdas/ports/usage-meter';
 import { createTestTables } from './dynamo';
 import { scheduleFixture } from './fixtures';
@@ -47,12 +50,31 @@ export class RecordingOrchestrator implements Orchestrator {
   }
 }
 
+/** The scheduler's triggers as a map: what is armed, by `clientId/scheduleId`. */
+export class RecordingTrigger implements ScheduleTrigger {
+  readonly armed = new Map<string, Occurrence>();
+
+  async arm(schedule: ScheduleKey, occurrence: Occurrence): Promise<void> {
+    this.armed.set(`${schedule.clientId}/${schedule.scheduleId}`, occurrence);
+  }
+
+  async disarm(schedule: ScheduleKey): Promise<void> {
+    this.armed.delete(`${schedule.clientId}/${schedule.scheduleId}`);
+  }
+
+  async armedAt(schedule: ScheduleKey): Promise<string | undefined> {
+    return this.armed.get(`${schedule.clientId}/${schedule.scheduleId}`)?.at;
+  }
+}
+
 export interface EngineHarness extends Engine {
   store: DynamoRunStore;
   config: DynamoConfigStore;
   registry: JobRegistry;
   callbacks: RecordingCallbacks;
   orchestrator: RecordingOrchestrator;
+  trigger: RecordingTrigger;
+  cursors: DynamoScheduleCursorStore;
   meter: UsageMeter;
   clock: Clock & { set(iso: string): void };
   addSchedule(overrides?: Partial<Schedule>): Promise<Schedule>;
@@ -67,9 +89,13 @@ export async function createEngineHarness(options: { registry?: JobRegistry; che
   const registry = options.registry ?? createJobRegistry({ allowSynthetic: true });
   const callbacks = new RecordingCallbacks();
   const orchestrator = new RecordingOrchestrator();
+  const trigger = new RecordingTrigger();
+  const cursors = new DynamoScheduleCursorStore(tables.document, tables.tableName(RUNS_TABLE), meter);
   let now = new Date('2026-11-25T12:00:00Z');
   const clock = { now: () => now, set: (iso: string) => (now = new Date(iso)) };
   const engine = createEngine({
+    trigger,
+    cursors,
     runs: store,
     config,
     registry,
@@ -92,6 +118,8 @@ export async function createEngineHarness(options: { registry?: JobRegistry; che
     registry,
     callbacks,
     orchestrator,
+    trigger,
+    cursors,
     meter,
     clock,
     addSchedule: async (overrides = {}) => {

@@ -17,6 +17,9 @@ export async function startTestRuntime(overrides: Partial<LocalRuntimeOptions> =
     tablePrefix: `rt${randomBytes(4).toString('hex')}`,
     logger: silentLogger,
     batchTimeoutSeconds: 60,
+    // The local scheduler's timer would fire the clients' daily schedules whenever a test happens
+    // to run at their hour: tests that schedule drive `scheduler.tick()` or turn it on.
+    schedule: false,
     ...overrides,
   });
 }

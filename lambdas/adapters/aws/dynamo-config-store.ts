@@ -4,6 +4,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
@@ -124,6 +125,28 @@ export class DynamoConfigStore implements ConfigStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return schedules.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.scheduleId.localeCompare(b.scheduleId));
+  }
+
+  async listAllSchedules(): Promise<Schedule[]> {
+    // A Scan: only the schedulers ask (the reconciler every few minutes, the local scheduler), and
+    // the table holds configuration, a few items per client.
+    const schedules: Schedule[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.document.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'entity = :schedule',
+          ExpressionAttributeValues: { ':schedule': 'SCHEDULE' },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      this.meter.count('dynamoReads', Math.max(1, page.ScannedCount ?? 0));
+      for (const item of page.Items ?? []) schedules.push(toSchedule(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return schedules.sort((a, b) => a.clientId.localeCompare(b.clientId) || a.createdAt.localeCompare(b.createdAt) || a.scheduleId.localeCompare(b.scheduleId));
   }
 
   async createSchedule(schedule: Schedule): Promise<void> {

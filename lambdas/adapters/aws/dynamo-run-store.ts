@@ -17,6 +17,7 @@ import type { ErrorInfo, ItemStatus, Run, RunJob } from '../../domain/model';
 import { isTerminal } from '../../domain/model';
 import { executionNameFor, runIdFor } from '../../domain/run-naming';
 import type {
+  ActiveRunHeader,
   BatchLease,
   BatchRecord,
   BatchSummary,
@@ -182,6 +183,29 @@ export class DynamoRunStore implements RunStore {
     return runs.filter((r): r is Run => r !== undefined && !isTerminal(r.status));
   }
 
+  async listActiveRunsOfSchedule(clientId: string, scheduleId: string): Promise<ActiveRunHeader[]> {
+    // The index holds only PENDING/RUNNING runs of every client, a short list: filtering it beats a
+    // second index on (client, schedule) that every status change would have to maintain.
+    const headers = await this.queryAll({
+      TableName: this.tableName,
+      IndexName: 'activeRuns',
+      KeyConditionExpression: 'activePk = :a',
+      FilterExpression: 'clientId = :c AND scheduleId = :s',
+      ProjectionExpression: 'runId, processingDate, #status, createdAt, startedAt',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':a': ACTIVE, ':c': clientId, ':s': scheduleId },
+    });
+    return headers
+      .map((h) => ({
+        runId: String(h.runId),
+        processingDate: String(h.processingDate),
+        status: h.status as Run['status'],
+        createdAt: String(h.createdAt),
+        ...(typeof h.startedAt === 'string' ? { startedAt: h.startedAt } : {}),
+      }))
+      .filter((h) => !isTerminal(h.status));
+  }
+
   async transitionRun(runId: string, transition: RunTransition): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {};
@@ -257,7 +281,7 @@ export class DynamoRunStore implements RunStore {
               Update: {
                 TableName: this.tableName,
                 Key: { pk: runPk(runId), sk: 'RUN' },
-                UpdateExpression: 'SET #status = :reset, endedAt = :at, updatedAt = :at REMOVE activePk, activeSk, waitingUntil',
+                UpdateExpression: 'SET #status = :reset, endedAt = :at, updatedAt = :at REMOVE activePk, activeSk, waitingUntil, waitingReason',
                 ConditionExpression: '#status <> :reset',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: { ':reset': 'RESET', ':at': at },

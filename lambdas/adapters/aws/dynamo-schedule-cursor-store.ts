@@ -1,0 +1,51 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ScheduleCursorStore, ScheduleKey } from '../../ports/schedule-trigger';
+import { noopMeter, type UsageMeter } from '../../ports/usage-meter';
+
+/** `CURSOR#<clientId>#<scheduleId>` / `CURSOR` in the runs table (RUNS_TABLE in table-definitions.ts). */
+const cursorKey = (schedule: ScheduleKey): { pk: string; sk: string } => ({ pk: `CURSOR#${schedule.clientId}#${schedule.scheduleId}`, sk: 'CURSOR' });
+
+/**
+ * Each schedule's scheduler cursor, one item per schedule next to its runs. The instant is kept as
+ * epoch milliseconds, so that "only forward" is a numeric condition, and as ISO text for people.
+ */
+export class DynamoScheduleCursorStore implements ScheduleCursorStore {
+  constructor(
+    private readonly document: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly meter: UsageMeter = noopMeter,
+  ) {}
+
+  async get(schedule: ScheduleKey): Promise<string | undefined> {
+    const result = await this.document.send(new GetCommand({ TableName: this.tableName, Key: cursorKey(schedule), ConsistentRead: true }));
+    this.meter.count('dynamoReads');
+    const cursorMs = result.Item?.cursorMs;
+    return typeof cursorMs === 'number' ? new Date(cursorMs).toISOString() : undefined;
+  }
+
+  async advance(schedule: ScheduleKey, at: string): Promise<void> {
+    const cursorMs = Date.parse(at);
+    if (Number.isNaN(cursorMs)) throw new Error(`Not an instant: ${at}`);
+    try {
+      await this.document.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: cursorKey(schedule),
+          UpdateExpression: 'SET cursorMs = :ms, cursorAt = :at',
+          ConditionExpression: 'attribute_not_exists(cursorMs) OR cursorMs < :ms',
+          ExpressionAttributeValues: { ':ms': cursorMs, ':at': new Date(cursorMs).toISOString() },
+        }),
+      );
+      this.meter.count('dynamoWrites');
+    } catch (error) {
+      // Already at or past `at`: another fire or scheduler got there first.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async delete(schedule: ScheduleKey): Promise<void> {
+    await this.document.send(new DeleteCommand({ TableName: this.tableName, Key: cursorKey(schedule) }));
+    this.meter.count('dynamoWrites');
+  }
+}
