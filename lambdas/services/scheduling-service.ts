@@ -255,7 +255,7 @@ export class SchedulingService {
     while (Date.now() < deadline) {
       if (await runs.getCurrentRun(key.clientId, key.scheduleId, occurrence.processingDate)) return;
       const execution = await orchestrator.describeExecution(scheduledExecutionName(key, occurrence.at));
-      if (execution && execution.status !== 'RUNNING') return;
+      if (execution?.status !== 'RUNNING') return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

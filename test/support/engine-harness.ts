@@ -67,13 +67,13 @@ export class RecordingTrigger implements ScheduleTrigger {
   }
 }
 
-export interface EngineHarness extends Engine {
+export interface EngineHarness<T extends ScheduleTrigger = RecordingTrigger> extends Engine {
   store: DynamoRunStore;
   config: DynamoConfigStore;
   registry: JobRegistry;
   callbacks: RecordingCallbacks;
   orchestrator: RecordingOrchestrator;
-  trigger: RecordingTrigger;
+  trigger: T;
   cursors: DynamoScheduleCursorStore;
   meter: UsageMeter;
   clock: Clock & { set(iso: string): void };
@@ -81,7 +81,9 @@ export interface EngineHarness extends Engine {
 }
 
 /** The engine's services on fresh DynamoDB Local tables, with recording callbacks and orchestrator. */
-export async function createEngineHarness(options: { registry?: JobRegistry; checkpointMs?: number; chunkSize?: number } = {}): Promise<EngineHarness> {
+export async function createEngineHarness<T extends ScheduleTrigger = RecordingTrigger>(
+  options: { registry?: JobRegistry; checkpointMs?: number; chunkSize?: number; trigger?: T } = {},
+): Promise<EngineHarness<T>> {
   const tables = await createTestTables();
   const meter = new UsageMeter();
   const store = new DynamoRunStore(tables.document, tables.tableName(RUNS_TABLE), { meter });
@@ -89,7 +91,7 @@ export async function createEngineHarness(options: { registry?: JobRegistry; che
   const registry = options.registry ?? createJobRegistry({ allowSynthetic: true });
   const callbacks = new RecordingCallbacks();
   const orchestrator = new RecordingOrchestrator();
-  const trigger = new RecordingTrigger();
+  const trigger = options.trigger ?? (new RecordingTrigger() as ScheduleTrigger as T);
   const cursors = new DynamoScheduleCursorStore(tables.document, tables.tableName(RUNS_TABLE), meter);
   let now = new Date('2026-11-25T12:00:00Z');
   const clock = { now: () => now, set: (iso: string) => (now = new Date(iso)) };
