@@ -5,6 +5,7 @@ import { dataLifecycle, type StageConfig } from './config/stage-config';
 import { Api } from './constructs/api';
 import { Monitoring } from './constructs/monitoring';
 import { Orchestration } from './constructs/orchestration';
+import { Scheduling } from './constructs/scheduling';
 import { Storage } from './constructs/storage';
 
 export interface JobScheduleManagerStackProps extends StackProps {
@@ -28,6 +29,7 @@ export class JobScheduleManagerStack extends Stack {
   readonly storage: Storage;
   readonly orchestration: Orchestration;
   readonly api: Api;
+  readonly scheduling: Scheduling;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: JobScheduleManagerStackProps) {
@@ -67,6 +69,11 @@ export class JobScheduleManagerStack extends Stack {
       stateMachine: this.orchestration.arns,
     });
 
+    // Each enabled schedule's one-time trigger: armed by the API on every edit, re-armed by
+    // BeginRun after every fire and by the reconciler when it finds a chain broken.
+    this.scheduling = new Scheduling(this, 'Scheduling', { stageName: config.stageName, stateMachine: this.orchestration.arns });
+    for (const fn of [this.api.handler, this.orchestration.beginRunFunction, this.orchestration.reconcileFunction]) this.scheduling.grantArming(fn);
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stageName: config.stageName,
       lifecycle,
@@ -74,6 +81,7 @@ export class JobScheduleManagerStack extends Stack {
       deadLetterQueues: {
         WorkDeadLetterQueue: this.orchestration.workDeadLetterQueue,
         StatusEventDeadLetterQueue: this.orchestration.statusDeadLetterQueue,
+        SchedulerDeadLetterQueue: this.scheduling.deadLetterQueue,
       },
       stateMachine: this.orchestration.stateMachine,
       functions: {

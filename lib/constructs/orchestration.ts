@@ -128,6 +128,8 @@ export class Orchestration extends Construct {
   readonly workDeadLetterQueue: Queue;
   readonly statusDeadLetterQueue: Queue;
   readonly stepFunctions: readonly AppFunction[];
+  /** The BeginRun step: it re-arms a schedule's trigger after each scheduled fire. */
+  readonly beginRunFunction: AppFunction;
   readonly worker: AppFunction;
   readonly statusFunction: AppFunction;
   readonly reconcileFunction: AppFunction;
@@ -179,6 +181,7 @@ export class Orchestration extends Construct {
       return { ...step, fn };
     });
     this.stepFunctions = steps.map((step) => step.fn);
+    this.beginRunFunction = steps.find((step) => step.id === 'BeginRun')!.fn;
 
     const logGroup = new LogGroup(this, 'StateMachineLogGroup', {
       retention: functionSettings.logRetention,

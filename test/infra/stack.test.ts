@@ -551,6 +551,86 @@ describe('the API function', () => {
   });
 });
 
+// ── Scheduling: EventBridge Scheduler triggers ────────────────────────────────────────────────
+
+const ARMING_FUNCTIONS = ['ApiApiFunction', 'OrchestrationBeginRunFunction', 'OrchestrationReconcileFunction'];
+
+function schedulerRole(json: TemplateJson): [string, CfnResourceJson] {
+  return resourceByPrefix(json, 'AWS::IAM::Role', 'SchedulingSchedulerRole');
+}
+
+describe('scheduling', () => {
+  it.each(['dev', 'prod'] as const)('has one schedule group per stage (%s)', (name) => {
+    const { json } = stage(name);
+
+    const groups = resourcesOfType(json, 'AWS::Scheduler::ScheduleGroup');
+
+    expect(groups.map(([, group]) => group.Properties?.Name)).toEqual([`job-schedule-manager-${name}`]);
+  });
+
+  it('runs its triggers as a role that EventBridge Scheduler of this account assumes and that may only start this state machine and dead-letter', () => {
+    const { json } = stage('dev');
+    const [roleId, role] = schedulerRole(json);
+    const [dlqId] = resourceByPrefix(json, 'AWS::SQS::Queue', 'SchedulingDeadLetterQueue');
+
+    const statements = roleStatements(json, roleId);
+
+    const trust = (role.Properties?.AssumeRolePolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
+    expect(trust).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+    ]);
+    expect(statements.map((statement) => [statement.Effect, asArray(statement.Action), asArray(statement.Resource).map(render)])).toEqual([
+      ['Allow', ['states:StartExecution'], [`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}`]],
+      ['Allow', ['sqs:SendMessage'], [`\${${dlqId}.Arn}`]],
+    ]);
+  });
+
+  it('has an encrypted, TLS-only dead-letter queue for fires that could not start a run, alarmed into the topic', () => {
+    const { json } = stage('dev');
+    const [dlqId, dlq] = resourceByPrefix(json, 'AWS::SQS::Queue', 'SchedulingDeadLetterQueue');
+
+    const policies = resourcesOfType(json, 'AWS::SQS::QueuePolicy').filter(([, policy]) =>
+      asArray(policy.Properties?.Queues as unknown[]).map(render).includes(`\${${dlqId}}`),
+    );
+
+    expect(dlq.Properties?.SqsManagedSseEnabled).toBe(true);
+    expect(JSON.stringify(policies.map(([, policy]) => policy.Properties?.PolicyDocument))).toContain('{"Bool":{"aws:SecureTransport":"false"}}');
+    const alarm = alarms(json).find((candidate) => dimension(candidate, 'QueueName') === `\${${dlqId}.QueueName}`);
+    expect(alarm?.AlarmActions.map(render)).toEqual([`\${${topicId(json)}}`]);
+  });
+
+  it('lets the API, BeginRun and the reconciler arm triggers in the stage group only, passing the scheduler role and no other', () => {
+    const { json } = stage('dev');
+    const [roleId] = schedulerRole(json);
+    const [dlqId] = resourceByPrefix(json, 'AWS::SQS::Queue', 'SchedulingDeadLetterQueue');
+    const schedules = `arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/job-schedule-manager-dev/*`;
+
+    for (const prefix of ARMING_FUNCTIONS) {
+      const [, fn] = resourceByPrefix(json, 'AWS::Lambda::Function', prefix);
+      const statements = roleStatements(json, roleOf(fn));
+      const scheduler = statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('scheduler:')));
+      const passRole = statements.filter((statement) => asArray(statement.Action).includes('iam:PassRole'));
+
+      expect(scheduler.map((statement) => [new Set(asArray(statement.Action)), asArray(statement.Resource).map(render)]), prefix).toEqual([
+        [new Set(['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule']), [schedules]],
+      ]);
+      expect(passRole.map((statement) => [asArray(statement.Resource).map(render), statement.Condition]), prefix).toEqual([
+        [[`\${${roleId}.Arn}`], { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }],
+      ]);
+      const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.SCHEDULE_GROUP_NAME, prefix).toBe('job-schedule-manager-dev');
+      expect(render(variables.SCHEDULER_ROLE_ARN), prefix).toBe(`\${${roleId}.Arn}`);
+      expect(render(variables.SCHEDULER_DLQ_ARN), prefix).toBe(`\${${dlqId}.Arn}`);
+      expect(render(variables.STATE_MACHINE_ARN), prefix).toBe(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}`);
+    }
+    const others = resourcesOfType(json, 'AWS::Lambda::Function').filter(([id]) => !ARMING_FUNCTIONS.some((prefix) => id.startsWith(prefix)));
+    for (const [id, fn] of others) {
+      const actions = roleStatements(json, roleOf(fn)).flatMap((statement) => asArray(statement.Action));
+      expect(actions.filter((action) => action.startsWith('scheduler:') || action === 'iam:PassRole'), id).toEqual([]);
+    }
+  });
+});
+
 // ── Monitoring ────────────────────────────────────────────────────────────────────────────────
 
 interface AlarmProps {
@@ -582,7 +662,7 @@ describe('the alarms', () => {
 
     const depthAlarms = alarms(json).filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
 
-    expect(deadLetterQueues).toHaveLength(2);
+    expect(deadLetterQueues).toHaveLength(3);
     for (const [queueId] of deadLetterQueues) {
       const alarm = depthAlarms.find((candidate) => dimension(candidate, 'QueueName') === `\${${queueId}.QueueName}`);
       expect(alarm, queueId).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
