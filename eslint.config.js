@@ -19,6 +19,11 @@ export default tseslint.config(
   },
   {
     files: ['console/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly', URLSearchParams: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', confirm: 'readonly', location: 'readonly', history: 'readonly', console: 'readonly', Intl: 'readonly' } },
+    // Browser ES modules (no build step): the browser globals the console uses.
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'fetch', 'localStorage', 'sessionStorage', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'confirm', 'location', 'history', 'console', 'Intl', 'crypto', 'TextEncoder', 'atob', 'btoa', 'Node', 'HTMLElement', 'CSS', 'queueMicrotask'].map((name) => [name, 'readonly']),
+      ),
+    },
   },
 );

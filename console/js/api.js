@@ -1,0 +1,147 @@
+/**
+ * The HTTP API v1 (shared/API.md) as the console uses it, and nothing else. Credentials come from
+ * the session: a bearer token locally, SigV4 signatures in the deployed console.
+ */
+
+/** An error answer of the API (`{ error: { code, message, details } }`), or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(status, code, message, details = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = Array.isArray(details) ? details : [];
+  }
+}
+
+const enc = encodeURIComponent;
+
+export class Api {
+  /**
+   * @param {{ authorize(request: { method: string, path: string, query: URLSearchParams, body: string | undefined }): Promise<Record<string, string>> }} session
+   * @param {{ onUnauthorized?: (error: ApiError) => void, baseUrl?: string }} [options]
+   */
+  constructor(session, options = {}) {
+    this.session = session;
+    this.onUnauthorized = options.onUnauthorized ?? (() => undefined);
+    this.baseUrl = options.baseUrl ?? '';
+  }
+
+  async request(method, path, { body, query, headers = {} } = {}) {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined && value !== null && value !== '') params.set(name, String(value));
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    let response;
+    try {
+      const auth = await this.session.authorize({ method, path, query: params, body: text });
+      const search = params.toString();
+      response = await fetch(`${this.baseUrl}${path}${search ? `?${search}` : ''}`, {
+        method,
+        headers: { accept: 'application/json', ...(text === undefined ? {} : { 'content-type': 'application/json' }), ...headers, ...auth },
+        body: text,
+        cache: 'no-store',
+      });
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(0, 'NETWORK', `The API could not be reached (${error?.message ?? error}). Check the connection and try again.`);
+    }
+    const raw = await response.text();
+    let payload;
+    try {
+      payload = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      payload = undefined;
+    }
+    if (!response.ok) {
+      const error = payload?.error;
+      const failure = new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? `The API answered ${response.status}`, error?.details);
+      if (response.status === 401) this.onUnauthorized(failure);
+      throw failure;
+    }
+    return { status: response.status, body: payload, etag: response.headers.get('etag') };
+  }
+
+  async getClient(clientId) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}`)).body;
+  }
+
+  /** Onboards a client (201, with its mandatory daily schedule) or updates it (200). */
+  async putClient(clientId, client) {
+    return this.request('PUT', `/v1/clients/${enc(clientId)}`, { body: client });
+  }
+
+  async listSchedules(clientId) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/schedules`)).body.items;
+  }
+
+  async getSchedule(clientId, scheduleId) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/schedules/${enc(scheduleId)}`)).body;
+  }
+
+  async createSchedule(clientId, config) {
+    return (await this.request('POST', `/v1/clients/${enc(clientId)}/schedules`, { body: config })).body;
+  }
+
+  /** 412 STALE_VERSION when `version` is no longer the schedule's version. */
+  async replaceSchedule(clientId, scheduleId, config, version) {
+    return (await this.request('PUT', `/v1/clients/${enc(clientId)}/schedules/${enc(scheduleId)}`, { body: config, headers: { 'if-match': String(version) } })).body;
+  }
+
+  async deleteSchedule(clientId, scheduleId) {
+    await this.request('DELETE', `/v1/clients/${enc(clientId)}/schedules/${enc(scheduleId)}`);
+  }
+
+  async preview(clientId, calendar) {
+    return (await this.request('POST', `/v1/clients/${enc(clientId)}/schedule-preview`, { body: calendar })).body.occurrences;
+  }
+
+  /** 202 with a new run, or 200 with the date's existing run: `{ run, created }`. */
+  async trigger(clientId, scheduleId, processingDate) {
+    const { status, body } = await this.request('POST', `/v1/clients/${enc(clientId)}/schedules/${enc(scheduleId)}/runs`, { body: { processingDate } });
+    return { run: body, created: status === 202 };
+  }
+
+  /** The schedule's current run for the date, or undefined when there is none. */
+  async findRunByDate(clientId, scheduleId, processingDate) {
+    try {
+      return (await this.request('GET', `/v1/clients/${enc(clientId)}/schedules/${enc(scheduleId)}/runs/${enc(processingDate)}`)).body;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404 && error.code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  async listRuns(clientId, date, { scheduleId, status } = {}) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/runs`, { query: { date, scheduleId, status } })).body.items;
+  }
+
+  async getRun(clientId, runId) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/runs/${enc(runId)}`)).body;
+  }
+
+  async listItems(clientId, runId, seq, { status, limit, nextToken } = {}) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/runs/${enc(runId)}/jobs/${enc(seq)}/items`, { query: { status, limit, nextToken } })).body;
+  }
+
+  async reprocess(clientId, runId, request) {
+    return (await this.request('POST', `/v1/clients/${enc(clientId)}/runs/${enc(runId)}/reprocess`, { body: request })).body;
+  }
+
+  async reset(clientId, runId) {
+    return (await this.request('POST', `/v1/clients/${enc(clientId)}/runs/${enc(runId)}/reset`)).body;
+  }
+}
+
+/** Runs `task` over `inputs` with at most `limit` in flight; results keep the inputs' order. */
+export async function mapLimited(inputs, limit, task) {
+  const results = new Array(inputs.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, inputs.length) }, async () => {
+    while (next < inputs.length) {
+      const index = next++;
+      results[index] = await task(inputs[index], index);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

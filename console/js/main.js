@@ -1,0 +1,174 @@
+import { Api } from './api.js';
+import { h, replace } from './dom.js';
+import { parseRoute, routeHash } from './router.js';
+import { createSession, loadConfig } from './session.js';
+import { dismissPersistentNotices, errorBanner, loading, notify } from './ui.js';
+import { renderExecution } from './views/execution.js';
+import { renderRunsByDate } from './views/runs-by-date.js';
+import { renderScheduleForm } from './views/schedule-form.js';
+import { renderSchedules } from './views/schedules.js';
+import { rememberClient, renderClientPicker, renderSignIn } from './views/sign-in.js';
+
+/**
+ * The operator console: a single page over the HTTP API v1 only. Each hash route renders one
+ * screen into <main>; a screen registers what must stop when it is left (polling timers).
+ */
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const sessionControls = document.getElementById('session-controls');
+
+const SCREENS = {
+  runs: { label: 'Runs by date', render: renderRunsByDate },
+  execution: { label: 'Execution', render: renderExecution },
+  schedules: { label: 'Schedules', render: renderSchedules },
+};
+
+const clients = new Map();
+let leaveHandlers = [];
+let generation = 0;
+
+function leaveScreen() {
+  dismissPersistentNotices();
+  for (const handler of leaveHandlers) handler();
+  leaveHandlers = [];
+  generation += 1;
+}
+
+async function clientOf(api, clientId) {
+  if (!clients.has(clientId)) clients.set(clientId, await api.getClient(clientId));
+  return clients.get(clientId);
+}
+
+function renderHeader(session, route, client) {
+  const signedIn = session.signedIn;
+  nav.hidden = !(signedIn && route.clientId);
+  if (route.clientId) {
+    replace(
+      nav,
+      h(
+        'ul',
+        {},
+        Object.entries(SCREENS).map(([name, screen]) => {
+          const current = route.name === name || (name === 'schedules' && route.name === 'schedules');
+          return h('li', {}, h('a', { href: routeHash(route.clientId, name), 'aria-current': current ? 'page' : undefined }, screen.label));
+        }),
+      ),
+    );
+  }
+  replace(
+    sessionControls,
+    signedIn && route.clientId
+      ? h('a', { class: 'client-switch', href: '#/clients', title: 'Choose another client' }, h('span', { class: 'muted' }, 'Client '), h('strong', {}, client?.name ?? route.clientId), h('span', { class: 'muted' }, ` (${route.clientId})`), ' · change')
+      : null,
+    signedIn ? h('span', { class: 'who' }, session.describe()) : null,
+    signedIn
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'button button-quiet',
+            onClick: () => {
+              session.signOut();
+              clients.clear();
+              window.location.hash = '#/sign-in';
+            },
+          },
+          'Sign out',
+        )
+      : null,
+  );
+}
+
+async function render(api, session) {
+  leaveScreen();
+  const mine = generation;
+  const route = parseRoute(window.location.hash);
+  if (!session.signedIn && route.name !== 'sign-in') {
+    window.location.hash = '#/sign-in';
+    return;
+  }
+  const context = {
+    api,
+    session,
+    route,
+    main,
+    navigate: (hash) => {
+      if (window.location.hash === hash) render(api, session);
+      else window.location.hash = hash;
+    },
+    /** Replaces the current history entry: for a screen that only normalises its own URL. */
+    replaceRoute: (hash) => window.history.replaceState(null, '', hash),
+    onLeave: (handler) => leaveHandlers.push(handler),
+    isCurrent: () => mine === generation,
+  };
+  if (route.name === 'sign-in') {
+    renderHeader(session, route);
+    return renderSignIn(context);
+  }
+  if (route.name === 'clients' || route.name === '') {
+    renderHeader(session, route);
+    return renderClientPicker(context);
+  }
+  const screen = route.name === 'schedules' && route.id ? { render: renderScheduleForm } : SCREENS[route.name];
+  if (!route.clientId || !screen) {
+    window.location.hash = '#/clients';
+    return;
+  }
+  renderHeader(session, route);
+  replace(main, loading());
+  let client;
+  try {
+    client = await clientOf(api, route.clientId);
+  } catch (error) {
+    if (mine !== generation) return;
+    replace(main, errorBanner(error, { title: `Client ${route.clientId} cannot be opened`, actions: [h('a', { class: 'button', href: '#/clients' }, 'Choose a client')] }));
+    return;
+  }
+  if (mine !== generation) return;
+  rememberClient(route.clientId);
+  renderHeader(session, route, client);
+  await screen.render({ ...context, clientId: route.clientId, client });
+}
+
+function focusMainHeading() {
+  const heading = main.querySelector('h1');
+  if (heading) heading.focus({ preventScroll: false });
+}
+
+async function start() {
+  const skip = document.querySelector('.skip-link');
+  skip.addEventListener('click', (event) => {
+    event.preventDefault();
+    main.focus();
+  });
+  const config = await loadConfig();
+  const session = createSession(config);
+  if (session.mode === 'cognito') {
+    try {
+      await session.completeSignIn();
+    } catch (error) {
+      notify('Sign-in failed', { tone: 'error', persist: false, detail: error.message });
+    }
+  }
+  const api = new Api(session, {
+    onUnauthorized: (error) => {
+      // The sign-in screen explains a refused token at its field.
+      if (parseRoute(window.location.hash).name === 'sign-in') return;
+      if (session.mode === 'token') session.signOut();
+      clients.clear();
+      notify('Please sign in again', { tone: 'error', persist: false, detail: error.message });
+      window.location.hash = '#/sign-in';
+    },
+  });
+  let navigated = false;
+  window.addEventListener('hashchange', () => {
+    navigated = true;
+    render(api, session).then(() => navigated && focusMainHeading());
+  });
+  await render(api, session);
+}
+
+start().catch((error) => {
+  replace(main, errorBanner(error, { title: 'The console could not start' }));
+});

@@ -1,0 +1,132 @@
+import { field, h, replace, select } from '../dom.js';
+import { formatClock, formatCount, jobTypeLabel } from '../format.js';
+import { errorBanner, loading, statusBadge } from '../ui.js';
+
+/**
+ * The work items of one job of a run, a page at a time (nextToken), filtered by status: what an
+ * operator reads to find the cause of failures before reprocessing.
+ */
+
+const STATUS_FILTERS = [
+  ['', 'All statuses'],
+  ['FAILED', 'Failed'],
+  ['SUCCEEDED', 'Succeeded'],
+  ['PENDING', 'Pending'],
+];
+const PAGE_SIZES = ['50', '100', '500'];
+
+/**
+ * @param {{ api, clientId: string, run, seq: number, status: string,
+ *   onStatus(status: string): void, onClose(): void }} props
+ * @returns {{ element: HTMLElement, reload(): Promise<void> }}
+ */
+export function itemsPanel({ api, clientId, run, seq, status, onStatus, onClose }) {
+  const job = run.jobs.find((candidate) => candidate.seq === seq);
+  const statusSelect = select(STATUS_FILTERS, status, { name: 'itemStatus' });
+  const pageSize = select(PAGE_SIZES, '100', { name: 'pageSize' });
+  const body = h('div', { class: 'items-body' });
+  const pager = h('div', { class: 'pager' });
+  const counter = h('p', { class: 'muted small', 'aria-live': 'polite' });
+  // Tokens of the pages seen so far: [undefined (first page), token of page 2, …].
+  let tokens = [undefined];
+  let page = 0;
+  let request = 0;
+
+  async function load() {
+    const mine = ++request;
+    replace(body, loading('Loading work items…'));
+    try {
+      const result = await api.listItems(clientId, run.runId, seq, { status: statusSelect.value || undefined, limit: Number(pageSize.value), nextToken: tokens[page] });
+      if (mine !== request) return;
+      tokens[page + 1] = result.nextToken;
+      showPage(result.items, Boolean(result.nextToken));
+    } catch (error) {
+      if (mine !== request) return;
+      replace(body, errorBanner(error, { title: 'The work items could not be loaded' }));
+      replace(pager);
+    }
+  }
+
+  function showPage(items, hasNext) {
+    const filterWord = statusSelect.value ? `${statusSelect.value.toLowerCase()} ` : '';
+    counter.textContent = items.length ? `Page ${page + 1}: ${formatCount(items.length)} ${filterWord}item${items.length === 1 ? '' : 's'}${hasNext ? ', more on the next page' : ''}` : '';
+    if (items.length === 0) {
+      replace(body, h('p', { class: 'empty' }, page === 0 ? `No ${filterWord}work items.` : 'No more items.'));
+    } else {
+      replace(
+        body,
+        h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'table items' },
+            h('caption', { class: 'visually-hidden' }, `Work items of job ${seq}, page ${page + 1}`),
+            h('thead', {}, h('tr', {}, ['Item', 'Status', 'Attempts', 'Error code', 'Error message', 'Updated'].map((title) => h('th', { scope: 'col' }, title)))),
+            h(
+              'tbody',
+              {},
+              items.map((item) =>
+                h(
+                  'tr',
+                  { dataset: { itemId: item.itemId } },
+                  h('th', { scope: 'row' }, h('code', {}, item.itemId)),
+                  h('td', {}, statusBadge(item.status)),
+                  h('td', { class: 'num' }, String(item.attempts)),
+                  h('td', {}, item.error ? h('code', {}, item.error.code) : ''),
+                  h('td', { class: 'error-message' }, item.error?.message ?? ''),
+                  h('td', { class: 'muted small nowrap' }, formatClock(item.updatedAt, run.config?.timezone)),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
+    replace(
+      pager,
+      h('button', { type: 'button', class: 'button button-small', disabled: page === 0, onClick: () => goTo(page - 1) }, '‹ Previous page'),
+      h('span', { class: 'muted small' }, `Page ${page + 1}`),
+      h('button', { type: 'button', class: 'button button-small', disabled: !hasNext, onClick: () => goTo(page + 1) }, 'Next page ›'),
+    );
+  }
+
+  function goTo(target) {
+    page = target;
+    load();
+  }
+
+  function restart() {
+    tokens = [undefined];
+    page = 0;
+    return load();
+  }
+
+  statusSelect.addEventListener('change', () => {
+    onStatus(statusSelect.value);
+    restart();
+  });
+  pageSize.addEventListener('change', restart);
+
+  const element = h(
+    'section',
+    { class: 'card items-panel', 'aria-labelledby': 'items-title', id: 'items-panel' },
+    h(
+      'div',
+      { class: 'section-head' },
+      h('h3', { id: 'items-title', tabindex: '-1' }, `Work items of job ${seq}: ${jobTypeLabel(job?.type)}`),
+      h('button', { type: 'button', class: 'button button-small button-quiet', onClick: onClose }, 'Close'),
+    ),
+    h(
+      'div',
+      { class: 'filters' },
+      field({ label: 'Status', control: statusSelect }),
+      field({ label: 'Per page', control: pageSize }),
+      h('button', { type: 'button', class: 'button button-small', onClick: () => restart() }, 'Refresh items'),
+    ),
+    counter,
+    body,
+    pager,
+  );
+  return { element, reload: restart };
+}

@@ -1,0 +1,169 @@
+import { createHash, createHmac, type Hash as NodeHash, type Hmac } from 'node:crypto';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { SourceData } from '@smithy/types';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/*
+ * The console's pure modules (plain browser ES modules, no build step), loaded in Node: the
+ * wording of frequencies and durations, how error paths find fields, and the SigV4 signer the
+ * deployed console signs API requests with, checked against the AWS SDK's own signer.
+ */
+
+const CONSOLE_JS = resolve(import.meta.dirname, '..', '..', 'console', 'js');
+
+/** Loads a console module by URL: a computed specifier, so TypeScript does not look for its types. */
+async function load(name: string): Promise<any> {
+  return import(pathToFileURL(resolve(CONSOLE_JS, name)).href);
+}
+
+let format: any;
+let sigv4: any;
+
+beforeAll(async () => {
+  format = await load('format.js');
+  sigv4 = await load('sigv4.js');
+});
+
+describe('frequencies in words', () => {
+  it.each([
+    [{ type: 'DAILY' }, 'Every day'],
+    [{ type: 'WEEKLY', dayOfWeek: 'FRI' }, 'Every Friday'],
+    [{ type: 'MONTHLY', dayOfMonth: 15 }, 'Monthly on the 15th'],
+    [{ type: 'MONTHLY', dayOfMonth: 31 }, 'Monthly on the 31st (or the month’s last day)'],
+    [{ type: 'MONTH_END', offsetDays: 0 }, 'Last day of the month'],
+    [{ type: 'MONTH_END', offsetDays: 2 }, '2 days before month-end'],
+    [{ type: 'QUARTER_END', offsetDays: 1 }, '1 day before quarter-end'],
+    [{ type: 'YEAR_END', offsetDays: 0 }, 'Last day of the year'],
+    [{ type: 'CRON', expression: '0 30 0 ? * MON-FRI *' }, 'Cron: 0 30 0 ? * MON-FRI *'],
+    [{ type: 'MANUAL' }, 'Manual only (never by itself)'],
+  ])('%j reads "%s"', (frequency, words) => {
+    expect(format.frequencyInWords(frequency)).toBe(words);
+  });
+
+  it('uses English ordinals, 11th to 13th included', () => {
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31].map(format.ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '23rd', '31st']);
+  });
+});
+
+describe('error paths to fields', () => {
+  const fields = ['name', 'frequency.dayOfMonth', 'exceptionWindows', 'exceptionWindows.1', 'exceptionWindows.1.end', 'jobs', 'jobs.0.type', 'jobs.0.settings'];
+
+  it('reads the calendar’s [n] paths and zod’s dotted paths alike', () => {
+    expect(format.normalisePath('exceptionWindows[1].end')).toBe('exceptionWindows.1.end');
+    expect(format.fieldForPath('exceptionWindows[1].end', fields)).toBe('exceptionWindows.1.end');
+    expect(format.fieldForPath('exceptionWindows.1', fields)).toBe('exceptionWindows.1');
+  });
+
+  it('falls back to the closest enclosing field, never to a sibling that only shares a prefix', () => {
+    expect(format.fieldForPath('jobs.0.settings.items', fields)).toBe('jobs.0.settings');
+    expect(format.fieldForPath('jobs.1.type', fields)).toBe('jobs');
+    expect(format.fieldForPath('namespace', fields)).toBeUndefined();
+    expect(format.fieldForPath('timezone', fields)).toBeUndefined();
+  });
+
+  it('parses item index lists and refuses anything else', () => {
+    expect(format.parseIndexList('5, 17 40')).toEqual([5, 17, 40]);
+    expect(format.parseIndexList('  ')).toEqual([]);
+    expect(format.parseIndexList('5, x')).toBeUndefined();
+  });
+});
+
+describe('dates and durations', () => {
+  it('walks processing dates across months and leap days', () => {
+    expect(format.addDays('2028-02-28', 1)).toBe('2028-02-29');
+    expect(format.addDays('2026-03-01', -1)).toBe('2026-02-28');
+    expect(format.daysOfMonth('2028-02')).toHaveLength(29);
+    expect(format.addMonths('2026-12', 1)).toBe('2027-01');
+    expect(format.weekdayIndex('2026-11-23')).toBe(0);
+  });
+
+  it('takes today from the schedule’s zone, not the viewer’s', () => {
+    const instant = new Date('2026-11-26T03:30:00Z');
+    expect(format.todayIn('America/New_York', instant)).toBe('2026-11-25');
+    expect(format.todayIn('Asia/Tokyo', instant)).toBe('2026-11-26');
+  });
+
+  it('shows instants in the schedule’s zone with its abbreviation', () => {
+    expect(format.formatInstant('2026-11-25T07:30:00Z', 'America/New_York')).toBe('Wed 25 Nov 2026, 02:30 EST');
+    expect(format.formatInstant('2026-07-01T06:30:00Z', 'America/New_York')).toBe('Wed 1 Jul 2026, 02:30 EDT');
+  });
+
+  it('words durations the way an operator reads them', () => {
+    expect([850, 12_000, 185_000, 7_380_000].map(format.formatDuration)).toEqual(['850 ms', '12 s', '3 min 05 s', '2 h 03 min']);
+  });
+});
+
+function bytes(data: SourceData): string | ArrayBufferView {
+  return typeof data === 'string' || ArrayBuffer.isView(data) ? data : new Uint8Array(data);
+}
+
+/** node:crypto as the SDK's hash interface (SHA-256, or HMAC-SHA-256 with a secret). */
+class NodeSha256 {
+  private readonly hash: NodeHash | Hmac;
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+describe('SigV4 signing in the browser (console/js/sigv4.js)', () => {
+  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token+with=chars' };
+  const date = new Date('2026-11-25T07:30:00Z');
+  const host = 'abc123.execute-api.eu-west-1.amazonaws.com';
+
+  interface SignedRequest {
+    method: string;
+    path: string;
+    query?: Record<string, string>;
+    body?: string;
+  }
+
+  const requests: SignedRequest[] = [
+    { method: 'GET', path: '/dev/v1/clients/acme/schedules' },
+    { method: 'GET', path: '/dev/v1/clients/acme/runs', query: { date: '2026-11-25', scheduleId: 'sch_abc' } },
+    { method: 'GET', path: '/dev/v1/clients/acme/runs/run_x/jobs/1/items', query: { status: 'FAILED', limit: '100', nextToken: 'eyJiIjoxfQ==/+' } },
+    { method: 'POST', path: '/dev/v1/clients/acme/runs/run_x/reprocess', body: '{"scope":"RUN","heal":true}' },
+    { method: 'PUT', path: '/dev/v1/clients/acme/schedules/daily', body: '{"name":"Daily – billing ✓"}' },
+  ];
+
+  async function sdkSignature(request: SignedRequest, withToken: boolean): Promise<string> {
+    const signer = new SignatureV4({
+      service: 'execute-api',
+      region: 'eu-west-1',
+      sha256: NodeSha256,
+      // The console signs the payload hash without sending it as a header (API Gateway does not need it).
+      applyChecksum: false,
+      credentials: withToken ? credentials : { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    });
+    const signed = await signer.sign(
+      { method: request.method, protocol: 'https:', hostname: host, path: request.path, query: request.query ?? {}, headers: { host }, body: request.body },
+      { signingDate: date },
+    );
+    return String(signed.headers.authorization);
+  }
+
+  it.each(requests)('signs $method $path exactly as the AWS SDK does', async (request) => {
+    for (const withToken of [true, false]) {
+      const headers = await sigv4.signRequest({
+        ...request,
+        query: Object.entries(request.query ?? {}),
+        host,
+        region: 'eu-west-1',
+        service: 'execute-api',
+        credentials: withToken ? credentials : { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+        date,
+      });
+
+      expect(headers.authorization).toBe(await sdkSignature(request, withToken));
+      expect(headers['x-amz-date']).toBe('20261125T073000Z');
+      expect(headers['x-amz-security-token']).toBe(withToken ? credentials.sessionToken : undefined);
+    }
+  });
+});

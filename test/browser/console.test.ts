@@ -1,0 +1,344 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
+import { ADMIN_TOKEN, api, startTestRuntime } from '../support/local-runtime';
+
+/*
+ * The operator console in real Chromium (Debian's `chromium`, driven by playwright-core) against
+ * the local runtime: the same API, engine, ASL and workers as `npm start`. One browser and one
+ * runtime for the file; the tests follow an operator's day in order and share its state.
+ *
+ * Screenshots of the main screens go to test-results/screenshots, or with UPDATE_SCREENSHOTS=1
+ * to docs/screenshots, which the README shows.
+ */
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const CONSOLE_DIR = resolve(ROOT, 'console');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = resolve(ROOT, process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots');
+const CLIENT = 'acme';
+/** A fixed processing date, so the screens (and screenshots) do not depend on today. */
+const RUN_DATE = '2026-11-20';
+const RUN_DATE_LABEL = 'Fri 20 Nov 2026';
+
+/** Long enough to watch it progress: 16 batches of 100 items, 600 ms per chunk of 50, 4 workers. */
+const SYNTHETIC = { items: '1600', failItems: '7, 1500', delayMs: '600', batchSize: '100' };
+
+describe('the operator console in Chromium', () => {
+  let runtime: LocalRuntime;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    [runtime, browser] = await Promise.all([
+      startTestRuntime({ consoleDir: CONSOLE_DIR }),
+      // launch() gives the browser a fresh temporary profile and removes it on close.
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      }),
+    ]);
+    const context = await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: 'en-US', timezoneId: 'UTC', reducedMotion: 'reduce' });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      // Chromium logs every 4xx answer (a date without a run, the refused token, the 412 the tests
+      // provoke); the console handles those. Anything else logged as an error is a fault.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.stop();
+  });
+
+  /** A screenshot of what the screen shows; the notices of earlier steps are cleared from it. */
+  async function screenshot(name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+    await page.evaluate(async () => {
+      for (const toast of Array.from(document.querySelectorAll('.toast'))) toast.remove();
+      await document.fonts.ready;
+    });
+    await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`), ...options });
+  }
+
+  function fieldError(control: Locator): Locator {
+    return control.locator('xpath=following-sibling::p[contains(@class, "field-error")]');
+  }
+
+  function runStatus(): Locator {
+    return page.locator('.run-head .status-large');
+  }
+
+  it('signs in with a token, explains a refused one, and onboards a new client', async () => {
+    await page.goto(runtime.url);
+    await expect.poll(() => page.title()).toContain('Sign in');
+    await screenshot('sign-in');
+
+    await page.getByLabel('API token').fill('not-the-token');
+    await page.getByLabel('Client id').fill(CLIENT);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => fieldError(page.getByLabel('API token')).textContent()).toContain('This token is not accepted');
+    expect(await page.getByLabel('API token').getAttribute('aria-invalid')).toBe('true');
+
+    await page.getByLabel('API token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: `Client “${CLIENT}” does not exist yet` }).waitFor();
+    await page.getByLabel('Client name').fill('Acme Utilities');
+    await page.getByLabel('Time zone').fill('America/New_York');
+    await page.getByRole('button', { name: `Onboard ${CLIENT}` }).click();
+
+    await page.getByRole('heading', { name: 'Schedules', level: 1 }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('jsm.token'))).toBe(ADMIN_TOKEN);
+    const daily = page.getByRole('row', { name: /Daily billing/ });
+    await expect.poll(() => daily.textContent()).toContain('Every day');
+    expect(await daily.textContent()).toContain('01:00 America/New_York');
+    expect(await daily.textContent()).toContain('Cannot be deleted');
+    expect(await daily.getByRole('button', { name: /Delete/ }).count()).toBe(0);
+  });
+
+  it('shows server validation errors at their fields, and reorders and resets the job sequence', async () => {
+    await page.getByRole('link', { name: 'New schedule' }).click();
+    await page.getByRole('heading', { name: 'New schedule' }).waitFor();
+    const jobs = page.getByRole('list').filter({ has: page.locator('.job-row') });
+    const jobOrder = (): Promise<string[]> => jobs.locator('.job-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('aria-label') ?? ''));
+    expect(await jobOrder()).toEqual(['Job 1: Usage rating', 'Job 2: Transaction sync', 'Job 3: Billing']);
+
+    await page.getByRole('button', { name: 'Move job 3 up' }).click();
+    expect(await jobOrder()).toEqual(['Job 1: Usage rating', 'Job 2: Billing', 'Job 3: Transaction sync']);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('Move job 2 up');
+    await page.getByRole('button', { name: 'Remove job 1' }).click();
+    expect(await jobOrder()).toEqual(['Job 1: Billing', 'Job 2: Transaction sync']);
+    await page.getByRole('button', { name: /Use the recommended daily sequence/ }).click();
+    expect(await jobOrder()).toEqual(['Job 1: Usage rating', 'Job 2: Transaction sync', 'Job 3: Billing']);
+
+    await page.getByLabel('Frequency').selectOption('MONTHLY');
+    await page.getByLabel('Day of the month').fill('40');
+    await page.getByLabel('Execution time').fill('25:00:00');
+    await page.getByRole('button', { name: 'Add exception window' }).click();
+    await page.getByLabel('Window 1 start').fill('01:00:00');
+    await page.getByLabel('Window 1 end').fill('1am');
+    await expect.poll(() => page.locator('.preview').textContent()).toContain('No preview');
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+
+    const summary = page.getByRole('alert').filter({ hasText: 'The schedule was not saved' });
+    await summary.waitFor();
+    for (const label of ['Name', 'Day of the month', 'Execution time', 'Window 1 end']) {
+      const control = page.getByLabel(label, { exact: true });
+      expect(await control.getAttribute('aria-invalid'), label).toBe('true');
+      expect((await fieldError(control).textContent())?.length, label).toBeGreaterThan(3);
+    }
+    expect(await fieldError(page.getByLabel('Day of the month')).textContent()).toMatch(/31/);
+    expect(await fieldError(page.getByLabel('Execution time')).textContent()).toMatch(/HH:MM:SS/);
+    expect(await page.getByLabel('Window 1 start').getAttribute('aria-invalid')).toBeNull();
+    await screenshot('schedule-validation');
+
+    await summary.getByRole('link', { name: /^Execution time/ }).click();
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('executionTime');
+  });
+
+  it('creates a schedule while the server previews its next runs', async () => {
+    await page.getByLabel('Name', { exact: true }).fill('Synthetic nightly');
+    await page.getByLabel('Description').fill('Diagnostic: items 7 and 1500 fail until healed');
+    await page.getByLabel('Frequency').selectOption('WEEKLY');
+    await page.getByLabel('Day of the week').selectOption('FRI');
+    await page.getByLabel('Execution time').fill('02:30:00');
+    await page.getByRole('button', { name: 'Remove exception window 1' }).click();
+
+    const preview = page.locator('.preview .occurrences li');
+    await expect.poll(() => preview.count()).toBe(5);
+    for (const text of await preview.allTextContents()) expect(text).toMatch(/^Fri .*02:30 E[SD]T/);
+    expect(await page.locator('.frequency-words').textContent()).toBe('Every Friday at 02:30 America/New_York');
+
+    await page.getByLabel('Job 1', { exact: true }).selectOption('SYNTHETIC');
+    await page.getByRole('button', { name: 'Remove job 3' }).click();
+    await page.getByRole('button', { name: 'Remove job 2' }).click();
+    await page.getByLabel('Work items').fill(SYNTHETIC.items);
+    await page.getByLabel('Failing item indexes').fill(SYNTHETIC.failItems);
+    await page.getByLabel('Delay per chunk (ms)').fill(SYNTHETIC.delayMs);
+    await page.getByLabel('Items per batch').fill(SYNTHETIC.batchSize);
+    await screenshot('schedule-form', { fullPage: true });
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+
+    await page.getByRole('heading', { name: 'Schedules', level: 1 }).waitFor();
+    const row = page.getByRole('row', { name: /Synthetic nightly/ });
+    await expect.poll(() => row.textContent()).toContain('Every Friday');
+    expect(await row.textContent()).toContain('02:30 America/New_York');
+    expect(await row.textContent()).toMatch(/Fri \d+ \w+ \d{4}, 02:30 E[SD]T/);
+    await screenshot('schedules');
+  });
+
+  it('triggers the run, watches the SYNTHETIC job fail, drills into the failed items, reprocesses with heal and sees COMPLETED', { timeout: 120_000 }, async () => {
+    await page.getByRole('link', { name: 'Runs of Synthetic nightly' }).click();
+    await page.getByRole('heading', { name: 'Execution', level: 1 }).waitFor();
+    await page.getByLabel('Processing date').fill(RUN_DATE);
+    await page.getByRole('heading', { name: `No run of “Synthetic nightly” for ${RUN_DATE_LABEL}` }).waitFor();
+    await page.getByRole('button', { name: 'Create and run' }).click();
+
+    await expect.poll(() => runStatus().textContent()).toMatch(/Pending|Running/);
+    await page.locator('.tile [role="progressbar"]:not([aria-valuenow="0"])').waitFor({ timeout: 30_000 });
+    await screenshot('execution-running');
+
+    await expect.poll(() => runStatus().textContent(), { timeout: 60_000 }).toBe('Failed');
+    const tile = page.getByRole('listitem', { name: /Job 1: Synthetic \(diagnostic\), Failed/ });
+    expect(await tile.locator('.stat-failed dd').textContent()).toBe('2');
+    expect(await page.locator('.run-head').textContent()).toContain('ITEMS_FAILED');
+    await expect.poll(() => page.locator(`[data-date="${RUN_DATE}"]`).getAttribute('aria-label')).toBe(`${RUN_DATE_LABEL}: run Failed`);
+
+    await tile.getByRole('button', { name: 'Failed items (2)' }).click();
+    const items = page.getByRole('region', { name: /Work items of job 1/ });
+    await expect.poll(() => items.locator('tbody tr').count()).toBe(2);
+    expect(await items.locator('tbody th').allTextContents()).toEqual(['item-0000007', 'item-0001500']);
+    expect(await items.locator('tbody').textContent()).toContain('SYNTHETIC_FAILURE');
+    expect(await items.locator('tbody tr').first().locator('td').nth(1).textContent()).toBe('2');
+    expect(page.url()).toContain('status=FAILED');
+    await screenshot('execution-failed-items', { fullPage: true });
+
+    await page.getByRole('button', { name: 'Reprocess run…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reprocess the run?' });
+    await dialog.getByLabel(/Heal/).check();
+    await dialog.getByRole('button', { name: 'Reprocess run' }).click();
+    await page.locator('.toast').filter({ hasText: 'Reprocessing started' }).waitFor();
+
+    await expect.poll(() => runStatus().textContent(), { timeout: 60_000 }).toBe('Completed');
+    await expect.poll(() => items.textContent()).toContain('No failed work items.');
+    expect(await page.locator('.run-head').textContent()).toContain('1,600 items: 1,600 succeeded · 0 failed · 0 pending');
+    expect(await page.locator(`[data-date="${RUN_DATE}"]`).getAttribute('aria-label')).toContain('run Completed');
+    await items.getByLabel('Status').selectOption('');
+    await expect.poll(() => items.locator('tbody tr').count()).toBe(100);
+    await items.getByRole('button', { name: 'Next page ›' }).click();
+    await expect.poll(() => items.locator('.pager').textContent()).toContain('Page 2');
+    await items.getByRole('button', { name: '‹ Previous page' }).click();
+    await expect.poll(() => items.locator('tbody th').first().textContent()).toBe('item-0000000');
+    await screenshot('execution-completed', { fullPage: true });
+  });
+
+  it('reprocesses one job with all its items and resets the run, each confirmed and reported', { timeout: 120_000 }, async () => {
+    await page.getByRole('button', { name: 'Reprocess job…' }).click();
+    const jobDialog = page.getByRole('dialog', { name: /Reprocess job 1/ });
+    await jobDialog.getByLabel(/All items/).check();
+    // Every item runs again, the two injected failures too: healed, or the job fails again.
+    await jobDialog.getByLabel(/Heal/).check();
+    await jobDialog.getByRole('button', { name: 'Reprocess job' }).click();
+    await page.locator('.toast').filter({ hasText: 'Job 1 reprocessing started' }).waitFor();
+    await expect.poll(() => runStatus().textContent(), { timeout: 60_000 }).toBe('Completed');
+
+    await page.getByRole('button', { name: 'Reset run…' }).click();
+    const resetDialog = page.getByRole('dialog', { name: 'Reset the run?' });
+    await resetDialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await runStatus().textContent()).toBe('Completed');
+    await page.getByRole('button', { name: 'Reset run…' }).click();
+    await resetDialog.getByRole('button', { name: 'Reset run' }).click();
+    await page.locator('.toast').filter({ hasText: 'Run reset' }).waitFor();
+    await expect.poll(() => runStatus().textContent()).toBe('Reset');
+    expect(await page.getByRole('button', { name: 'Reprocess run…' }).isDisabled()).toBe(true);
+
+    await page.getByRole('button', { name: 'Run again (attempt 2)' }).click();
+    await page.locator('.toast').filter({ hasText: 'Attempt 2 created' }).waitFor();
+    await expect.poll(() => page.locator('.facts').textContent()).toContain('Attempt2');
+    await expect.poll(() => runStatus().textContent(), { timeout: 60_000 }).toBe('Failed');
+  });
+
+  it('shows an action’s error instead of hiding it', async () => {
+    const { body: run } = await api(runtime, 'GET', `/v1/clients/${CLIENT}/runs?date=${RUN_DATE}&status=FAILED`);
+    // Reset the run behind the console's back: its next action is refused with 409.
+    expect((await api(runtime, 'POST', `/v1/clients/${CLIENT}/runs/${run.items[0].runId}/reset`)).status).toBe(200);
+    await page.getByRole('button', { name: 'Reprocess run…' }).click();
+    await page.getByRole('dialog', { name: 'Reprocess the run?' }).getByRole('button', { name: 'Reprocess run' }).click();
+    const toast = page.getByRole('alert').filter({ hasText: 'The run was not reprocessed' });
+    await toast.waitFor();
+    expect(await toast.textContent()).toMatch(/409/);
+  });
+
+  it('lists the runs of a date across schedules, those that need a person first', { timeout: 120_000 }, async () => {
+    const quick = await api(runtime, 'POST', `/v1/clients/${CLIENT}/schedules`, {
+      name: 'Synthetic quick check',
+      frequency: { type: 'MANUAL' },
+      executionTime: '03:00:00',
+      timezone: 'America/New_York',
+      jobs: [{ type: 'SYNTHETIC', settings: { items: 40 } }],
+    });
+    expect((await api(runtime, 'POST', `/v1/clients/${CLIENT}/schedules/${quick.body.scheduleId}/runs`, { processingDate: RUN_DATE })).status).toBe(202);
+    await page.goto(`${runtime.url}/#/c/${CLIENT}/runs?date=${RUN_DATE}`);
+    await page.getByRole('heading', { name: 'Runs by date' }).waitFor();
+    const rows = page.locator('table.runs tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => page.locator('.run-summary').textContent(), { timeout: 30_000 }).toContain('1 completed');
+    expect(await page.locator('.run-summary').textContent()).toContain('2 reset attempts not shown');
+    expect(await rows.first().textContent()).toContain('Synthetic quick check');
+
+    const { body: resets } = await api(runtime, 'GET', `/v1/clients/${CLIENT}/runs?date=${RUN_DATE}&status=RESET`);
+    await api(runtime, 'POST', `/v1/clients/${CLIENT}/schedules/${resets.items[0].scheduleId}/runs`, { processingDate: RUN_DATE });
+    await page.getByRole('button', { name: 'Next day ›' }).click();
+    await page.getByRole('button', { name: '‹ Previous day' }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.first().getAttribute('data-status'), { timeout: 60_000 }).toBe('FAILED');
+    expect(await rows.first().textContent()).toContain('Synthetic nightly');
+    expect(await page.locator('.run-summary').textContent()).toContain('1 needs a person');
+    await screenshot('runs-by-date');
+  });
+
+  it('explains a stale edit (412) and reloads the latest version; the mandatory schedule says why it cannot be deleted', async () => {
+    await page.goto(`${runtime.url}/#/c/${CLIENT}/schedules/daily`);
+    await page.getByRole('heading', { name: 'Edit “Daily billing”' }).waitFor();
+    expect(await page.locator('#mandatory-note').textContent()).toContain('cannot be deleted');
+    expect(await page.getByRole('button', { name: 'Delete schedule' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Remove job 3' }).isDisabled()).toBe(true);
+
+    const { body: current, etag } = await fetchSchedule('daily');
+    const { version: _version, scheduleId: _id, clientId: _client, mandatory: _mandatory, createdAt: _created, updatedAt: _updated, nextRuns: _next, ...config } = current;
+    const changed = await api(runtime, 'PUT', `/v1/clients/${CLIENT}/schedules/daily`, { ...config, description: 'Changed by a colleague' }, ADMIN_TOKEN, { 'if-match': etag });
+    expect(changed.status).toBe(200);
+
+    await page.getByLabel('Description').fill('My change');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const stale = page.getByRole('alert').filter({ hasText: 'Someone else changed this schedule' });
+    await stale.waitFor();
+    expect(await stale.textContent()).toContain('You were editing version 1');
+    await screenshot('schedule-stale-edit');
+
+    await stale.getByRole('button', { name: 'Reload the latest version' }).click();
+    await expect.poll(() => page.getByLabel('Description').inputValue()).toBe('Changed by a colleague');
+    expect(await page.locator('.form-actions').textContent()).toContain('Editing version 2');
+    await page.getByLabel('Description').fill('My change, made again');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.toast').filter({ hasText: 'saved (version 3)' }).waitFor();
+    expect((await fetchSchedule('daily')).body.description).toBe('My change, made again');
+  });
+
+  it('labels every control and raised no script error', async () => {
+    for (const hash of [`#/c/${CLIENT}/schedules/new`, `#/c/${CLIENT}/execution?date=${RUN_DATE}`, `#/c/${CLIENT}/runs`]) {
+      await page.goto(`${runtime.url}/${hash}`);
+      await page.locator('h1').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      const unlabelled = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('input, select, textarea, button'))
+          .filter((element) => {
+            const control = element as HTMLInputElement;
+            const name = control.labels?.[0]?.textContent || element.getAttribute('aria-label') || (element.tagName === 'BUTTON' ? element.textContent : '');
+            return !name?.trim();
+          })
+          .map((element) => element.outerHTML.slice(0, 120)),
+      );
+      expect(unlabelled, hash).toEqual([]);
+    }
+    const pending = await page.evaluate(() => {
+      const badge = Object.assign(document.createElement('span'), { className: 'status status-pending' });
+      document.body.append(badge);
+      return getComputedStyle(badge).backgroundColor;
+    });
+    expect(pending).toBe('rgb(255, 241, 184)');
+    expect(pageErrors).toEqual([]);
+  });
+
+  async function fetchSchedule(scheduleId: string): Promise<{ body: any; etag: string }> {
+    const response = await fetch(`${runtime.url}/v1/clients/${CLIENT}/schedules/${scheduleId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    return { body: await response.json(), etag: response.headers.get('etag') ?? '' };
+  }
+});
