@@ -38,6 +38,7 @@ export const CONFIG_TABLE: TableDefinition = {
  * - `RUN#<runId>#J#<seq>` / `B#<batchNo>`              a batch: item ids and per-item outcomes
  * - `DATE#<clientId>#<scheduleId>#<date>` / `CURRENT`  which run holds a schedule's date (idempotent trigger)
  * - `EXEC#<executionName>` / `EXEC`                    which run an execution works for (status events)
+ * - `CURSOR#<clientId>#<scheduleId>` / `CURSOR`       how far a schedule's occurrences are settled (fired or recorded missed)
  * Indexes:
  * - byClientDate: run headers by client and processing date (run list of a day)
  * - failedBatches: sparse, only batches with failed items (failed-item listing without reading successes)
