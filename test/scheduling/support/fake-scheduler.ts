@@ -24,10 +24,10 @@ export class FakeScheduler implements SchedulerSender {
 
   async send(command: SchedulerCommand): Promise<unknown> {
     const key = `${command.input.GroupName}/${command.input.Name}`;
-    const notFound = (): ResourceNotFoundException => new ResourceNotFoundException({ message: `Schedule ${command.input.Name} does not exist.`, $metadata: {} });
+    const notFound = (): ResourceNotFoundException => new ResourceNotFoundException({ message: `Schedule ${command.input.Name} does not exist.`, Message: `Schedule ${command.input.Name} does not exist.`, $metadata: {} });
     if (command instanceof CreateScheduleCommand) {
       this.sent.push({ command: 'CreateSchedule', input: { ...command.input } });
-      if (this.schedules.has(key)) throw new ConflictException({ message: `Schedule ${command.input.Name} already exists.`, $metadata: {} });
+      if (this.schedules.has(key)) throw new ConflictException({ message: `Schedule ${command.input.Name} already exists.`, Message: `Schedule ${command.input.Name} already exists.`, $metadata: {} });
       this.schedules.set(key, command.input);
       return { ScheduleArn: `arn:aws:scheduler:us-east-1:123456789012:schedule/${key}` };
     }
