@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { SharedFunctionSettings } from './app-function';
 import { dataLifecycle, type StageConfig } from './config/stage-config';
 import { Api } from './constructs/api';
+import { CoreBillingConnection } from './constructs/core-billing';
 import { Monitoring } from './constructs/monitoring';
 import { Orchestration } from './constructs/orchestration';
 import { Scheduling } from './constructs/scheduling';
@@ -46,6 +47,7 @@ export class JobScheduleManagerStack extends Stack {
         STAGE: config.stageName,
         CONFIG_TABLE_NAME: this.storage.configTable.tableName,
         RUNS_TABLE_NAME: this.storage.runsTable.tableName,
+        LEDGER_TABLE_NAME: this.storage.ledgerTable.tableName,
         ALLOW_SYNTHETIC: String(config.allowSynthetic),
         OUTCOME_RETENTION_DAYS: String(config.outcomeRetentionDays),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -59,6 +61,12 @@ export class JobScheduleManagerStack extends Stack {
       config,
       storage: this.storage,
       functionSettings,
+      coreBilling: new CoreBillingConnection(this, 'CoreBilling', {
+        stageName: config.stageName,
+        endpoint: config.coreBilling.endpoint,
+        ...(config.coreBilling.secretName ? { secretName: config.coreBilling.secretName } : {}),
+        lifecycle,
+      }),
       stateMachineName: `${id}-ScheduleRun`,
     });
 

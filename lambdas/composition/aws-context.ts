@@ -1,15 +1,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
+import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
+import { HttpCoreBilling } from '../adapters/aws/http-core-billing';
+import { SecretsManagerCredentials } from '../adapters/aws/secrets-manager-credentials';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
 import { DynamoScheduleCursorStore } from '../adapters/aws/dynamo-schedule-cursor-store';
 import { EventBridgeSchedulerTrigger } from '../adapters/aws/eventbridge-scheduler-trigger';
 import { SfnOrchestrator, SfnTaskCallbacks } from '../adapters/aws/sfn-orchestrator';
 import { createJobRegistry } from '../domain/jobs/job-catalogue';
 import { systemClock } from '../ports/clock';
+import type { CoreBillingClient } from '../ports/core-billing';
 import type { Orchestrator } from '../ports/orchestrator';
 import type { ScheduleTrigger } from '../ports/schedule-trigger';
 import { IamAuthorizer } from '../api/auth';
@@ -39,7 +44,17 @@ export function awsContext(): AwsContext {
   const sfn = new SFNClient({});
   const runs = new DynamoRunStore(document, env[ENV.runsTable], { outcomeRetentionDays: env[ENV.outcomeRetentionDays] });
   const config = new DynamoConfigStore(document, env[ENV.configTable]);
-  const registry = createJobRegistry({ allowSynthetic: env[ENV.allowSynthetic] === 'true' });
+  const coreBillingUrl = env[ENV.coreBillingUrl];
+  const coreBillingSecretId = env[ENV.coreBillingSecretId];
+  // Only the worker syncs transactions, so only the worker has core billing's URL and secret.
+  const coreBilling: CoreBillingClient =
+    coreBillingUrl && coreBillingSecretId
+      ? new HttpCoreBilling({ endpoint: coreBillingUrl, credentials: new SecretsManagerCredentials(new SecretsManagerClient({}), coreBillingSecretId) })
+      : { sendTransactions: () => Promise.reject(new Error(`${ENV.coreBillingUrl} and ${ENV.coreBillingSecretId} are not set for this function`)) };
+  const registry = createJobRegistry({
+    allowSynthetic: env[ENV.allowSynthetic] === 'true',
+    billing: { ledger: new DynamoLedger(document, env[ENV.ledgerTable]), coreBilling, clock: systemClock },
+  });
   const stateMachineArn = env[ENV.stateMachineArn];
   const orchestrator: Orchestrator = stateMachineArn
     ? new SfnOrchestrator(sfn, stateMachineArn)

@@ -8,6 +8,12 @@ export const ENV = {
   stage: 'STAGE',
   configTable: 'CONFIG_TABLE_NAME',
   runsTable: 'RUNS_TABLE_NAME',
+  /** The billing ledger the job catalogue works on. */
+  ledgerTable: 'LEDGER_TABLE_NAME',
+  /** Core billing's base URL and the secret with its API key (the worker only: SYNC_TRANSACTIONS). */
+  coreBillingUrl: 'CORE_BILLING_URL',
+  /** The secret's ARN or name. */
+  coreBillingSecretId: 'CORE_BILLING_SECRET_ID',
   stateMachineArn: 'STATE_MACHINE_ARN',
   /** Days a batch of item outcomes is kept before DynamoDB TTL removes it. */
   outcomeRetentionDays: 'OUTCOME_RETENTION_DAYS',
@@ -23,6 +29,9 @@ export const AwsEnvironmentSchema = z.object({
   [ENV.stage]: z.string().min(1),
   [ENV.configTable]: z.string().min(1),
   [ENV.runsTable]: z.string().min(1),
+  [ENV.ledgerTable]: z.string().min(1),
+  [ENV.coreBillingUrl]: z.url({ protocol: /^https?$/ }).optional(),
+  [ENV.coreBillingSecretId]: z.string().min(1).optional(),
   [ENV.stateMachineArn]: z.string().startsWith('arn:').optional(),
   [ENV.outcomeRetentionDays]: z.coerce.number().int().positive().default(400),
   [ENV.allowSynthetic]: z.enum(['true', 'false']).default('false'),

@@ -4,7 +4,10 @@ import { join, resolve } from 'node:path';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
 import { DynamoScheduleCursorStore } from '../adapters/aws/dynamo-schedule-cursor-store';
-import { TABLES, type TableDefinition } from '../adapters/aws/table-definitions';
+import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
+import { HttpCoreBilling, staticCredentials } from '../adapters/aws/http-core-billing';
+import { LEDGER_TABLE, TABLES, type TableDefinition } from '../adapters/aws/table-definitions';
+import { CoreBillingStandIn } from '../adapters/local/core-billing-stand-in';
 import { ensureTables, localDynamoClient, startDynamoLocal, type DynamoLocal } from '../adapters/local/dynamo-local';
 import { startHttpServer, type LocalHttpServer } from '../adapters/local/http-server';
 import { LocalOrchestrator } from '../adapters/local/local-orchestrator';
@@ -55,6 +58,11 @@ export interface LocalRuntimeOptions {
   /** Milliseconds to wait in the named Wait states of the ASL instead of their timestamps (tests with an injected clock). */
   waitTimeOverrides?: Record<string, number>;
   meter?: UsageMeter;
+  /**
+   * The stand-in for core billing that SYNC_TRANSACTIONS calls over HTTP, and how the client
+   * calls it (timeouts and retries as deployed unless set).
+   */
+  coreBilling?: { port?: number; storePath?: string; timeoutMs?: number; maxAttempts?: number; backoffMs?: number };
   /** The job types to run; tests inject instrumented ones. @default the catalogue, SYNTHETIC included */
   registry?: JobRegistry;
   clock?: Clock;
@@ -73,6 +81,10 @@ export interface LocalRuntime {
   workQueue: LocalQueue;
   deadLetterQueue: LocalQueue;
   scheduler: LocalScheduler;
+  /** The billing ledger the billing jobs work on (seed it, fix it, inspect it). */
+  ledger: DynamoLedger;
+  /** Core billing's stand-in: tell it to reject accounts or fail for a while. */
+  coreBilling: CoreBillingStandIn;
   meter: UsageMeter;
   tablePrefix: string;
   /** Runs that were resumed at start-up. */
@@ -86,6 +98,8 @@ export interface LocalRuntime {
  */
 const LOCAL_VISIBILITY_TIMEOUT_MS = 30_000;
 const ROOT = resolve(import.meta.dirname, '..', '..');
+/** The API key the local core billing stand-in expects; deployed, the key is in Secrets Manager. */
+const LOCAL_CORE_BILLING_KEY = 'local-core-billing-key';
 
 /**
  * The local composition root: the same handlers, ASL file and table definitions as the deployed
@@ -120,7 +134,22 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const [configTable, runsTable] = TABLES;
   const runStore = new DynamoRunStore(document, tableName(runsTable), { meter });
   const configStore = new DynamoConfigStore(document, tableName(configTable), meter);
-  const registry = options.registry ?? createJobRegistry({ allowSynthetic: true });
+  const ledger = new DynamoLedger(document, tableName(LEDGER_TABLE), { meter });
+  const coreBilling = await CoreBillingStandIn.start({
+    port: options.coreBilling?.port ?? 0,
+    host: '127.0.0.1',
+    apiKey: LOCAL_CORE_BILLING_KEY,
+    ...(options.coreBilling?.storePath ? { storePath: options.coreBilling.storePath } : {}),
+  });
+  started.push(() => coreBilling.stop());
+  const coreBillingClient = new HttpCoreBilling({
+    endpoint: coreBilling.endpoint,
+    credentials: staticCredentials(LOCAL_CORE_BILLING_KEY),
+    ...(options.coreBilling?.timeoutMs !== undefined ? { timeoutMs: options.coreBilling.timeoutMs } : {}),
+    ...(options.coreBilling?.maxAttempts !== undefined ? { maxAttempts: options.coreBilling.maxAttempts } : {}),
+    ...(options.coreBilling?.backoffMs !== undefined ? { backoffMs: options.coreBilling.backoffMs } : {}),
+  });
+  const registry = options.registry ?? createJobRegistry({ allowSynthetic: true, billing: { ledger, coreBilling: coreBillingClient, clock } });
 
   const deadLetterQueue = new LocalQueue({ name: 'work-dlq', meter });
   const workQueue = new LocalQueue({ name: 'work', meter, ...(options.worker?.duplicateRate ? { duplicateRate: options.worker.duplicateRate } : {}) });
@@ -269,6 +298,8 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     workQueue,
     deadLetterQueue,
     scheduler,
+    ledger,
+    coreBilling,
     meter,
     tablePrefix: prefix,
     resumed,
@@ -280,6 +311,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       await server.close();
       await orchestratorOf().shutdown();
       await workQueue.stop(10_000);
+      await coreBilling.stop();
       client.destroy();
       await dynamo?.stop();
     },

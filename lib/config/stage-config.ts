@@ -36,6 +36,13 @@ export interface StageConfig {
   readonly logLevel: FunctionLogLevel;
   /** API Gateway stage throttling: steady-state requests per second and burst. */
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Core billing, which SYNC_TRANSACTIONS sends rated transactions to: its API's base URL, and
+   * optionally an existing Secrets Manager secret with its API key (otherwise the stack creates
+   * `job-schedule-manager/<stage>/core-billing` for an operator to fill). The key itself is never
+   * in this repository.
+   */
+  readonly coreBilling: { readonly endpoint: string; readonly secretName?: string };
   /** Address subscribed to the alarm topic; without one the topic has no subscription. */
   readonly alarmEmail?: string;
 }
@@ -53,6 +60,7 @@ export const STAGES = {
     logRetention: RetentionDays.TWO_WEEKS,
     logLevel: 'DEBUG',
     apiThrottle: { rateLimit: 20, burstLimit: 40 },
+    coreBilling: { endpoint: 'https://core-billing.dev.example.com/api/v1' },
   },
   prod: {
     stageName: 'prod',
@@ -65,6 +73,7 @@ export const STAGES = {
     logRetention: RetentionDays.ONE_YEAR,
     logLevel: 'INFO',
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
+    coreBilling: { endpoint: 'https://core-billing.example.com/api/v1' },
   },
 } as const satisfies Record<string, StageConfig>;
 

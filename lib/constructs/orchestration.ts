@@ -10,6 +10,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import { Construct } from 'constructs';
 import { AppFunction, type SharedFunctionSettings } from '../app-function';
 import type { StageConfig } from '../config/stage-config';
+import type { CoreBillingConnection } from './core-billing';
 import { acknowledgeWildcardResource, nagResourceName } from '../nag';
 import type { Storage } from './storage';
 
@@ -112,6 +113,8 @@ export interface OrchestrationProps {
   readonly config: StageConfig;
   readonly storage: Storage;
   readonly functionSettings: SharedFunctionSettings;
+  /** Where SYNC_TRANSACTIONS sends transactions: only the worker gets its endpoint and secret. */
+  readonly coreBilling: CoreBillingConnection;
   /** Name of the state machine, fixed so that its role can name the state machine's own ARN. */
   readonly stateMachineName: string;
 }
@@ -178,6 +181,8 @@ export class Orchestration extends Construct {
             : functionSettings.environment,
       });
       storage.grantRunWork(fn);
+      // The billing jobs collect their work items from the ledger's indexes.
+      if (step.id === 'CollectWorkItems') storage.grantLedgerRead(fn);
       return { ...step, fn };
     });
     this.stepFunctions = steps.map((step) => step.fn);
@@ -207,8 +212,11 @@ export class Orchestration extends Construct {
       description: 'Processes one batch of work items from the work queue and reports back with its task token',
       timeout: WORKER_TIMEOUT,
       memorySize: 1024,
+      environment: { ...functionSettings.environment, ...props.coreBilling.environment },
     });
     storage.grantRunWork(this.worker);
+    storage.grantLedgerReadWrite(this.worker);
+    props.coreBilling.grantRead(this.worker);
     this.stateMachine.grantTaskResponse(this.worker);
     this.worker.function.addEventSource(
       new SqsEventSource(this.workQueue, {

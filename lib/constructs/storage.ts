@@ -3,7 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, typ
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
-import { CONFIG_TABLE, RUNS_TABLE, type TableDefinition } from '../../lambdas/adapters/aws/table-definitions';
+import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE, type TableDefinition } from '../../lambdas/adapters/aws/table-definitions';
 import type { DataLifecycle } from '../config/stage-config';
 import { acknowledgeWildcardAction, acknowledgeWildcardResource, nagArnOf } from '../nag';
 
@@ -15,16 +15,19 @@ export interface StorageProps {
 }
 
 /**
- * The system of record: the configuration table (clients, schedules) and the runs table (runs,
- * jobs, batches of work-item outcomes), created from the same definitions the local runtime uses.
+ * The system of record: the configuration table (clients, schedules), the runs table (runs,
+ * jobs, batches of work-item outcomes) and the billing ledger, created from the same definitions
+ * the local runtime uses.
  *
- * Both tables are encrypted with one customer-managed KMS key rather than the AWS-owned default:
+ * The tables are encrypted with one customer-managed KMS key rather than the AWS-owned default:
  * this is billing data, and a key of our own gives a key policy we control, a CloudTrail record
  * of every use, and the option to revoke or crypto-shred a stage's data, for about $1 a month.
  */
 export class Storage extends Construct {
   readonly configTable: Table;
   readonly runsTable: Table;
+  /** The billing ledger the job catalogue works on (accounts, usage, invoices). */
+  readonly ledgerTable: Table;
   readonly dataKey: Key;
   private readonly definitions = new Map<Table, TableDefinition>();
 
@@ -42,6 +45,7 @@ export class Storage extends Construct {
 
     this.configTable = this.createTable(CONFIG_TABLE, lifecycle);
     this.runsTable = this.createTable(RUNS_TABLE, lifecycle);
+    this.ledgerTable = this.createTable(LEDGER_TABLE, lifecycle);
   }
 
   /** Read and write both tables (the API: configuration and runs). */
@@ -56,6 +60,18 @@ export class Storage extends Construct {
     this.runsTable.grantReadWriteData(grantee);
     this.configTable.grantReadData(grantee);
     this.acknowledgeGrantWildcards(grantee, [this.configTable, this.runsTable]);
+  }
+
+  /** Read the ledger (CollectWorkItems: the billing jobs' work items come from its indexes). */
+  grantLedgerRead(grantee: IGrantable & IConstruct): void {
+    this.ledgerTable.grantReadData(grantee);
+    this.acknowledgeGrantWildcards(grantee, [this.ledgerTable]);
+  }
+
+  /** Read and write the ledger (the worker: rating, sync results, invoices). */
+  grantLedgerReadWrite(grantee: IGrantable & IConstruct): void {
+    this.ledgerTable.grantReadWriteData(grantee);
+    this.acknowledgeGrantWildcards(grantee, [this.ledgerTable]);
   }
 
   /** The wildcards CDK's table grants contain, each with why it is as narrow as it can be. */
@@ -90,7 +106,7 @@ export class Storage extends Construct {
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
-        projectionType: ProjectionType.ALL,
+        projectionType: index.projection === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
       });
     }
     this.definitions.set(table, definition);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoConfigStore } from '../../lambdas/adapters/aws/dynamo-config-store';
-import { CONFIG_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
+import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { apiEvent } from '../api/support/events';
 import { createTestTables } from '../support/dynamo';
 
@@ -57,6 +57,7 @@ describe('the Lambda entry points with the AWS composition', () => {
       STAGE: 'test',
       CONFIG_TABLE_NAME: tables.tableName(CONFIG_TABLE),
       RUNS_TABLE_NAME: tables.tableName(RUNS_TABLE),
+      LEDGER_TABLE_NAME: tables.tableName(LEDGER_TABLE),
       STATE_MACHINE_ARN,
       ALLOW_SYNTHETIC: 'true',
       OUTCOME_RETENTION_DAYS: '30',

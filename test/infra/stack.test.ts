@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
+import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { API_ROUTES, ROUTES } from '../../lambdas/api/route-table';
 import { dataLifecycle, stageConfig, STAGES, UnknownStageError } from '../../lib/config/stage-config';
 import { requestBodyJsonSchema, requestParameters } from '../../lib/constructs/api';
@@ -51,7 +51,7 @@ describe('stage configuration', () => {
 
 const TABLE = 'AWS::DynamoDB::Table';
 
-describe.each([CONFIG_TABLE, RUNS_TABLE])('the $id table', (definition) => {
+describe.each([CONFIG_TABLE, RUNS_TABLE, LEDGER_TABLE])('the $id table', (definition) => {
   it('has the keys, indexes and TTL of its shared definition, every key a string', () => {
     const { json } = stage('dev');
 
@@ -73,7 +73,7 @@ describe.each([CONFIG_TABLE, RUNS_TABLE])('the $id table', (definition) => {
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : []),
       ]);
-      expect(synthesized?.Projection).toEqual({ ProjectionType: 'ALL' });
+      expect(synthesized?.Projection).toEqual({ ProjectionType: index.projection ?? 'ALL' });
     }
     expect(props.TimeToLiveSpecification).toEqual(
       definition.timeToLiveAttribute ? { AttributeName: definition.timeToLiveAttribute, Enabled: true } : undefined,
@@ -729,6 +729,59 @@ describe('the alarm topic', () => {
     expect(resourcesOfType(without, 'AWS::SNS::Subscription')).toHaveLength(0);
     const subscriptions = resourcesOfType(withEmail, 'AWS::SNS::Subscription').map(([, s]) => s.Properties);
     expect(subscriptions).toEqual([expect.objectContaining({ Protocol: 'email', Endpoint: 'billing-ops@example.com' })]);
+  });
+});
+
+// ── The billing ledger and core billing ──────────────────────────────────────────────────────
+
+describe('the billing ledger and core billing', () => {
+  const functionsOf = (json: TemplateJson): Array<[string, CfnResourceJson]> =>
+    resourcesOfType(json, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('Orchestration') || id.startsWith('Api') || id.startsWith('Scheduling'));
+  const actionsOn = (json: TemplateJson, fn: CfnResourceJson, resourceId: string): string[] =>
+    roleStatements(json, roleOf(fn))
+      .filter((statement) => asArray(statement.Resource).some((r) => render(r).includes(`\${${resourceId}`)))
+      .flatMap((statement) => asArray(statement.Action));
+
+  it('lets the worker read and write the ledger, CollectWorkItems only read it, and no other function touch it', () => {
+    const { json } = stage('dev');
+    const [ledgerId] = resourceByPrefix(json, TABLE, 'StorageLedger');
+
+    const access = Object.fromEntries(functionsOf(json).map(([id, fn]) => [id.replace(/Function[0-9A-F]{8}$/, ''), actionsOn(json, fn, ledgerId)]));
+
+    const worker = Object.entries(access).find(([id]) => id.startsWith('OrchestrationWorker'))?.[1] ?? [];
+    const collect = Object.entries(access).find(([id]) => id.startsWith('OrchestrationCollectWorkItems'))?.[1] ?? [];
+    expect(worker).toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchGetItem']));
+    expect(collect).toEqual(expect.arrayContaining(['dynamodb:Query']));
+    expect(collect.filter((action) => /Put|Write|Update|Delete/.test(action))).toEqual([]);
+    const others = Object.entries(access).filter(([id]) => !id.startsWith('OrchestrationWorker') && !id.startsWith('OrchestrationCollectWorkItems'));
+    expect(others.filter(([, actions]) => actions.length > 0).map(([id]) => id)).toEqual([]);
+  });
+
+  it('gives only the worker the core billing endpoint of the stage and the right to read its secret', () => {
+    for (const name of ['dev', 'prod'] as const) {
+      const { json } = stage(name);
+      const [secretId] = resourceByPrefix(json, 'AWS::SecretsManager::Secret', 'CoreBillingApiKey');
+
+      const withSecret = functionsOf(json).filter(([, fn]) => actionsOn(json, fn, secretId).includes('secretsmanager:GetSecretValue'));
+      const withEndpoint = functionsOf(json).filter(([, fn]) => (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.CORE_BILLING_URL);
+
+      expect(withSecret.map(([id]) => id)).toEqual([expect.stringMatching(/^OrchestrationWorker/)]);
+      expect(withEndpoint.map(([id]) => id)).toEqual([expect.stringMatching(/^OrchestrationWorker/)]);
+      const variables = (withEndpoint[0]![1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.CORE_BILLING_URL).toBe(STAGES[name].coreBilling.endpoint);
+      expect(render(variables.CORE_BILLING_SECRET_ID)).toBe(`\${${secretId}}`);
+    }
+  });
+
+  it('creates the secret with a generated placeholder, never a value from the repository, and keeps it in prod', () => {
+    const dev = resourceByPrefix(stage('dev').json, 'AWS::SecretsManager::Secret', 'CoreBillingApiKey')[1];
+    const prod = resourceByPrefix(stage('prod').json, 'AWS::SecretsManager::Secret', 'CoreBillingApiKey')[1];
+
+    expect(dev.Properties?.SecretString).toBeUndefined();
+    expect(dev.Properties?.GenerateSecretString).toMatchObject({ GenerateStringKey: 'apiKey' });
+    expect(dev.Properties?.Name).toBe('job-schedule-manager/dev/core-billing');
+    expect(dev.DeletionPolicy).toBe('Delete');
+    expect(prod.DeletionPolicy).toBe('Retain');
   });
 });
 

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
-import { JobRegistry } from '../../lambdas/domain/job-registry';
-import { AwaitingCatalogueJob } from '../../lambdas/domain/jobs/awaiting-catalogue-job';
+import { JobRegistry, type JobHandler } from '../../lambdas/domain/job-registry';
 import type { JobSpec } from '../../lambdas/domain/model';
 import { silentLogger } from '../support/engine-harness';
 import { InstrumentedJob } from '../support/instrumented-job';
@@ -11,6 +10,17 @@ import { startTestRuntime, waitForRun } from '../support/local-runtime';
  * statemachines/schedule-run.asl.json executed end to end by the local interpreter, with the
  * real step handlers, worker, queue and DynamoDB Local.
  */
+
+/** A BILLING job with no account due: a job type that finds no work items. */
+const billingWithNothingDue: JobHandler = {
+  type: 'BILLING',
+  batchSize: 250,
+  parseSettings: (settings) => settings ?? {},
+  collect: async function* () {
+    yield* [];
+  },
+  process: async () => [],
+};
 
 describe('the schedule-run state machine, executed locally', () => {
   let runtime: LocalRuntime | undefined;
@@ -23,7 +33,7 @@ describe('the schedule-run state machine, executed locally', () => {
 
   async function start(options: Parameters<typeof startTestRuntime>[0] = {}): Promise<LocalRuntime> {
     job = new InstrumentedJob(100);
-    const registry = new JobRegistry([job, new AwaitingCatalogueJob('BILLING')]);
+    const registry = new JobRegistry([job, billingWithNothingDue]);
     // The visibility timeout (and so the worker's lease) must outlast a batch's processing, as in
     // the deployed stack; a loaded CI machine can take a second for one.
     runtime = await startTestRuntime({ registry, worker: { checkpointMs: 0, visibilityTimeoutMs: 5_000 }, mapMaxConcurrency: 4, ...options });

@@ -7,6 +7,12 @@ export interface IndexDefinition {
   indexName: string;
   partitionKey: string;
   sortKey?: string;
+  /**
+   * Which attributes the index holds. KEYS_ONLY suits an index that is only read for keys (the
+   * table's and the index's): smaller, and an update of other attributes costs it no write.
+   * @default 'ALL'
+   */
+  projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDefinition {
@@ -56,4 +62,31 @@ export const RUNS_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
-export const TABLES = [CONFIG_TABLE, RUNS_TABLE] as const;
+/**
+ * The billing ledger the job catalogue works on (lambdas/domain/ledger.ts), one partition per
+ * account so that an account's usage, invoices and rerate requests are one Query away:
+ * - `CLIENT#<c>#ACCOUNT#<a>` / `ACCOUNT`                   the account
+ * - `CLIENT#<c>#ACCOUNT#<a>` / `USAGE#<date>#<usageId>`    a usage record, rated or not (by date: billing reads a period)
+ * - `CLIENT#<c>#ACCOUNT#<a>` / `INVOICE#<YYYY-MM>`         the one invoice of a period (created conditionally)
+ * - `CLIENT#<c>#ACCOUNT#<a>` / `RERATE#<requestId>`        an open rerate request
+ * - `CLIENT#<c>#PLAN#<p>` / `PLAN`, `RATE#<type>#<from>`   a rate plan and its dated rates (one Query)
+ * Indexes, both sparse and KEYS_ONLY, so that collecting a job's work items reads only keys, and
+ * never scans:
+ * - accountsByBillingDay: active accounts by (client, anniversary day); BILLING reads the due days
+ * - openWork: usage records by (client, queue, shard), by date: UNRATED, SUSPENDED, UNSYNCED,
+ *   SYNC_ERROR, and open rerate requests (RERATE). A record is in at most one queue: its state's.
+ *   The shard (a hash of the account id, 0-7) spreads a client's busiest queue over eight index
+ *   partitions, so ingesting or rating millions of records is not capped by one partition's
+ *   write rate.
+ */
+export const LEDGER_TABLE: TableDefinition = {
+  id: 'Ledger',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  globalIndexes: [
+    { indexName: 'accountsByBillingDay', partitionKey: 'billDayPk', sortKey: 'billDaySk', projection: 'KEYS_ONLY' },
+    { indexName: 'openWork', partitionKey: 'workPk', sortKey: 'workSk', projection: 'KEYS_ONLY' },
+  ],
+};
+
+export const TABLES = [CONFIG_TABLE, RUNS_TABLE, LEDGER_TABLE] as const;

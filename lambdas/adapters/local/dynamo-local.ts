@@ -140,7 +140,7 @@ export async function ensureTables(client: DynamoDBClient, definitions: readonly
                     { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
                     ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
                   ],
-                  Projection: { ProjectionType: 'ALL' as const },
+                  Projection: { ProjectionType: index.projection ?? 'ALL' },
                 })),
               }
             : {}),

@@ -1,0 +1,402 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { nextDate } from '../../domain/billing-calendar';
+import { TransientStoreError } from '../../domain/errors';
+import {
+  AccountSchema,
+  InvoiceSchema,
+  RatePlanSchema,
+  RateSchema,
+  RerateRequestSchema,
+  UsageRecordSchema,
+  usageItemId,
+  type Account,
+  type Invoice,
+  type Rate,
+  type RatePlan,
+  type RerateRequest,
+  type UsageKey,
+  type UsageRecord,
+} from '../../domain/ledger';
+import { QUEUE_OF_STATE, type Ledger, type LedgerAdmin, type UsageQueue, type UsageWrite } from '../../ports/ledger';
+import { noopMeter, type UsageMeter } from '../../ports/usage-meter';
+
+/** Index partitions per client and queue (see LEDGER_TABLE in table-definitions.ts). */
+export const WORK_SHARDS = 8;
+/** DynamoDB's limits: keys per BatchGetItem, requests per BatchWriteItem, actions per TransactWriteItems. */
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+const TRANSACT_LIMIT = 100;
+/** Rounds of unprocessed keys, throttled transactions and conflicting transactions before the store gives up (the caller retries). */
+const MAX_STORE_RETRIES = 8;
+
+const accountPk = (clientId: string, accountId: string): string => `CLIENT#${clientId}#ACCOUNT#${accountId}`;
+const planPk = (clientId: string, ratePlanId: string): string => `CLIENT#${clientId}#PLAN#${ratePlanId}`;
+const usageSk = (usageDate: string, usageId: string): string => `USAGE#${usageDate}#${usageId}`;
+const invoiceSk = (periodId: string): string => `INVOICE#${periodId}`;
+const rerateSk = (requestId: string): string => `RERATE#${requestId}`;
+const rateSk = (rate: Pick<Rate, 'usageType' | 'effectiveFrom'>): string => `RATE#${rate.usageType}#${rate.effectiveFrom}`;
+const billDayPk = (clientId: string, day: number): string => `CLIENT#${clientId}#BILLDAY#${String(day).padStart(2, '0')}`;
+const workPk = (clientId: string, queue: UsageQueue | 'RERATE', shard?: number): string =>
+  shard === undefined ? `CLIENT#${clientId}#${queue}` : `CLIENT#${clientId}#${queue}#${shard}`;
+
+/** FNV-1a: a stable, cheap hash of the account id that picks its index shard. */
+export function shardOf(accountId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < accountId.length; i++) {
+    hash ^= accountId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % WORK_SHARDS;
+}
+
+type Item = Record<string, unknown>;
+type Key = { pk: string; sk: string };
+
+/** The attributes that only exist for DynamoDB (keys, index keys, the item's type). */
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'type', 'billDayPk', 'billDaySk', 'workPk', 'workSk'];
+
+function entity(item: Item): Item {
+  const copy = { ...item };
+  for (const name of STORAGE_ATTRIBUTES) delete copy[name];
+  return copy;
+}
+
+function accountItem(account: Account): Item {
+  return {
+    pk: accountPk(account.clientId, account.accountId),
+    sk: 'ACCOUNT',
+    type: 'ACCOUNT',
+    ...account,
+    // Only active accounts are in the billing-day index: BILLING never reads closed ones.
+    ...(account.status === 'ACTIVE' ? { billDayPk: billDayPk(account.clientId, account.anniversaryDay), billDaySk: account.accountId } : {}),
+  };
+}
+
+function usageItem(record: UsageRecord): Item {
+  const queue = QUEUE_OF_STATE[record.state];
+  return {
+    pk: accountPk(record.clientId, record.accountId),
+    sk: usageSk(record.usageDate, record.usageId),
+    type: 'USAGE',
+    ...record,
+    ...(queue ? { workPk: workPk(record.clientId, queue, shardOf(record.accountId)), workSk: `${record.usageDate}#${record.accountId}#${record.usageId}` } : {}),
+  };
+}
+
+function accountIdOf(pk: string): string {
+  return pk.slice(pk.lastIndexOf('#ACCOUNT#') + '#ACCOUNT#'.length);
+}
+
+/** The usage key of an index entry: the table's own key names the account and the record. */
+function usageKeyOf(key: Key): UsageKey {
+  const [, usageDate, usageId] = key.sk.split('#') as [string, string, string];
+  return { accountId: accountIdOf(key.pk), usageDate, usageId };
+}
+
+/**
+ * The ledger on one DynamoDB table (LEDGER_TABLE in table-definitions.ts). Collecting reads the
+ * sparse KEYS_ONLY indexes; processing a chunk of items costs a few batched reads and one
+ * TransactWriteItems per 100 records. The transaction is chosen for its per-item conditions (a
+ * batch write has none): each record changes only from the revision read, each invoice only if
+ * absent, and a condition that fails names exactly the items that lost, which are then read and
+ * decided again. It costs twice the write units of a plain write and makes the chunk one round
+ * trip.
+ */
+export class DynamoLedger implements Ledger, LedgerAdmin {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly options: { meter?: UsageMeter } = {},
+  ) {}
+
+  private get meter(): UsageMeter {
+    return this.options.meter ?? noopMeter;
+  }
+
+  async *accountsDueOn(clientId: string, anniversaryDays: readonly number[]): AsyncIterable<string> {
+    for (const day of [...anniversaryDays].sort((a, b) => a - b)) {
+      for await (const item of this.query({
+        TableName: this.tableName,
+        IndexName: 'accountsByBillingDay',
+        KeyConditionExpression: 'billDayPk = :pk',
+        ExpressionAttributeValues: { ':pk': billDayPk(clientId, day) },
+      })) {
+        yield item.billDaySk as string;
+      }
+    }
+  }
+
+  async *usageInQueue(clientId: string, queue: UsageQueue, throughDate: string): AsyncIterable<UsageKey> {
+    // workSk starts with the usage date: everything before the next day's date is due.
+    const upper = nextDate(throughDate);
+    for (let shard = 0; shard < WORK_SHARDS; shard++) {
+      for await (const item of this.query({
+        TableName: this.tableName,
+        IndexName: 'openWork',
+        KeyConditionExpression: 'workPk = :pk AND workSk < :upper',
+        ExpressionAttributeValues: { ':pk': workPk(clientId, queue, shard), ':upper': upper },
+      })) {
+        yield usageKeyOf(item as Key);
+      }
+    }
+  }
+
+  async *rerateRequests(clientId: string): AsyncIterable<{ accountId: string; requestId: string }> {
+    for await (const item of this.query({
+      TableName: this.tableName,
+      IndexName: 'openWork',
+      KeyConditionExpression: 'workPk = :pk',
+      ExpressionAttributeValues: { ':pk': workPk(clientId, 'RERATE') },
+    })) {
+      const key = item as Key;
+      yield { accountId: accountIdOf(key.pk), requestId: key.sk.slice('RERATE#'.length) };
+    }
+  }
+
+  async getAccounts(clientId: string, accountIds: readonly string[]): Promise<Map<string, Account>> {
+    const items = await this.batchGet([...new Set(accountIds)].map((accountId) => ({ pk: accountPk(clientId, accountId), sk: 'ACCOUNT' })));
+    return new Map(items.map((item) => AccountSchema.parse(entity(item))).map((account) => [account.accountId, account]));
+  }
+
+  async getRatePlans(clientId: string, ratePlanIds: readonly string[]): Promise<Map<string, RatePlan>> {
+    const plans = await Promise.all(
+      [...new Set(ratePlanIds)].map(async (ratePlanId) => {
+        const items: Item[] = [];
+        for await (const item of this.query({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': planPk(clientId, ratePlanId) },
+          ConsistentRead: true,
+        })) {
+          items.push(item);
+        }
+        const header = items.find((item) => item.sk === 'PLAN');
+        if (!header) return undefined;
+        const rates = items.filter((item) => item.type === 'RATE').map((item) => RateSchema.parse(entity(item)));
+        return RatePlanSchema.parse({ ...entity(header), rates });
+      }),
+    );
+    return new Map(plans.filter((plan): plan is RatePlan => plan !== undefined).map((plan) => [plan.ratePlanId, plan]));
+  }
+
+  async getUsage(clientId: string, keys: readonly UsageKey[]): Promise<Map<string, UsageRecord>> {
+    const items = await this.batchGet(keys.map((key) => ({ pk: accountPk(clientId, key.accountId), sk: usageSk(key.usageDate, key.usageId) })));
+    return new Map(items.map((item) => UsageRecordSchema.parse(entity(item))).map((record) => [usageItemId(record), record]));
+  }
+
+  async usageOfAccount(clientId: string, accountId: string, fromDate: string, toDate: string): Promise<UsageRecord[]> {
+    const records: UsageRecord[] = [];
+    for await (const item of this.query({
+      TableName: this.tableName,
+      // '~' sorts after every character an id may contain: the whole of toDate is included.
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': accountPk(clientId, accountId), ':from': `USAGE#${fromDate}#`, ':to': `USAGE#${toDate}#~` },
+      ConsistentRead: true,
+    })) {
+      records.push(UsageRecordSchema.parse(entity(item)));
+    }
+    return records;
+  }
+
+  async getInvoices(clientId: string, keys: ReadonlyArray<{ accountId: string; periodId: string }>): Promise<Map<string, Invoice>> {
+    const items = await this.batchGet(keys.map((key) => ({ pk: accountPk(clientId, key.accountId), sk: invoiceSk(key.periodId) })));
+    return new Map(items.map((item) => InvoiceSchema.parse(entity(item))).map((invoice) => [`${invoice.accountId}/${invoice.periodId}`, invoice]));
+  }
+
+  async getRerateRequest(clientId: string, accountId: string, requestId: string): Promise<RerateRequest | undefined> {
+    const result = await this.send(() =>
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk: accountPk(clientId, accountId), sk: rerateSk(requestId) }, ConsistentRead: true })),
+    );
+    this.meter.count('dynamoReads');
+    return result.Item ? RerateRequestSchema.parse(entity(result.Item)) : undefined;
+  }
+
+  async writeUsage(clientId: string, writes: readonly UsageWrite[]): Promise<Set<string>> {
+    const actions = writes.map((write) => ({
+      id: usageItemId(write.record),
+      action: {
+        Put: {
+          TableName: this.tableName,
+          Item: usageItem({ ...write.record, clientId, rev: write.expectedRev + 1 }),
+          ConditionExpression: 'rev = :rev',
+          ExpressionAttributeValues: { ':rev': write.expectedRev },
+        },
+      },
+    }));
+    return this.transact(actions);
+  }
+
+  async createInvoices(clientId: string, invoices: readonly Invoice[]): Promise<Set<string>> {
+    const actions = invoices.map((invoice) => ({
+      id: invoice.accountId,
+      action: {
+        Put: {
+          TableName: this.tableName,
+          Item: { pk: accountPk(clientId, invoice.accountId), sk: invoiceSk(invoice.periodId), type: 'INVOICE', ...invoice, clientId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    }));
+    return this.transact(actions);
+  }
+
+  async deleteRerateRequest(clientId: string, accountId: string, requestId: string): Promise<void> {
+    await this.send(() => this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: accountPk(clientId, accountId), sk: rerateSk(requestId) } })));
+    this.meter.count('dynamoWrites');
+  }
+
+  async putAccounts(accounts: readonly Account[]): Promise<void> {
+    await this.batchWrite(accounts.map((account) => accountItem(AccountSchema.parse(account))));
+  }
+
+  async putRatePlan(plan: RatePlan): Promise<void> {
+    const { rates, ...header } = RatePlanSchema.parse(plan);
+    await this.batchWrite([
+      { pk: planPk(plan.clientId, plan.ratePlanId), sk: 'PLAN', type: 'PLAN', ...header },
+      ...rates.map((rate) => ({ pk: planPk(plan.clientId, plan.ratePlanId), sk: rateSk(rate), type: 'RATE', ...rate })),
+    ]);
+  }
+
+  async putRate(clientId: string, ratePlanId: string, rate: Rate): Promise<void> {
+    const parsed = RateSchema.parse(rate);
+    await this.send(() => this.db.send(new PutCommand({ TableName: this.tableName, Item: { pk: planPk(clientId, ratePlanId), sk: rateSk(parsed), type: 'RATE', ...parsed } })));
+    this.meter.count('dynamoWrites');
+  }
+
+  async importUsage(records: readonly UsageRecord[]): Promise<void> {
+    await this.batchWrite(records.map((record) => usageItem(UsageRecordSchema.parse(record))));
+  }
+
+  async requestRerate(request: RerateRequest): Promise<void> {
+    const parsed = RerateRequestSchema.parse(request);
+    const item = {
+      pk: accountPk(parsed.clientId, parsed.accountId),
+      sk: rerateSk(parsed.requestId),
+      type: 'RERATE',
+      ...parsed,
+      workPk: workPk(parsed.clientId, 'RERATE'),
+      workSk: `${parsed.requestedAt}#${parsed.accountId}#${parsed.requestId}`,
+    };
+    await this.send(() => this.db.send(new PutCommand({ TableName: this.tableName, Item: item })));
+    this.meter.count('dynamoWrites');
+  }
+
+  async listInvoices(clientId: string, accountId: string): Promise<Invoice[]> {
+    const invoices: Invoice[] = [];
+    for await (const item of this.query({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :invoice)',
+      ExpressionAttributeValues: { ':pk': accountPk(clientId, accountId), ':invoice': 'INVOICE#' },
+    })) {
+      invoices.push(InvoiceSchema.parse(entity(item)));
+    }
+    return invoices;
+  }
+
+  private async *query(input: QueryCommandInput): AsyncIterable<Item> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.send(() => this.db.send(new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) })));
+      this.meter.count('dynamoReads');
+      yield* (page.Items ?? []) as Item[];
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  private async batchGet(keys: readonly Key[]): Promise<Item[]> {
+    const items: Item[] = [];
+    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+      let pending: Key[] = keys.slice(start, start + BATCH_GET_LIMIT);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round > MAX_STORE_RETRIES) throw new TransientStoreError('DynamoDB kept leaving ledger reads unprocessed');
+        if (round > 0) await backoff(round);
+        const result = await this.send(() =>
+          this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } })),
+        );
+        this.meter.count('dynamoReads');
+        items.push(...((result.Responses?.[this.tableName] ?? []) as Item[]));
+        pending = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
+      }
+    }
+    return items;
+  }
+
+  private async batchWrite(items: readonly Item[]): Promise<void> {
+    for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
+      let requests = items.slice(start, start + BATCH_WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } }));
+      for (let round = 0; requests.length > 0; round++) {
+        if (round > MAX_STORE_RETRIES) throw new TransientStoreError('DynamoDB kept throttling ledger batch writes');
+        if (round > 0) await backoff(round);
+        const result = await this.send(() => this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })));
+        this.meter.count('dynamoWrites', requests.length);
+        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      }
+    }
+  }
+
+  /**
+   * Runs conditional actions in transactions of up to 100. A transaction is all or nothing: when
+   * it is cancelled, the actions whose condition failed are the answer (returned by id), and the
+   * others, cancelled only alongside them, are sent again.
+   */
+  private async transact(actions: ReadonlyArray<{ id: string; action: Record<string, unknown> }>): Promise<Set<string>> {
+    const failedConditions = new Set<string>();
+    for (let start = 0; start < actions.length; start += TRANSACT_LIMIT) {
+      let pending = actions.slice(start, start + TRANSACT_LIMIT);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round > MAX_STORE_RETRIES) throw new TransientStoreError('DynamoDB kept cancelling ledger transactions (conflicts or throttling)');
+        if (round > 0) await backoff(round);
+        try {
+          await this.send(() => this.db.send(new TransactWriteCommand({ TransactItems: pending.map((entry) => entry.action) })));
+          this.meter.count('dynamoWrites', pending.length);
+          pending = [];
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          const reasons = error.CancellationReasons ?? [];
+          const unexpected = reasons.find((reason) => reason.Code && !RETRIED_CANCELLATIONS.has(reason.Code) && reason.Code !== 'ConditionalCheckFailed');
+          if (unexpected || reasons.length !== pending.length) throw error;
+          const lost = pending.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
+          for (const entry of lost) failedConditions.add(entry.id);
+          pending = pending.filter((_, i) => reasons[i]?.Code !== 'ConditionalCheckFailed');
+        }
+      }
+    }
+    return failedConditions;
+  }
+
+  private async send<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof Error && TRANSIENT_ERRORS.has(error.name)) throw new TransientStoreError(`DynamoDB is busy: ${error.name}`);
+      throw error;
+    }
+  }
+}
+
+const TRANSIENT_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TransactionConflictException',
+]);
+
+/** Cancellation reasons of actions that did nothing wrong themselves: sent again. */
+const RETRIED_CANCELLATIONS = new Set(['None', 'TransactionConflict', 'ThrottlingError']);
+
+function backoff(round: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 25 * 2 ** round) * Math.random()));
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { Clock } from '../../ports/clock';
+import type { CoreBillingClient } from '../../ports/core-billing';
+import type { Ledger } from '../../ports/ledger';
+import { BILLING_ERROR_CODES, failed } from '../billing-errors';
+import { ValidationError } from '../errors';
+import type { ItemOutcome, JobContext } from '../job-registry';
+import type { JobType } from '../model';
+
+/** What the billing job types work on: the ledger, core billing and the time. */
+export interface BillingJobDependencies {
+  ledger: Ledger;
+  coreBilling: CoreBillingClient;
+  clock: Clock;
+}
+
+/**
+ * A write conditional on the revision read loses when another run changed the record in between;
+ * the item then reads the record again and decides afresh, this many times before it gives up.
+ */
+export const CONFLICT_ROUNDS = 3;
+
+const NoSettingsSchema = z.object({}).strict();
+
+/** The billing jobs take no settings: an unknown one is a typo an operator should hear about. */
+export function parseNoSettings(type: JobType, settings: Record<string, unknown> | undefined): Record<string, unknown> {
+  const parsed = NoSettingsSchema.safeParse(settings ?? {});
+  if (!parsed.success) {
+    throw new ValidationError(
+      `${type} takes no settings`,
+      parsed.error.issues.map((issue) => ({ path: ['settings', ...issue.path].join('.'), message: issue.message })),
+    );
+  }
+  return parsed.data;
+}
+
+export function unique<T>(values: Iterable<T>): T[] {
+  return [...new Set(values)];
+}
+
+/**
+ * Runs `attempt` over the items still pending, up to CONFLICT_ROUNDS times: each round decides an
+ * outcome for some items and names the ones whose conditional write lost a race (to be read and
+ * decided again). Items still conflicting after the last round fail with LEDGER_CONFLICT.
+ */
+export async function withConflictRetries<K>(
+  items: ReadonlyArray<{ itemId: string; key: K }>,
+  attempt: (pending: ReadonlyArray<{ itemId: string; key: K }>, outcomes: Map<string, ItemOutcome>) => Promise<Set<string>>,
+): Promise<Map<string, ItemOutcome>> {
+  const outcomes = new Map<string, ItemOutcome>();
+  let pending = items;
+  for (let round = 0; round < CONFLICT_ROUNDS && pending.length > 0; round++) {
+    const conflicts = await attempt(pending, outcomes);
+    pending = pending.filter((item) => conflicts.has(item.itemId));
+    for (const item of pending) outcomes.delete(item.itemId);
+  }
+  for (const item of pending) {
+    outcomes.set(
+      item.itemId,
+      failed(BILLING_ERROR_CODES.LEDGER_CONFLICT, `${item.itemId} changed ${CONFLICT_ROUNDS} times while this item was processed (another run works on it); reprocess the failed items once that run has finished.`),
+    );
+  }
+  return outcomes;
+}
+
+/** Outcomes in the order of the item ids, as the engine expects. */
+export function inOrder(itemIds: readonly string[], outcomes: ReadonlyMap<string, ItemOutcome>): ItemOutcome[] {
+  return itemIds.map(
+    (itemId) => outcomes.get(itemId) ?? failed('NO_OUTCOME', `the job decided no outcome for ${itemId}`),
+  );
+}
+
+export function invalidItem(ctx: JobContext, type: JobType, itemId: string, form: string): ItemOutcome {
+  return failed(BILLING_ERROR_CODES.INVALID_ITEM_ID, `"${itemId}" is not a ${type} work item of run ${ctx.runId} (expected ${form}).`);
+}
+
+/** Maps with at most `concurrency` calls in flight, results in input order. */
+export async function mapConcurrently<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
