@@ -4,6 +4,7 @@ import type { SharedFunctionSettings } from './app-function';
 import { dataLifecycle, type StageConfig } from './config/stage-config';
 import { Api } from './constructs/api';
 import { CoreBillingConnection } from './constructs/core-billing';
+import { Console } from './constructs/console';
 import { Monitoring } from './constructs/monitoring';
 import { Orchestration } from './constructs/orchestration';
 import { Scheduling } from './constructs/scheduling';
@@ -24,7 +25,7 @@ const SERVICE_NAME = 'job-schedule-manager';
 /**
  * One deployable environment of the product, composed like the architecture diagram:
  * storage (system of record), orchestration (state machine, queue, worker, status rule),
- * the HTTP API and monitoring.
+ * the HTTP API, scheduling, monitoring and the operator console.
  */
 export class JobScheduleManagerStack extends Stack {
   readonly storage: Storage;
@@ -32,6 +33,7 @@ export class JobScheduleManagerStack extends Stack {
   readonly api: Api;
   readonly scheduling: Scheduling;
   readonly monitoring: Monitoring;
+  readonly console: Console;
 
   constructor(scope: Construct, id: string, props: JobScheduleManagerStackProps) {
     super(scope, id, props);
@@ -97,6 +99,15 @@ export class JobScheduleManagerStack extends Stack {
         Api: this.api.handler,
       },
       apiStage: this.api.restApi.deploymentStage,
+    });
+
+    // The operator console: static files behind CloudFront, the API under /v1/* on the same
+    // origin, Cognito sign-in whose roles may only invoke the API.
+    this.console = new Console(this, 'Console', {
+      stageName: config.stageName,
+      restApi: this.api.restApi,
+      lifecycle,
+      logRetention: config.logRetention,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url, description: 'Base URL of the HTTP API; routes start with v1/' });

@@ -1,13 +1,13 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resourcesOfType, synthStage } from './support/synth';
+import { appFunctions, synthStage } from './support/synth';
 
 describe('a real bundling synth', () => {
   it('bundles every handler into an ESM module with a source map', () => {
     const synthesized = synthStage('dev', { bundling: true });
 
-    const codeAssets = resourcesOfType(synthesized.json, 'AWS::Lambda::Function').map(
+    const codeAssets = appFunctions(synthesized.json).map(
       ([, fn]) => (fn.Properties?.Code as { S3Key: string }).S3Key.replace(/\.zip$/, ''),
     );
 

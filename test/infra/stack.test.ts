@@ -9,6 +9,7 @@ import { requestBodyJsonSchema, requestParameters } from '../../lib/constructs/a
 import { SCHEDULE_RUN_ASL } from '../../lib/constructs/orchestration';
 import { createApp } from '../../lib/job-schedule-manager-app';
 import {
+  appFunctions,
   asArray,
   readAsset,
   render,
@@ -136,7 +137,7 @@ describe.each(['dev', 'prod'] as const)('every function (%s)', (name) => {
   it('runs Node.js 24 on ARM64 with active tracing, JSON logs and source maps', () => {
     const { json } = stage(name);
 
-    const functions = resourcesOfType(json, 'AWS::Lambda::Function');
+    const functions = appFunctions(json);
 
     expect(functions).toHaveLength(HANDLER_FILES);
     for (const [id, fn] of functions) {
@@ -156,7 +157,7 @@ describe.each(['dev', 'prod'] as const)('every function (%s)', (name) => {
   it('gets the shared environment from the stage config', () => {
     const { json } = stage(name);
 
-    for (const [id, fn] of resourcesOfType(json, 'AWS::Lambda::Function')) {
+    for (const [id, fn] of appFunctions(json)) {
       const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables, id).toMatchObject({
         NODE_OPTIONS: '--enable-source-maps',
@@ -690,7 +691,7 @@ describe('the alarms', () => {
     const errorAlarms = alarms(json).filter((alarm) => alarm.Namespace === 'AWS/Lambda' && alarm.MetricName === 'Errors');
 
     const watched = errorAlarms.map((alarm) => dimension(alarm, 'FunctionName'));
-    const functions = resourcesOfType(json, 'AWS::Lambda::Function').map(([id]) => `\${${id}}`);
+    const functions = appFunctions(json).map(([id]) => `\${${id}}`);
     expect(watched.sort()).toEqual(functions.sort());
     for (const alarm of errorAlarms) expect(alarm.AlarmActions.map(render)).toEqual([`\${${topicId(json)}}`]);
   });

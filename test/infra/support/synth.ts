@@ -66,6 +66,15 @@ export function resourcesOfType(json: TemplateJson, type: string): Array<[string
   return Object.entries(json.Resources).filter(([, resource]) => resource.Type === type);
 }
 
+/**
+ * The product's Lambda functions: every function but the handler CDK brings for its own custom
+ * resource (BucketDeployment, which uploads the operator console), whose runtime, logging and
+ * code aws-cdk-lib decides and which runs only during a deployment.
+ */
+export function appFunctions(json: TemplateJson): Array<[string, CfnResourceJson]> {
+  return resourcesOfType(json, 'AWS::Lambda::Function').filter(([id]) => !id.startsWith('CustomCDKBucketDeployment'));
+}
+
 export function resource(json: TemplateJson, logicalId: string): CfnResourceJson {
   const found = json.Resources[logicalId];
   if (!found) throw new Error(`No resource ${logicalId} in the template`);
