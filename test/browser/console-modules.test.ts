@@ -1,9 +1,8 @@
-import { createHash, createHmac, type Hash as NodeHash, type Hmac } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { SourceData } from '@smithy/types';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { NodeSha256 } from './support/node-sha256';
 
 /*
  * The console's pure modules (plain browser ES modules, no build step), loaded in Node: the
@@ -95,23 +94,6 @@ describe('dates and durations', () => {
   });
 });
 
-function bytes(data: SourceData): string | ArrayBufferView {
-  return typeof data === 'string' || ArrayBuffer.isView(data) ? data : new Uint8Array(data);
-}
-
-/** node:crypto as the SDK's hash interface (SHA-256, or HMAC-SHA-256 with a secret). */
-class NodeSha256 {
-  private readonly hash: NodeHash | Hmac;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
 
 describe('SigV4 signing in the browser (console/js/sigv4.js)', () => {
   const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token+with=chars' };

@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { chromium, type Browser, type Locator, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
 import { ADMIN_TOKEN, api, startTestRuntime } from '../support/local-runtime';
+import { NodeSha256 } from './support/node-sha256';
 
 /*
  * The operator console in real Chromium (Debian's `chromium`, driven by playwright-core) against
@@ -284,6 +287,33 @@ describe('the operator console in Chromium', () => {
     await screenshot('runs-by-date');
   });
 
+  it('moves through the run calendar and the days with the keyboard alone', async () => {
+    await page.goto(`${runtime.url}/#/c/${CLIENT}/execution?date=${RUN_DATE}`);
+    await page.getByLabel('Schedule').selectOption({ label: 'Synthetic nightly' });
+    await expect.poll(() => runStatus().textContent(), { timeout: 60_000 }).toBe('Failed');
+    await expect.poll(() => page.locator(`[data-date="${RUN_DATE}"]`).getAttribute('aria-label')).toBe(`${RUN_DATE_LABEL}: run Failed`);
+
+    await page.locator(`[data-date="${RUN_DATE}"]`).focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.date)).toBe('2026-11-27');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.date)).toBe('2026-12-01');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'No run of “Synthetic nightly” for Tue 1 Dec 2026' }).waitFor();
+    expect(await page.locator('.calendar-title').textContent()).toBe('December 2026');
+    expect(page.url()).toContain('date=2026-12-01');
+
+    await page.getByRole('button', { name: '‹ Previous day' }).press('Enter');
+    await page.getByRole('heading', { name: 'No run of “Synthetic nightly” for Mon 30 Nov 2026' }).waitFor();
+    await page.getByRole('button', { name: 'Next day ›' }).focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Previous month');
+  });
+
   it('explains a stale edit (412) and reloads the latest version; the mandatory schedule says why it cannot be deleted', async () => {
     await page.goto(`${runtime.url}/#/c/${CLIENT}/schedules/daily`);
     await page.getByRole('heading', { name: 'Edit “Daily billing”' }).waitFor();
@@ -310,6 +340,37 @@ describe('the operator console in Chromium', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.locator('.toast').filter({ hasText: 'saved (version 3)' }).waitFor();
     expect((await fetchSchedule('daily')).body.description).toBe('My change, made again');
+  });
+
+  it('signs in through Cognito managed login and signs every API call with SigV4, as deployed (Cognito and API Gateway stood in for)', async () => {
+    const stand = deployedStandIns(runtime.url);
+    const context = await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: 'en-US', timezoneId: 'UTC', bypassCSP: true });
+    try {
+      await context.route('**/config.json', (route) => route.fulfill({ json: DEPLOYED_CONFIG }));
+      await context.route(`${COGNITO_DOMAIN}/**`, stand.managedLogin);
+      await context.route(`https://cognito-identity.${REGION}.amazonaws.com/**`, stand.identityPool);
+      await context.route(`${runtime.url}/v1/**`, stand.apiGateway);
+      const deployed = await context.newPage();
+      deployed.on('pageerror', (error) => pageErrors.push(error.message));
+
+      await deployed.goto(runtime.url);
+      await deployed.getByRole('button', { name: 'Sign in' }).click();
+      await deployed.getByRole('heading', { name: 'Choose a client' }).waitFor();
+      expect(deployed.url()).not.toContain('code=');
+      expect(await deployed.locator('.who').textContent()).toBe('ops@example.com');
+      await deployed.getByLabel('Client id').fill(CLIENT);
+      await deployed.getByRole('button', { name: 'Open' }).click();
+      await deployed.getByRole('heading', { name: 'Runs by date' }).waitFor();
+      await deployed.getByRole('link', { name: 'Schedules' }).click();
+      await expect.poll(() => deployed.getByRole('row', { name: /Synthetic nightly/ }).count()).toBe(1);
+
+      expect(stand.refused).toEqual([]);
+      expect(stand.verified.length).toBeGreaterThanOrEqual(3);
+      expect(stand.verified).toContain(`GET /test/v1/clients/${CLIENT}/schedules`);
+      expect(await deployed.evaluate(() => Object.keys(sessionStorage))).not.toContain('jsm.token');
+    } finally {
+      await context.close();
+    }
   });
 
   it('labels every control and raised no script error', async () => {
@@ -342,3 +403,101 @@ describe('the operator console in Chromium', () => {
     return { body: await response.json(), etag: response.headers.get('etag') ?? '' };
   }
 });
+
+// ── Stand-ins for the deployed sign-in: Cognito managed login, the identity pool, API Gateway ─
+
+const REGION = 'eu-west-1';
+const COGNITO_DOMAIN = 'https://operators.auth.example.test';
+const API_HOST = 'abc123.execute-api.eu-west-1.amazonaws.com';
+const DEPLOYED_CONFIG = {
+  auth: { mode: 'cognito', region: REGION, userPoolId: `${REGION}_Operators`, userPoolClientId: 'console-client', identityPoolId: `${REGION}:pool`, domain: COGNITO_DOMAIN },
+  api: { host: API_HOST, pathPrefix: '/test', region: REGION },
+};
+const CREDENTIALS = { accessKeyId: 'ASIATESTOPERATOR', secretAccessKey: 'operator/secret+key', sessionToken: 'session-token/for+the=operator' };
+
+function base64Url(data: string | Buffer): string {
+  return Buffer.from(data).toString('base64url');
+}
+
+
+/**
+ * What the deployed console talks to, played by routes in the browser: managed login (checks
+ * PKCE), the identity pool (checks the ID token in Logins) and API Gateway's IAM authorization,
+ * which re-signs each request as it would arrive from CloudFront (the API's host, the stage path)
+ * with the AWS SDK's signer and forwards it with the admin token only if the signatures match.
+ */
+function deployedStandIns(runtimeUrl: string) {
+  const verified: string[] = [];
+  const refused: string[] = [];
+  let challenge = '';
+  const idToken = [base64Url('{"alg":"none"}'), base64Url(JSON.stringify({ email: 'ops@example.com', exp: Math.floor(Date.now() / 1000) + 3600 })), 'sig'].join('.');
+  const cors = { 'access-control-allow-origin': runtimeUrl, 'access-control-allow-headers': 'content-type, x-amz-target', 'access-control-allow-methods': 'POST' };
+  const signer = new SignatureV4({ service: 'execute-api', region: REGION, sha256: NodeSha256, credentials: CREDENTIALS, applyChecksum: false });
+
+  return {
+    verified,
+    refused,
+    async managedLogin(route: Route): Promise<void> {
+      const request = route.request();
+      const url = new URL(request.url());
+      if (request.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
+      if (url.pathname === '/oauth2/authorize') {
+        expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+        challenge = url.searchParams.get('code_challenge') ?? '';
+        return route.fulfill({ status: 302, headers: { location: `${runtimeUrl}/?code=the-code&state=${url.searchParams.get('state')}` } });
+      }
+      const form = new URLSearchParams(request.postData() ?? '');
+      const pkce = base64Url(createHash('sha256').update(form.get('code_verifier') ?? '').digest());
+      if (url.pathname !== '/oauth2/token' || form.get('code') !== 'the-code' || pkce !== challenge) {
+        return route.fulfill({ status: 400, headers: cors, json: { error: 'invalid_grant' } });
+      }
+      return route.fulfill({ headers: cors, json: { id_token: idToken, access_token: 'access', refresh_token: 'refresh', token_type: 'Bearer', expires_in: 3600 } });
+    },
+    async identityPool(route: Route): Promise<void> {
+      const request = route.request();
+      if (request.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
+      const body = request.postDataJSON() as { Logins: Record<string, string> };
+      if (body.Logins[`cognito-idp.${REGION}.amazonaws.com/${REGION}_Operators`] !== idToken) {
+        return route.fulfill({ status: 400, headers: cors, json: { __type: 'NotAuthorizedException', message: 'Invalid login token.' } });
+      }
+      const target = request.headers()['x-amz-target'];
+      if (target === 'AWSCognitoIdentityService.GetId') return route.fulfill({ headers: cors, json: { IdentityId: `${REGION}:operator-1` } });
+      const expiration = Math.floor(Date.now() / 1000) + 3600;
+      return route.fulfill({
+        headers: cors,
+        json: { IdentityId: `${REGION}:operator-1`, Credentials: { AccessKeyId: CREDENTIALS.accessKeyId, SecretKey: CREDENTIALS.secretAccessKey, SessionToken: CREDENTIALS.sessionToken, Expiration: expiration } },
+      });
+    },
+    async apiGateway(route: Route): Promise<void> {
+      const request = route.request();
+      const url = new URL(request.url());
+      const headers = request.headers();
+      const path = `/test${url.pathname}`;
+      const expected = await signer.sign(
+        {
+          method: request.method(),
+          protocol: 'https:',
+          hostname: API_HOST,
+          path,
+          query: Object.fromEntries(url.searchParams),
+          headers: { host: API_HOST, 'x-amz-date': headers['x-amz-date'] ?? '', 'x-amz-security-token': headers['x-amz-security-token'] ?? '' },
+          body: request.postData() ?? undefined,
+        },
+        { signingDate: parseAmzDate(headers['x-amz-date'] ?? '') },
+      );
+      const line = `${request.method()} ${path}`;
+      if (!headers.authorization || headers.authorization !== expected.headers.authorization) {
+        refused.push(line);
+        return route.fulfill({ status: 403, json: { error: { code: 'FORBIDDEN', message: 'The request signature we calculated does not match the signature you provided.' } } });
+      }
+      verified.push(line);
+      const response = await route.fetch({ headers: { ...headers, authorization: `Bearer ${ADMIN_TOKEN}` } });
+      return route.fulfill({ response });
+    },
+  };
+}
+
+function parseAmzDate(stamp: string): Date {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(stamp);
+  return match ? new Date(`${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:${match[6]}Z`) : new Date(0);
+}
