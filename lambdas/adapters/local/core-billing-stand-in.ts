@@ -97,17 +97,19 @@ export class CoreBillingStandIn {
   ) {}
 
   static async start(options: CoreBillingStandInOptions): Promise<CoreBillingStandIn> {
-    let standIn: CoreBillingStandIn | undefined;
+    // The server needs its handler before the stand-in (which needs the server's port) exists.
+    const late: { standIn?: CoreBillingStandIn } = {};
     const server = createServer((request, response) => {
-      void (standIn as CoreBillingStandIn).handle(request, response);
+      void late.standIn?.handle(request, response);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    standIn = new CoreBillingStandIn(server, options, `http://${options.host ?? '127.0.0.1'}:${port}`);
+    const standIn = new CoreBillingStandIn(server, options, `http://${options.host ?? '127.0.0.1'}:${port}`);
     standIn.load();
+    late.standIn = standIn;
     return standIn;
   }
 
@@ -188,9 +190,9 @@ export class CoreBillingStandIn {
       return;
     }
     const outage = this.activeOutage();
+    if (outage?.remainingRequests !== undefined) outage.remainingRequests--;
     if (outage?.delayMs) await new Promise((resolve) => setTimeout(resolve, outage.delayMs));
     if (outage?.status) {
-      if (outage.remainingRequests !== undefined) outage.remainingRequests--;
       this.counters.failedRequests++;
       send(response, outage.status, { error: { code: 'CORE_OUTAGE', message: 'core billing stand-in: simulated outage' } });
       return;
