@@ -55,7 +55,10 @@ describe('the batch worker', () => {
       engine.worker.processBatch(message(runId, executionName, 0, 'b')),
     ]);
 
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).name)).sort()).toEqual(['BatchBusyError', 'SUCCEEDED']);
+    // Either the second delivery found the batch leased (and goes back to the queue), or, on a
+    // slow machine, it came after the first had finished and found every item done.
+    const outcomes = results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).name)).sort();
+    expect([['BatchBusyError', 'SUCCEEDED'], ['SUCCEEDED', 'SUCCEEDED']]).toContainEqual(outcomes);
     expect(job.processed.size).toBe(20);
     expect(job.everyItemProcessed(1)).toBe(true);
     expect(await engine.worker.processBatch(message(runId, executionName, 0, 'again'))).toBe('SUCCEEDED');
