@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseApiTokens } from '../lambdas/api/auth';
 import { startLocalRuntime } from '../lambdas/composition/local-runtime';
 import { seedDemo } from '../lambdas/composition/demo-seed';
+import { removeRuntimeFile, writeRuntimeFile } from '../lambdas/adapters/local/runtime-file';
 
 /**
  * `npm start`: the whole product on this machine — DynamoDB Local, the schedule-run ASL in the
@@ -18,6 +19,8 @@ const Settings = z.object({
   API_TOKENS: z.string().optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   DEMO: z.enum(['true', 'false']).default('true'),
+  /** Port of the core billing stand-in; default PORT + 1 (0 when PORT is 0). */
+  CORE_BILLING_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 });
 
 const CONSOLE_DIR = resolve(import.meta.dirname, '..', 'console');
@@ -33,12 +36,25 @@ async function main(): Promise<void> {
     adminToken,
     apiTokens: parseApiTokens(settings.API_TOKENS),
     ...(existsSync(CONSOLE_DIR) ? { consoleDir: CONSOLE_DIR } : {}),
+    coreBilling: {
+      port: settings.CORE_BILLING_PORT ?? (settings.PORT === 0 ? 0 : settings.PORT + 1),
+      // What core billing accepted survives a restart, so its dedupe by idempotency key does too.
+      storePath: resolve(settings.DATA_DIR, 'core-billing', 'accepted.jsonl'),
+    },
   });
-  if (settings.DEMO === 'true') await seedDemo(runtime.schedules);
+  if (settings.DEMO === 'true') await seedDemo(runtime.schedules, runtime.ledger);
+  writeRuntimeFile(resolve(settings.DATA_DIR), {
+    pid: process.pid,
+    apiUrl: runtime.url,
+    dynamoEndpoint: runtime.dynamoEndpoint,
+    tablePrefix: runtime.tablePrefix,
+    coreBillingUrl: runtime.coreBilling.url,
+  });
 
   console.log(`Job schedule manager is ready at ${runtime.url} (in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   console.log(`  data:        ${resolve(settings.DATA_DIR)}`);
   console.log(`  admin token: ${settings.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : adminToken}`);
+  console.log(`  core billing stand-in: ${runtime.coreBilling.url} (control API: ${runtime.coreBilling.url}/control; npm run ledger -- core status)`);
   console.log(`  try:         curl -H "Authorization: Bearer <admin token>" ${runtime.url}/v1/clients/demo/schedules`);
   if (runtime.resumed.length > 0) console.log(`  resumed ${runtime.resumed.length} run(s) that were active at the last stop`);
 
@@ -49,6 +65,7 @@ async function main(): Promise<void> {
     console.log(`${signal}: stopping (DynamoDB Local included)...`);
     const forced = setTimeout(() => process.exit(1), 20_000);
     forced.unref();
+    removeRuntimeFile(resolve(settings.DATA_DIR));
     runtime.stop().then(
       () => process.exit(0),
       (error: unknown) => {

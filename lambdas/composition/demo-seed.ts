@@ -1,14 +1,17 @@
 import { ConflictError, NotFoundError } from '../domain/errors';
+import { seedAccountId, seedLedger } from '../domain/ledger-generator';
+import type { Ledger, LedgerAdmin } from '../ports/ledger';
 import type { ScheduleService } from '../services/schedule-service';
 
 export const DEMO_CLIENT_ID = 'demo';
 
 /**
- * The demo client of `npm start`: onboarded with its mandatory daily schedule, plus a manual
- * SYNTHETIC schedule with known failures, so a first run has real work items to watch, fail and
- * reprocess. Safe to run at every start.
+ * The demo client of `npm start`: onboarded with its mandatory daily schedule and a billing
+ * ledger for it to work on, plus a manual SYNTHETIC schedule with known failures, so a first run
+ * has real work items to watch, fail and reprocess. Safe to run at every start.
  */
-export async function seedDemo(schedules: ScheduleService): Promise<void> {
+export async function seedDemo(schedules: ScheduleService, ledger?: Ledger & LedgerAdmin, now = new Date()): Promise<void> {
+  if (ledger) await seedDemoLedger(ledger, now);
   try {
     await schedules.getClient(DEMO_CLIENT_ID);
     return;
@@ -30,4 +33,14 @@ export async function seedDemo(schedules: ScheduleService): Promise<void> {
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
   }
+}
+
+/**
+ * The demo client's billing ledger, once: 62 accounts (two per anniversary day) with three usage
+ * records each, dated in the month of the first start, 3% of them of a type no plan rates — so
+ * the first daily run meets NO_RATE, and an operator can add the rate and reprocess (README).
+ */
+async function seedDemoLedger(ledger: Ledger & LedgerAdmin, now: Date): Promise<void> {
+  if ((await ledger.getAccounts(DEMO_CLIENT_ID, [seedAccountId(0)])).size > 0) return;
+  await seedLedger(ledger, { clientId: DEMO_CLIENT_ID, accounts: 62, usagePerAccount: 3, seed: 1, month: now.toISOString().slice(0, 7), unratedShare: 0.03 });
 }

@@ -83,6 +83,8 @@ export interface LocalRuntime {
   scheduler: LocalScheduler;
   /** The billing ledger the billing jobs work on (seed it, fix it, inspect it). */
   ledger: DynamoLedger;
+  /** DynamoDB Local's endpoint, for the operator commands (scripts/). */
+  dynamoEndpoint: string;
   /** Core billing's stand-in: tell it to reject accounts or fail for a while. */
   coreBilling: CoreBillingStandIn;
   meter: UsageMeter;
@@ -299,6 +301,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     deadLetterQueue,
     scheduler,
     ledger,
+    dynamoEndpoint: endpoint,
     coreBilling,
     meter,
     tablePrefix: prefix,

@@ -95,6 +95,6 @@ describe('a daily run of the billing jobs', () => {
 
     expect(done.status).toBe('COMPLETED');
     expect(done.jobs.map((job: any) => job.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
-    expect(done.jobs[2].stats.total).toBe(1);
+    expect(done.jobs[2]?.stats.total).toBe(1);
   });
 });
