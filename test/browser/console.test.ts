@@ -66,6 +66,8 @@ describe('the operator console in Chromium', () => {
   async function screenshot(name: string, options: { fullPage?: boolean } = {}): Promise<void> {
     await page.evaluate(async () => {
       for (const toast of Array.from(document.querySelectorAll('.toast'))) toast.remove();
+      (document.activeElement as HTMLElement | null)?.blur();
+      window.scrollTo(0, 0);
       await document.fonts.ready;
     });
     await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`), ...options });
@@ -140,10 +142,13 @@ describe('the operator console in Chromium', () => {
     expect(await fieldError(page.getByLabel('Day of the month')).textContent()).toMatch(/31/);
     expect(await fieldError(page.getByLabel('Execution time')).textContent()).toMatch(/HH:MM:SS/);
     expect(await page.getByLabel('Window 1 start').getAttribute('aria-invalid')).toBeNull();
-    await screenshot('schedule-validation');
+    await screenshot('schedule-validation', { fullPage: true });
 
     await summary.getByRole('link', { name: /^Execution time/ }).click();
     expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('executionTime');
+    await page.keyboard.type('x');
+    expect(await page.getByLabel('Execution time').getAttribute('aria-invalid')).toBeNull();
+    expect(await summary.getByRole('listitem').count()).toBe(3);
   });
 
   it('creates a schedule while the server previews its next runs', async () => {

@@ -420,7 +420,7 @@ export async function renderExecution(context) {
           ['Frequency', frequencyInWords(config.frequency)],
           ['Time', `${shortTime(config.executionTime)} ${config.timezone}`],
           ['Exception windows', config.exceptionWindows.length ? config.exceptionWindows.map((w) => `${shortTime(w.start)}–${shortTime(w.end)}`).join(', ') : 'none'],
-          ['Jobs', config.jobs.map((j, i) => `${i + 1}. ${jobTypeLabel(j.type)}${j.settings ? ` ${JSON.stringify(j.settings)}` : ''}`).join('  ')],
+          ['Jobs', h('ol', { class: 'config-jobs' }, config.jobs.map((j) => h('li', {}, jobTypeLabel(j.type), j.settings ? h('code', { class: 'small' }, ` ${JSON.stringify(j.settings)}`) : null)))],
           ['Enabled', config.enabled ? 'yes' : 'no'],
         ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
       ),

@@ -392,6 +392,27 @@ function buildForm(context, schedule, isNew) {
     }
   }
 
+  function clearFieldError(element) {
+    if (element.getAttribute('aria-invalid') !== 'true') return;
+    element.removeAttribute('aria-invalid');
+    const slot = errorSlotOf(element);
+    if (slot) {
+      slot.textContent = '';
+      slot.hidden = true;
+    }
+  }
+
+  /** Drops the summary's entries whose field is no longer in error (fixed, removed or hidden). */
+  function pruneSummary() {
+    const summary = summarySlot.querySelector('.error-summary');
+    if (!summary) return;
+    for (const link of summary.querySelectorAll('a[href^="#"]')) {
+      const target = document.getElementById(link.getAttribute('href').slice(1));
+      if (!target || target.getAttribute('aria-invalid') !== 'true' || target.closest('[hidden]')) link.closest('li')?.remove();
+    }
+    if (!summary.querySelector('li')) replace(summarySlot);
+  }
+
   function fieldLabel(element) {
     return element.labels?.[0]?.textContent ?? element.getAttribute('aria-label') ?? element.dataset.path;
   }
@@ -470,13 +491,17 @@ function buildForm(context, schedule, isNew) {
   }
 
   function changed() {
+    pruneSummary();
     clearTimeout(previewTimer);
     previewTimer = setTimeout(refreshPreview, PREVIEW_DELAY_MS);
   }
 
   function showParameter() {
     const parameter = FREQUENCY_PARAMETERS[mandatory ? 'DAILY' : frequencyType.value];
-    for (const [key, wrapper] of Object.entries(parameterFields)) wrapper.hidden = key !== parameter;
+    for (const [key, wrapper] of Object.entries(parameterFields)) {
+      wrapper.hidden = key !== parameter;
+      if (wrapper.hidden) clearFieldError(wrapper.querySelector('[data-path]'));
+    }
   }
   frequencyType.addEventListener('change', showParameter);
   showParameter();
@@ -579,17 +604,9 @@ function buildForm(context, schedule, isNew) {
     return button;
   }
 
-  // A field the user corrects loses its error at once; the summary stays until the next save.
+  // A field the user corrects (or removes, or hides) loses its error at once, in the summary too.
   form.addEventListener('input', (event) => {
-    const target = event.target;
-    if (target instanceof HTMLElement && target.getAttribute('aria-invalid') === 'true') {
-      target.removeAttribute('aria-invalid');
-      const slot = errorSlotOf(target);
-      if (slot) {
-        slot.textContent = '';
-        slot.hidden = true;
-      }
-    }
+    if (event.target instanceof HTMLElement) clearFieldError(event.target);
     changed();
   });
   form.addEventListener('change', changed);
