@@ -326,7 +326,10 @@ describe('calendar properties (random zones, 2000-2100)', () => {
         const occurrences = nextOccurrences({ frequency: { type: 'MONTHLY', dayOfMonth }, executionTime: '12:00:00', timezone }, new Date(Date.UTC(year - 1, 11, 20)), 13);
         const inYear = occurrences.filter((occurrence) => occurrence.processingDate.startsWith(`${year}-`));
         expect(inYear.map((occurrence) => occurrence.processingDate)).toEqual(
-          range(1, 12).map((month) => isoOf(year, month, Math.min(dayOfMonth, DateTime.utc(year, month).daysInMonth as number))),
+          range(1, 12)
+            .map((month) => [month, Math.min(dayOfMonth, DateTime.utc(year, month).daysInMonth as number)] as const)
+            .map(([month, day]) => isoOf(year, month, day))
+            .filter((date) => dateExists(timezone, date)),
         );
       }),
       { numRuns: NUM_RUNS / 2 },
