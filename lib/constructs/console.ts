@@ -32,7 +32,7 @@ import { IdentityPool, IdentityPoolProviderUrl, UserPoolAuthenticationProvider }
 import { FederatedPrincipal, PolicyStatement, Role, type IRole } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
-import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
 import type { DataLifecycle } from '../config/stage-config';
 import { acknowledgeWildcardResource, nagResourceName } from '../nag';
@@ -303,6 +303,9 @@ export class Console extends Construct {
       distribution: this.distribution,
       distributionPaths: ['/*'],
       prune: true,
+      // Browsers revalidate every file (a 304 when unchanged), so a deployment never leaves them
+      // with a mix of old and new modules; CloudFront's copies are invalidated by the deployment.
+      cacheControl: [CacheControl.noCache()],
       memoryLimit: 256,
       logGroup: new LogGroup(this, 'DeploymentLogs', { retention: props.logRetention, removalPolicy: lifecycle.removalPolicy }),
     });

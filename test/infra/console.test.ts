@@ -61,7 +61,13 @@ describe('the console bucket', () => {
     const synthesized = stage('dev');
     const [, deployment] = resourcesOfType(synthesized.json, 'Custom::CDKBucketDeployment')[0]!;
     const [siteId] = resourceByPrefix(synthesized.json, 'AWS::S3::Bucket', 'ConsoleSite');
-    const props = deployment.Properties as { SourceObjectKeys: string[]; SourceMarkers: Array<Record<string, unknown>>; DestinationBucketName: unknown; Prune: boolean };
+    const props = deployment.Properties as {
+      SourceObjectKeys: string[];
+      SourceMarkers: Array<Record<string, unknown>>;
+      DestinationBucketName: unknown;
+      Prune: boolean;
+      SystemMetadata: Record<string, string>;
+    };
 
     const [files, configDir] = props.SourceObjectKeys.map((key) => assetDirectory(synthesized, key));
     const markers = props.SourceMarkers[1]!;
@@ -71,6 +77,7 @@ describe('the console bucket', () => {
 
     expect(render(props.DestinationBucketName)).toBe(`\${${siteId}}`);
     expect(props.Prune).toBe(true);
+    expect(props.SystemMetadata).toEqual({ 'cache-control': 'no-cache' });
     expect(readdirSync(files!)).toEqual(expect.arrayContaining(['index.html', 'styles.css', 'js']));
     expect(readdirSync(files!)).not.toContain('config.json');
     expect(config.auth).toEqual({
