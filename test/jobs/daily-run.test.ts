@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT_ID, seedDemo } from '../../lambdas/composition/demo-seed';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
 import { seedAccountId, seedLedger, UNRATED_USAGE_TYPE } from '../../lambdas/domain/ledger-generator';
 import { api, startTestRuntime, waitForRun } from '../support/local-runtime';
@@ -34,6 +35,22 @@ describe('a daily run of the billing jobs', () => {
     const { body } = await api(runtime, 'GET', `/v1/clients/${clientId}/runs/${runId}/jobs/${seq}/items?status=FAILED&limit=1000`);
     return body.items;
   }
+
+  it("gives npm start's demo client a billing ledger once, with usage its plans cannot rate", async () => {
+    await seedDemo(runtime.schedules, runtime.ledger, new Date('2026-11-10T12:00:00Z'));
+    await seedDemo(runtime.schedules, runtime.ledger, new Date('2026-12-10T12:00:00Z'));
+
+    const accounts: string[] = [];
+    for await (const id of runtime.ledger.accountsDueOn(DEMO_CLIENT_ID, Array.from({ length: 31 }, (_, i) => i + 1))) accounts.push(id);
+    expect(accounts).toHaveLength(62);
+    const usage = [];
+    for await (const key of runtime.ledger.usageInQueue(DEMO_CLIENT_ID, 'UNRATED', '2026-12-31')) usage.push(key);
+    expect(usage).toHaveLength(186);
+    expect(usage.every((key) => key.usageDate.startsWith('2026-11'))).toBe(true);
+    const records = await runtime.ledger.getUsage(DEMO_CLIENT_ID, usage);
+    expect([...records.values()].filter((record) => record.usageType === UNRATED_USAGE_TYPE).length).toBeGreaterThan(0);
+    expect((await runtime.schedules.getClient(DEMO_CLIENT_ID)).dailyScheduleId).toBe('sch_daily');
+  });
 
   it('fails at SYNC_TRANSACTIONS with the accounts core billing rejects; clearing the rejection and reprocessing completes the run, and BILLING runs', async () => {
     await onboard('acme', 62, 0);
