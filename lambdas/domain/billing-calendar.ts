@@ -84,8 +84,3 @@ export function periodContaining(anniversaryDay: number, usageDate: string): Bil
 export function nextDate(date: string): string {
   return formatIsoDate(epochDayOf(date) + 1);
 }
-
-/** Every date of a month, YYYY-MM-DD. */
-export function datesOfMonth(year: number, month: number): string[] {
-  return Array.from({ length: daysInMonth(year, month) }, (_, i) => formatIsoDate(epochDay(year, month, i + 1)));
-}

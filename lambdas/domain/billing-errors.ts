@@ -31,7 +31,6 @@ export const BILLING_ERROR_CODES = {
   /** A rerate would change a transaction of a period that is already invoiced. */
   TRANSACTION_INVOICED: 'TRANSACTION_INVOICED',
 } as const;
-export type BillingErrorCode = (typeof BILLING_ERROR_CODES)[keyof typeof BILLING_ERROR_CODES];
 
 export function failed(code: string, message: string): ItemOutcome {
   return { ok: false, error: { code, message } };

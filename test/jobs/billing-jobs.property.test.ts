@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { billingPeriod, datesOfMonth, dueAnniversaryDays, isBillDate } from '../../lambdas/domain/billing-calendar';
+import { daysInMonth, epochDay, formatIsoDate } from '../../lambdas/domain/calendar-dates';
+import { billingPeriod, dueAnniversaryDays, isBillDate } from '../../lambdas/domain/billing-calendar';
 import { rateUsage } from '../../lambdas/domain/billing-rating';
 import type { ItemOutcome, JobContext, JobHandler } from '../../lambdas/domain/job-registry';
 import { BillingJob } from '../../lambdas/domain/jobs/billing-job';
@@ -51,6 +52,11 @@ async function processAll(job: JobHandler, ctx: JobContext, itemIds: readonly st
     }
   }
   return outcomes;
+}
+
+/** Every date of a month, YYYY-MM-DD. */
+function datesOfMonth(year: number, month: number): string[] {
+  return Array.from({ length: daysInMonth(year, month) }, (_, i) => formatIsoDate(epochDay(year, month, i + 1)));
 }
 
 const monthArbitrary = fc.record({ year: fc.integer({ min: 2000, max: 2099 }), month: fc.integer({ min: 1, max: 12 }) });
