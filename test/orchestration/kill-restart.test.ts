@@ -14,15 +14,25 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const TOKEN = 'kill-restart-token';
 const ITEMS = 12_000;
 
-function startRuntime(port: number, dataDir: string): ChildProcess {
+interface Runtime {
+  child: ChildProcess;
+  /** The last few KB the process printed, for a failure message. */
+  output(): string;
+}
+
+function startRuntime(port: number, dataDir: string): Runtime {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, DEMO: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return child;
+  let printed = '';
+  const keep = (chunk: Buffer): void => {
+    printed = (printed + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, output: () => printed };
 }
 
 async function call(port: number, method: string, path: string, body?: unknown): Promise<any> {
@@ -34,8 +44,10 @@ async function call(port: number, method: string, path: string, body?: unknown):
   return response.json();
 }
 
-async function untilHealthy(port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+/** Start-up compiles TypeScript and starts a JVM: on a loaded 2-core machine that can take a minute. */
+async function untilHealthy(port: number, runtime: Runtime): Promise<void> {
+  for (let i = 0; i < 900; i++) {
+    if (runtime.child.exitCode !== null) throw new Error(`the runtime exited with ${runtime.child.exitCode}: ${runtime.output()}`);
     const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
       (r) => r.ok,
       () => false,
@@ -43,7 +55,7 @@ async function untilHealthy(port: number): Promise<void> {
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error('the runtime did not become healthy');
+  throw new Error(`the runtime did not become healthy in 180 s: ${runtime.output()}`);
 }
 
 function dynamoLocalsOf(dataDir: string): number[] {
@@ -62,10 +74,10 @@ function dynamoLocalsOf(dataDir: string): number[] {
 
 describe('the local runtime killed with SIGKILL during a run', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'jsm-kill-'));
-  const children: ChildProcess[] = [];
+  const children: Runtime[] = [];
 
   afterAll(() => {
-    for (const child of children) child.kill('SIGKILL');
+    for (const { child } of children) child.kill('SIGKILL');
     for (const pid of dynamoLocalsOf(dataDir)) process.kill(pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -74,7 +86,7 @@ describe('the local runtime killed with SIGKILL during a run', () => {
     const port = await freePort();
     const first = startRuntime(port, dataDir);
     children.push(first);
-    await untilHealthy(port);
+    await untilHealthy(port, first);
     await call(port, 'PUT', '/v1/clients/acme', { name: 'Acme', timezone: 'UTC' });
     const schedule = await call(port, 'POST', '/v1/clients/acme/schedules', {
       name: 'Long synthetic',
@@ -92,13 +104,13 @@ describe('the local runtime killed with SIGKILL during a run', () => {
     expect(progress).toBeGreaterThan(0);
     expect(progress).toBeLessThan(ITEMS);
 
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
     expect(dynamoLocalsOf(dataDir)).toHaveLength(1);
 
     const second = startRuntime(port, dataDir);
     children.push(second);
-    await untilHealthy(port);
+    await untilHealthy(port, second);
     let current = await call(port, 'GET', `/v1/clients/acme/runs/${run.runId}`);
     for (let i = 0; i < 1200 && (current.status === 'RUNNING' || current.status === 'PENDING'); i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -117,9 +129,9 @@ describe('the local runtime killed with SIGKILL during a run', () => {
     expect(Object.fromEntries(attempts)).toEqual({ 1: ITEMS });
     expect(dynamoLocalsOf(dataDir)).toHaveLength(1);
 
-    second.kill('SIGINT');
-    const code = await new Promise((r) => second.once('exit', r));
+    second.child.kill('SIGINT');
+    const code = await new Promise((r) => second.child.once('exit', r));
     expect(code).toBe(0);
     expect(dynamoLocalsOf(dataDir)).toEqual([]);
-  }, 180_000);
+  }, 480_000);
 });
