@@ -23,7 +23,8 @@ interface Runtime {
 function startRuntime(port: number, dataDir: string): Runtime {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, DEMO: 'false' },
+    // The core billing stand-in picks its own free port: PORT + 1 may be taken on a busy machine.
+    env: { ...process.env, PORT: String(port), CORE_BILLING_PORT: '0', DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, DEMO: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let printed = '';
