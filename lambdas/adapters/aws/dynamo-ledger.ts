@@ -1,4 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { isTransientDynamoError } from './dynamo-errors';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -379,20 +380,11 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof Error && TRANSIENT_ERRORS.has(error.name)) throw new TransientStoreError(`DynamoDB is busy: ${error.name}`);
+      if (isTransientDynamoError(error)) throw new TransientStoreError(`DynamoDB is busy: ${error.name}`);
       throw error;
     }
   }
 }
-
-const TRANSIENT_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TransactionConflictException',
-]);
 
 /** Cancellation reasons of actions that did nothing wrong themselves: sent again. */
 const RETRIED_CANCELLATIONS = new Set(['None', 'TransactionConflict', 'ThrottlingError']);

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransientStoreError, ValidationError } from '../../domain/errors';
+import { isTransientDynamoError } from './dynamo-errors';
 import type { ErrorInfo, ItemStatus, Run, RunJob } from '../../domain/model';
 import { isTerminal } from '../../domain/model';
 import { executionNameFor, runIdFor } from '../../domain/run-naming';
@@ -645,18 +646,8 @@ function isConditionFailure(error: unknown): boolean {
   return false;
 }
 
-const TRANSIENT_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TransactionConflictException',
-]);
-
 function isTransient(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (TRANSIENT_ERRORS.has(error.name)) return true;
+  if (isTransientDynamoError(error)) return true;
   if (error instanceof TransactionCanceledException) {
     return (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict' || reason.Code === 'ThrottlingError');
   }
