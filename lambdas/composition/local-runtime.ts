@@ -8,6 +8,7 @@ import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
 import { HttpCoreBilling, staticCredentials } from '../adapters/aws/http-core-billing';
 import { LEDGER_TABLE, TABLES, type TableDefinition } from '../adapters/aws/table-definitions';
 import { CoreBillingStandIn } from '../adapters/local/core-billing-stand-in';
+import { meterConsumedCapacity } from '../adapters/local/dynamo-capacity-meter';
 import { ensureTables, localDynamoClient, startDynamoLocal, type DynamoLocal } from '../adapters/local/dynamo-local';
 import { startHttpServer, type LocalHttpServer } from '../adapters/local/http-server';
 import { LocalOrchestrator } from '../adapters/local/local-orchestrator';
@@ -131,6 +132,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const prefix = options.tablePrefix ?? 'local';
   const tableName = (definition: TableDefinition): string => `${prefix}-${definition.id}`;
   const client = localDynamoClient(endpoint);
+  meterConsumedCapacity(client, meter);
   await ensureTables(client, TABLES, tableName);
   const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const [configTable, runsTable] = TABLES;

@@ -5,6 +5,9 @@
 export type UsageKind =
   | 'dynamoReads'
   | 'dynamoWrites'
+  /** Capacity units DynamoDB reported consumed (what on-demand bills), where the adapter asks for them. */
+  | 'dynamoReadUnits'
+  | 'dynamoWriteUnits'
   | 'stateTransitions'
   | 'sqsRequests'
   | 'lambdaInvocations'
@@ -22,7 +25,7 @@ export class UsageMeter {
   }
 
   snapshot(): Record<UsageKind, number> {
-    const kinds: UsageKind[] = ['dynamoReads', 'dynamoWrites', 'stateTransitions', 'sqsRequests', 'lambdaInvocations', 'lambdaMillis'];
+    const kinds: UsageKind[] = ['dynamoReads', 'dynamoWrites', 'dynamoReadUnits', 'dynamoWriteUnits', 'stateTransitions', 'sqsRequests', 'lambdaInvocations', 'lambdaMillis'];
     return Object.fromEntries(kinds.map((k) => [k, this.get(k)])) as Record<UsageKind, number>;
   }
 
