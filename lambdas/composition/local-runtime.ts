@@ -9,6 +9,7 @@ import { HttpCoreBilling, staticCredentials } from '../adapters/aws/http-core-bi
 import { LEDGER_TABLE, TABLES, type TableDefinition } from '../adapters/aws/table-definitions';
 import { CoreBillingStandIn } from '../adapters/local/core-billing-stand-in';
 import { meterConsumedCapacity } from '../adapters/local/dynamo-capacity-meter';
+import { injectDynamoThrottling, type DynamoThrottling, type DynamoThrottlingOptions } from '../adapters/local/dynamo-throttling';
 import { ensureTables, localDynamoClient, startDynamoLocal, type DynamoLocal } from '../adapters/local/dynamo-local';
 import { startHttpServer, type LocalHttpServer } from '../adapters/local/http-server';
 import { LocalOrchestrator } from '../adapters/local/local-orchestrator';
@@ -17,7 +18,8 @@ import { LocalScheduler } from '../adapters/local/local-scheduler';
 import { LocalStateMachine, type StepFunctions } from '../adapters/local/local-state-machine';
 import { TokenAuthorizer } from '../api/auth';
 import { createApi } from '../api/router';
-import type { JobRegistry } from '../domain/job-registry';
+import { JobRegistry, type JobHandler } from '../domain/job-registry';
+import { JOB_TYPES } from '../domain/model';
 import { createJobRegistry } from '../domain/jobs/job-catalogue';
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
@@ -66,6 +68,12 @@ export interface LocalRuntimeOptions {
   coreBilling?: { port?: number; storePath?: string; timeoutMs?: number; maxAttempts?: number; backoffMs?: number };
   /** The job types to run; tests inject instrumented ones. @default the catalogue, SYNTHETIC included */
   registry?: JobRegistry;
+  /**
+   * Fault injection (the chaos suite): `jobs` wraps every job type's handler (e.g. to fail some
+   * items), `dynamoThrottling` throttles a share of the runtime's DynamoDB requests the way the
+   * SDK surfaces throttling (see dynamo-throttling.ts).
+   */
+  faults?: { jobs?: (handler: JobHandler) => JobHandler; dynamoThrottling?: DynamoThrottlingOptions };
   clock?: Clock;
   logger?: Logger;
   statemachinePath?: string;
@@ -92,6 +100,8 @@ export interface LocalRuntime {
   tablePrefix: string;
   /** Runs that were resumed at start-up. */
   resumed: string[];
+  /** The switches of the injected faults that have one. */
+  faults: { dynamoThrottling?: DynamoThrottling };
   stop(): Promise<void>;
 }
 
@@ -134,6 +144,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const client = localDynamoClient(endpoint);
   meterConsumedCapacity(client, meter);
   await ensureTables(client, TABLES, tableName);
+  const dynamoThrottling = options.faults?.dynamoThrottling ? injectDynamoThrottling(client, options.faults.dynamoThrottling) : undefined;
   const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const [configTable, runsTable] = TABLES;
   const runStore = new DynamoRunStore(document, tableName(runsTable), { meter });
@@ -153,7 +164,8 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     ...(options.coreBilling?.maxAttempts !== undefined ? { maxAttempts: options.coreBilling.maxAttempts } : {}),
     ...(options.coreBilling?.backoffMs !== undefined ? { backoffMs: options.coreBilling.backoffMs } : {}),
   });
-  const registry = options.registry ?? createJobRegistry({ allowSynthetic: true, billing: { ledger, coreBilling: coreBillingClient, clock } });
+  const catalogue = options.registry ?? createJobRegistry({ allowSynthetic: true, billing: { ledger, coreBilling: coreBillingClient, clock } });
+  const registry = options.faults?.jobs ? decorated(catalogue, options.faults.jobs) : catalogue;
 
   const deadLetterQueue = new LocalQueue({ name: 'work-dlq', meter });
   const workQueue = new LocalQueue({ name: 'work', meter, ...(options.worker?.duplicateRate ? { duplicateRate: options.worker.duplicateRate } : {}) });
@@ -308,6 +320,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     meter,
     tablePrefix: prefix,
     resumed,
+    faults: { ...(dynamoThrottling ? { dynamoThrottling } : {}) },
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -321,4 +334,9 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       await dynamo?.stop();
     },
   };
+}
+
+/** The same job types, each handler wrapped by `decorate`. */
+function decorated(registry: JobRegistry, decorate: (handler: JobHandler) => JobHandler): JobRegistry {
+  return new JobRegistry(JOB_TYPES.filter((type) => registry.has(type)).map((type) => decorate(registry.get(type))));
 }
