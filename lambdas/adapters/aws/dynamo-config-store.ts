@@ -9,6 +9,7 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { sendToDynamo } from './dynamo-errors';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, StaleVersionError } from '../../domain/errors';
 import { ClientIdSchema, ScheduleConfigSchema, type Client, type Schedule } from '../../domain/model';
@@ -71,6 +72,9 @@ export class DynamoConfigStore implements ConfigStore {
     private readonly meter: UsageMeter = noopMeter,
   ) {}
 
+  /** Every call: throttling sent again with backoff, a DynamoDB that stays busy as TransientStoreError (sendToDynamo). */
+  private readonly send = ((command: Parameters<DynamoDBDocumentClient['send']>[0]) => sendToDynamo(() => this.document.send(command))) as DynamoDBDocumentClient['send'];
+
   async getClient(clientId: string): Promise<Client | undefined> {
     const item = await this.get(clientPk(clientId), CLIENT_SK);
     return item ? StoredClientSchema.parse(entityOf(item)) : undefined;
@@ -93,7 +97,7 @@ export class DynamoConfigStore implements ConfigStore {
   async updateClient(client: Client): Promise<void> {
     try {
       this.meter.count('dynamoWrites');
-      await this.document.send(
+      await this.send(
         new PutCommand({ TableName: this.tableName, Item: this.clientItem(client), ConditionExpression: 'attribute_exists(pk)' }),
       );
     } catch (error) {
@@ -111,7 +115,7 @@ export class DynamoConfigStore implements ConfigStore {
     const schedules: Schedule[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.document.send(
+      const page = await this.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -133,7 +137,7 @@ export class DynamoConfigStore implements ConfigStore {
     const schedules: Schedule[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.document.send(
+      const page = await this.send(
         new ScanCommand({
           TableName: this.tableName,
           FilterExpression: 'entity = :schedule',
@@ -257,7 +261,7 @@ export class DynamoConfigStore implements ConfigStore {
   /** Records the client ids an IAM principal may act for (`*` = every client); used by DevOps tooling and tests. */
   async putPrincipalClients(principalArn: string, clientIds: readonly string[]): Promise<void> {
     this.meter.count('dynamoWrites');
-    await this.document.send(
+    await this.send(
       new PutCommand({
         TableName: this.tableName,
         Item: { pk: principalPk(principalArn), sk: PRINCIPAL_SK, entity: 'PRINCIPAL', principalArn, clientIds: [...clientIds] },
@@ -268,12 +272,12 @@ export class DynamoConfigStore implements ConfigStore {
   /** Removes a principal's mapping: it then may act for no client. */
   async deletePrincipal(principalArn: string): Promise<void> {
     this.meter.count('dynamoWrites');
-    await this.document.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: principalPk(principalArn), sk: PRINCIPAL_SK } }));
+    await this.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: principalPk(principalArn), sk: PRINCIPAL_SK } }));
   }
 
   private async get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
     this.meter.count('dynamoReads');
-    const result = await this.document.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }));
+    const result = await this.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }));
     return result.Item;
   }
 
@@ -282,13 +286,13 @@ export class DynamoConfigStore implements ConfigStore {
     const [only] = items;
     if (items.length === 1 && only?.Put) {
       this.meter.count('dynamoWrites');
-      await this.document.send(new PutCommand(only.Put));
+      await this.send(new PutCommand(only.Put));
       return;
     }
     for (let attempt = 0; ; attempt++) {
       for (const item of items) this.meter.count(item.ConditionCheck ? 'dynamoReads' : 'dynamoWrites');
       try {
-        await this.document.send(new TransactWriteCommand({ TransactItems: items }));
+        await this.send(new TransactWriteCommand({ TransactItems: items }));
         return;
       } catch (error) {
         const codes = cancellationCodes(error);

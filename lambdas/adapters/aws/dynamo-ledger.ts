@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { isTransientDynamoError } from './dynamo-errors';
+import { sendToDynamo } from './dynamo-errors';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -376,13 +376,8 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
     return failedConditions;
   }
 
-  private async send<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (isTransientDynamoError(error)) throw new TransientStoreError(`DynamoDB is busy: ${error.name}`);
-      throw error;
-    }
+  private send<T>(call: () => Promise<T>): Promise<T> {
+    return sendToDynamo(call);
   }
 }
 

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransientStoreError, ValidationError } from '../../domain/errors';
-import { isTransientDynamoError } from './dynamo-errors';
+import { sendToDynamo } from './dynamo-errors';
 import type { ErrorInfo, ItemStatus, Run, RunJob } from '../../domain/model';
 import { isTerminal } from '../../domain/model';
 import { executionNameFor, runIdFor } from '../../domain/run-naming';
@@ -563,9 +563,9 @@ export class DynamoRunStore implements RunStore {
   private send(command: PutCommand | UpdateCommand | TransactWriteCommand): Promise<unknown>;
   private async send(command: GetCommand | QueryCommand | BatchWriteCommand | PutCommand | UpdateCommand | TransactWriteCommand): Promise<unknown> {
     try {
-      return await this.db.send(command as GetCommand);
+      return await sendToDynamo(() => this.db.send(command as GetCommand));
     } catch (error) {
-      if (isTransient(error)) throw new TransientStoreError(`DynamoDB is busy: ${(error as Error).name}`);
+      if (isThrottledTransaction(error)) throw new TransientStoreError(`DynamoDB is busy: ${(error as Error).name}`);
       throw error;
     }
   }
@@ -646,8 +646,8 @@ function isConditionFailure(error: unknown): boolean {
   return false;
 }
 
-function isTransient(error: unknown): boolean {
-  if (isTransientDynamoError(error)) return true;
+/** A transaction cancelled because of throttling or a conflicting transaction, not a condition: it may be sent again. */
+function isThrottledTransaction(error: unknown): boolean {
   if (error instanceof TransactionCanceledException) {
     return (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict' || reason.Code === 'ThrottlingError');
   }

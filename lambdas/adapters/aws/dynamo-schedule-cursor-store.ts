@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sendToDynamo } from './dynamo-errors';
 import type { ScheduleCursorStore, ScheduleKey } from '../../ports/schedule-trigger';
 import { noopMeter, type UsageMeter } from '../../ports/usage-meter';
 
@@ -17,8 +18,11 @@ export class DynamoScheduleCursorStore implements ScheduleCursorStore {
     private readonly meter: UsageMeter = noopMeter,
   ) {}
 
+  /** Every call: throttling sent again with backoff, a DynamoDB that stays busy as TransientStoreError (sendToDynamo). */
+  private readonly send = ((command: Parameters<DynamoDBDocumentClient['send']>[0]) => sendToDynamo(() => this.document.send(command))) as DynamoDBDocumentClient['send'];
+
   async get(schedule: ScheduleKey): Promise<string | undefined> {
-    const result = await this.document.send(new GetCommand({ TableName: this.tableName, Key: cursorKey(schedule), ConsistentRead: true }));
+    const result = await this.send(new GetCommand({ TableName: this.tableName, Key: cursorKey(schedule), ConsistentRead: true }));
     this.meter.count('dynamoReads');
     const cursorMs = result.Item?.cursorMs;
     return typeof cursorMs === 'number' ? new Date(cursorMs).toISOString() : undefined;
@@ -28,7 +32,7 @@ export class DynamoScheduleCursorStore implements ScheduleCursorStore {
     const cursorMs = Date.parse(at);
     if (Number.isNaN(cursorMs)) throw new Error(`Not an instant: ${at}`);
     try {
-      await this.document.send(
+      await this.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: cursorKey(schedule),
@@ -45,7 +49,7 @@ export class DynamoScheduleCursorStore implements ScheduleCursorStore {
   }
 
   async delete(schedule: ScheduleKey): Promise<void> {
-    await this.document.send(new DeleteCommand({ TableName: this.tableName, Key: cursorKey(schedule) }));
+    await this.send(new DeleteCommand({ TableName: this.tableName, Key: cursorKey(schedule) }));
     this.meter.count('dynamoWrites');
   }
 }
