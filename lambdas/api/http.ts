@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
-import { ConflictError, DomainError, NotFoundError, StaleVersionError, SupersededExecutionError, ValidationError, type ErrorDetail } from '../domain/errors';
+import { ConflictError, DomainError, NotFoundError, StaleVersionError, SupersededExecutionError, TransientStoreError, ValidationError, type ErrorDetail } from '../domain/errors';
 
 /** Bodies above this are refused before parsing: no configuration or request needs more. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -58,6 +58,11 @@ export function errorResult(status: number, code: string, message: string, detai
  */
 export function knownErrorResult(error: unknown): ApiResult | undefined {
   if (error instanceof HttpError) return errorResult(error.status, error.code, error.message, error.details, error.headers);
+  if (error instanceof TransientStoreError) {
+    // A throttled or briefly unavailable store is not an unexpected failure: the caller sends the
+    // request again shortly, as after API Gateway's own 429 (the trigger is idempotent for that).
+    return errorResult(429, 'THROTTLED', 'the service is busy; send the request again shortly', [], { 'retry-after': '1' });
+  }
   if (error instanceof DomainError) {
     const status = domainStatus(error);
     if (status !== undefined) return errorResult(status, error.code, error.message, error.details);

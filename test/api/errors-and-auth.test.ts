@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { IamAuthorizer, parseApiTokens, TokenAuthorizer } from '../../lambdas/api/auth';
 import { MAX_BODY_BYTES } from '../../lambdas/api/http';
+import { TransientStoreError } from '../../lambdas/domain/errors';
 import { API_ROUTES, type OperationId } from '../../lambdas/api/route-table';
 import { apiEvent } from './support/events';
 import { KNOWN_RUN_ID } from './support/fake-runs';
@@ -165,6 +166,20 @@ describe('error model and authorization', () => {
       expect(response.raw).not.toMatch(/secretArn|TypeError|at /);
       expect(h.logged).toHaveLength(1);
       expect(JSON.stringify(h.logged[0])).toMatch(/secretArn/);
+    });
+
+    // Chaos finding (test/chaos/data-path-faults.test.ts, DynamoDB throttling): a throttled store answered 500 INTERNAL.
+    it('answers 429 THROTTLED with Retry-After, not 500, when a store is throttled (TransientStoreError), and logs nothing', async () => {
+      h.logged.length = 0;
+      h.runs.failNext = new TransientStoreError('DynamoDB is busy: ProvisionedThroughputExceededException');
+
+      const response = await h.send({ method: 'GET', path: `/v1/clients/acme/runs/${KNOWN_RUN_ID}` });
+
+      expect(response.status).toBe(429);
+      expect(response.headers['retry-after']).toBe('1');
+      expect(response.body).toEqual({ error: { code: 'THROTTLED', message: 'the service is busy; send the request again shortly', details: [] } });
+      expect(response.raw).not.toMatch(/DynamoDB|Provisioned/);
+      expect(h.logged).toHaveLength(0);
     });
 
     it('answers 500, not 400, for a schema failure below the router (e.g. a stored item that no longer parses)', async () => {
