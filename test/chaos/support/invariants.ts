@@ -206,6 +206,8 @@ export async function expectOutcomesTruthful(subject: Pick<ChaosSubject, 'runSto
 export interface LedgerExpectation {
   /** Processing dates whose daily run completed BILLING: their due accounts have exactly one invoice each. */
   billedDates: readonly string[];
+  /** Dates whose BILLING may have billed part of their due accounts (its run failed or was reset): at most one invoice each. */
+  partlyBilledDates?: readonly string[];
   /**
    * Every usage record dated on or before this is SYNCED, and core billing holds nothing for a
    * record that is not. @default the latest billed date (no check when there is none)
@@ -229,6 +231,10 @@ export async function expectLedgerExactlyOnce(subject: ChaosSubject, clientId: s
     for (const date of expectation.billedDates) {
       if (isBillDate(account.anniversaryDay, date)) expected.set(billingPeriod(account.anniversaryDay, date).periodId, date);
     }
+    const allowed = new Map(expected);
+    for (const date of expectation.partlyBilledDates ?? []) {
+      if (isBillDate(account.anniversaryDay, date)) allowed.set(billingPeriod(account.anniversaryDay, date).periodId, date);
+    }
     const invoices = ledger.invoices.get(accountId) ?? [];
     const periods = invoices.map((invoice) => invoice.periodId);
     if (new Set(periods).size !== periods.length) problems.push(`${accountId}: two invoices for one period: ${periods.join(', ')}`);
@@ -237,7 +243,7 @@ export async function expectLedgerExactlyOnce(subject: ChaosSubject, clientId: s
       if (found.length !== 1) problems.push(`${accountId} (day ${account.anniversaryDay}): ${found.length} invoices for ${periodId}, billed on ${date}; expected 1`);
     }
     for (const invoice of invoices) {
-      if (!expected.has(invoice.periodId)) {
+      if (!allowed.has(invoice.periodId) || allowed.get(invoice.periodId) !== invoice.billedOn) {
         problems.push(`${accountId} (day ${account.anniversaryDay}): unexpected invoice for ${invoice.periodId} billed on ${invoice.billedOn}`);
         continue;
       }
