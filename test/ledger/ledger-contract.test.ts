@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLedger, shardOf, WORK_SHARDS } from '../../lambdas/adapters/aws/dynamo-ledger';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEDGER_TABLE } from '../../lambdas/adapters/aws/table-definitions';
+import { meterConsumedCapacity } from '../../lambdas/adapters/local/dynamo-capacity-meter';
+import { localDynamoClient } from '../../lambdas/adapters/local/dynamo-local';
 import { usageItemId, type Account, type Invoice, type UsageRecord } from '../../lambdas/domain/ledger';
 import type { Ledger, LedgerAdmin, UsageQueue } from '../../lambdas/ports/ledger';
 import { UsageMeter } from '../../lambdas/ports/usage-meter';
@@ -171,7 +174,7 @@ describe.each(ledgers)('the ledger contract: %s', (_name, create) => {
 });
 
 describe('the DynamoDB ledger', () => {
-  it('writes more records than one transaction holds, and applies the others of a transaction in which some lost their condition', async () => {
+  it('writes many records, each against its own condition: those that lost it are named, the others are applied', async () => {
     const tables = await createTestTables();
     const meter = new UsageMeter();
     const ledger = new DynamoLedger(tables.document, tables.tableName(LEDGER_TABLE), { meter });
@@ -187,6 +190,24 @@ describe('the DynamoDB ledger', () => {
     expect([...conflicts].sort()).toEqual(records.filter((_, i) => i % 40 === 0).map(usageItemId).sort());
     expect((await all(ledger.usageInQueue(c, 'SUSPENDED', '2026-11-30'))).length).toBe(126);
     expect((await all(ledger.usageInQueue(c, 'UNRATED', '2026-11-30'))).length).toBe(4);
+  });
+
+  it('writes a record for one write unit plus its index moves, not the double of a transaction', async () => {
+    const tables = await createTestTables();
+    const dynamo = localDynamoClient(tables.endpoint);
+    const meter = new UsageMeter();
+    meterConsumedCapacity(dynamo, meter);
+    const ledger = new DynamoLedger(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tables.tableName(LEDGER_TABLE), { meter });
+    const c = client();
+    const records = Array.from({ length: 10 }, (_, i) => usage(c, `a${i}`, '2026-11-05', `u${i}`));
+    await ledger.importUsage(records);
+    const before = meter.get('dynamoWriteUnits');
+
+    await ledger.writeUsage(c, records.map((record) => ({ record: { ...record, state: 'SUSPENDED', suspense: { code: 'NO_RATE', message: 'm', at: 'now' } }, expectedRev: 0 })));
+
+    // Each record (under 1 KB): 1 unit in the table, 2 in the work index (out of UNRATED, into SUSPENDED).
+    expect(meter.get('dynamoWriteUnits') - before).toBe(30);
+    dynamo.destroy();
   });
 
   it('spreads accounts over the index shards', () => {

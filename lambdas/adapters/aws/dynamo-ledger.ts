@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { sendToDynamo } from './dynamo-errors';
 import {
   BatchGetCommand,
@@ -7,11 +6,12 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   type DynamoDBDocumentClient,
+  type PutCommandInput,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { nextDate } from '../../domain/billing-calendar';
+import { mapConcurrently } from '../../domain/jobs/ledger-job-support';
 import { TransientStoreError } from '../../domain/errors';
 import {
   AccountSchema,
@@ -34,11 +34,12 @@ import { noopMeter, type UsageMeter } from '../../ports/usage-meter';
 
 /** Index partitions per client and queue (see LEDGER_TABLE in table-definitions.ts). */
 export const WORK_SHARDS = 8;
-/** DynamoDB's limits: keys per BatchGetItem, requests per BatchWriteItem, actions per TransactWriteItems. */
+/** DynamoDB's limits: keys per BatchGetItem, requests per BatchWriteItem. */
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
-const TRANSACT_LIMIT = 100;
-/** Rounds of unprocessed keys, throttled transactions and conflicting transactions before the store gives up (the caller retries). */
+/** Conditional writes in flight per chunk of records. */
+const WRITE_CONCURRENCY = 16;
+/** Rounds of unprocessed keys before the store gives up (the caller retries). */
 const MAX_STORE_RETRIES = 8;
 
 const accountPk = (clientId: string, accountId: string): string => `CLIENT#${clientId}#ACCOUNT#${accountId}`;
@@ -108,11 +109,12 @@ function usageKeyOf(key: Key): UsageKey {
 /**
  * The ledger on one DynamoDB table (LEDGER_TABLE in table-definitions.ts). Collecting reads the
  * sparse KEYS_ONLY indexes; processing a chunk of items costs a few batched reads and one
- * TransactWriteItems per 100 records. The transaction is chosen for its per-item conditions (a
- * batch write has none): each record changes only from the revision read, each invoice only if
- * absent, and a condition that fails names exactly the items that lost, which are then read and
- * decided again. It costs twice the write units of a plain write and makes the chunk one round
- * trip.
+ * conditional PutItem per record, sent concurrently. The condition is the point (a batch write
+ * has none): each record changes only from the revision read, each invoice only if absent, and a
+ * condition that fails names exactly the item that lost, which is then read and decided again.
+ * Single conditional writes, not TransactWriteItems: nothing here needs two records to change
+ * together, and a transaction bills every item twice (2 write units per KB instead of 1) — the
+ * ledger's writes are most of a billing run's cost (docs/cost-and-scaling.md).
  */
 export class DynamoLedger implements Ledger, LedgerAdmin {
   constructor(
@@ -224,32 +226,30 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
   }
 
   async writeUsage(clientId: string, writes: readonly UsageWrite[]): Promise<Set<string>> {
-    const actions = writes.map((write) => ({
-      id: usageItemId(write.record),
-      action: {
-        Put: {
+    return this.conditionalPuts(
+      writes.map((write) => ({
+        id: usageItemId(write.record),
+        put: {
           TableName: this.tableName,
           Item: usageItem({ ...write.record, clientId, rev: write.expectedRev + 1 }),
           ConditionExpression: 'rev = :rev',
           ExpressionAttributeValues: { ':rev': write.expectedRev },
         },
-      },
-    }));
-    return this.transact(actions);
+      })),
+    );
   }
 
   async createInvoices(clientId: string, invoices: readonly Invoice[]): Promise<Set<string>> {
-    const actions = invoices.map((invoice) => ({
-      id: invoice.accountId,
-      action: {
-        Put: {
+    return this.conditionalPuts(
+      invoices.map((invoice) => ({
+        id: invoice.accountId,
+        put: {
           TableName: this.tableName,
           Item: { pk: accountPk(clientId, invoice.accountId), sk: invoiceSk(invoice.periodId), type: 'INVOICE', ...invoice, clientId },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
-      },
-    }));
-    return this.transact(actions);
+      })),
+    );
   }
 
   async deleteRerateRequest(clientId: string, accountId: string, requestId: string): Promise<void> {
@@ -347,32 +347,23 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
   }
 
   /**
-   * Runs conditional actions in transactions of up to 100. A transaction is all or nothing: when
-   * it is cancelled, the actions whose condition failed are the answer (returned by id), and the
-   * others, cancelled only alongside them, are sent again.
+   * Sends conditional puts, WRITE_CONCURRENCY at a time, each again after throttling
+   * (sendToDynamo). Returns the ids whose condition failed; any other error fails the chunk, and
+   * the writes that went through stay done (each is conditional on what was read, so the
+   * caller's retry decides them again).
    */
-  private async transact(actions: ReadonlyArray<{ id: string; action: Record<string, unknown> }>): Promise<Set<string>> {
+  private async conditionalPuts(puts: ReadonlyArray<{ id: string; put: PutCommandInput }>): Promise<Set<string>> {
     const failedConditions = new Set<string>();
-    for (let start = 0; start < actions.length; start += TRANSACT_LIMIT) {
-      let pending = actions.slice(start, start + TRANSACT_LIMIT);
-      for (let round = 0; pending.length > 0; round++) {
-        if (round > MAX_STORE_RETRIES) throw new TransientStoreError('DynamoDB kept cancelling ledger transactions (conflicts or throttling)');
-        if (round > 0) await backoff(round);
-        try {
-          await this.send(() => this.db.send(new TransactWriteCommand({ TransactItems: pending.map((entry) => entry.action) })));
-          this.meter.count('dynamoWrites', pending.length);
-          pending = [];
-        } catch (error) {
-          if (!(error instanceof TransactionCanceledException)) throw error;
-          const reasons = error.CancellationReasons ?? [];
-          const unexpected = reasons.find((reason) => reason.Code && !RETRIED_CANCELLATIONS.has(reason.Code) && reason.Code !== 'ConditionalCheckFailed');
-          if (unexpected || reasons.length !== pending.length) throw error;
-          const lost = pending.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
-          for (const entry of lost) failedConditions.add(entry.id);
-          pending = pending.filter((_, i) => reasons[i]?.Code !== 'ConditionalCheckFailed');
-        }
+    await mapConcurrently(puts, WRITE_CONCURRENCY, async ({ id, put }) => {
+      try {
+        await this.send(() => this.db.send(new PutCommand(put)));
+        this.meter.count('dynamoWrites');
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        this.meter.count('dynamoWrites');
+        failedConditions.add(id);
       }
-    }
+    });
     return failedConditions;
   }
 
@@ -382,7 +373,6 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
 }
 
 /** Cancellation reasons of actions that did nothing wrong themselves: sent again. */
-const RETRIED_CANCELLATIONS = new Set(['None', 'TransactionConflict', 'ThrottlingError']);
 
 function backoff(round: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 25 * 2 ** round) * Math.random()));
