@@ -11,6 +11,9 @@ import { newRunDraft } from './run-factory';
 import type { ReprocessRequest, RunOperations, RunView, TriggerRequest } from './run-operations';
 import { toRunView } from './run-view';
 
+/** Claims of a trigger whose found run is reset under it before it gives up (409). */
+const TRIGGER_ROUNDS = 5;
+
 /**
  * Runs as the API sees them: trigger (idempotent per schedule and date), look up, list,
  * reprocess and reset. Every state change that the API answers 202 for is written before the
@@ -40,14 +43,20 @@ export class RunService implements RunOperations {
       registry,
       ...(request.jobs ? { jobs: request.jobs } : {}),
     });
-    const { run, created } = await runs.claimRun(draft);
-    if (created || run.status === 'PENDING') {
-      // A PENDING run found here is one whose first start may have been lost (a crash between
-      // the claim and StartExecution): starting the same execution name again is idempotent.
-      await this.start(run);
+    for (let round = 0; round < TRIGGER_ROUNDS; round++) {
+      const { run, created } = await runs.claimRun(draft);
+      if (created || run.status === 'PENDING') {
+        // A PENDING run found here is one whose first start may have been lost (a crash between
+        // the claim and StartExecution): starting the same execution name again is idempotent.
+        await this.start(run);
+      }
+      if (created) return { run: toRunView(run), created };
+      const current = (await runs.getRun(run.runId, true)) ?? run;
+      // Reset after the claim found it: the date is free again. A trigger never answers with a
+      // RESET run — core billing polls until COMPLETED, FAILED or SKIPPED and would poll it forever.
+      if (current.status !== 'RESET') return { run: toRunView(current), created: false };
     }
-    const current = created ? run : ((await runs.getRun(run.runId, true)) ?? run);
-    return { run: toRunView(current), created };
+    throw new ConflictError(`the run of ${request.processingDate} was reset again and again while it was triggered; trigger again`, 'RUN_CHANGED');
   }
 
   async getRun(clientId: string, runId: string): Promise<RunView> {

@@ -104,7 +104,9 @@ export class DynamoRunStore implements RunStore {
       const pointer = await this.read<{ runId: string; attempt: number; status: string }>({ pk, sk: 'CURRENT' }, true);
       if (pointer && pointer.status !== 'RESET') {
         const existing = await this.getRun(pointer.runId, true);
-        if (existing) return { run: existing, created: false };
+        // A reset between the two reads frees the date: the next round claims attempt n+1.
+        if (existing && existing.status !== 'RESET') return { run: existing, created: false };
+        if (existing) continue;
       }
       const attempt = pointer ? pointer.attempt + 1 : 1;
       const runId = runIdFor(draft.clientId, draft.scheduleId, draft.processingDate, attempt);
