@@ -26,6 +26,7 @@ import { systemClock } from '../ports/clock';
 import type { ExecutionInput, Orchestrator, TaskCallbacks } from '../ports/orchestrator';
 import { UsageMeter } from '../ports/usage-meter';
 import type { BeginJobInput, BeginRunInput, CompleteRunInput, FinalizeJobInput, JobStepInput } from '../services/step-service';
+import type { ExecutionStatusDetail } from '../services/execution-status-service';
 import { ScheduleService } from '../services/schedule-service';
 import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
 
@@ -111,6 +112,8 @@ export interface LocalRuntime {
  */
 const LOCAL_VISIBILITY_TIMEOUT_MS = 30_000;
 const ROOT = resolve(import.meta.dirname, '..', '..');
+/** Waits before each new delivery of an execution status event that failed (about a minute in all). */
+const STATUS_EVENT_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 /** The API key the local core billing stand-in expects; deployed, the key is in Secrets Manager. */
 const LOCAL_CORE_BILLING_KEY = 'local-core-billing-key';
 
@@ -249,10 +252,18 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   late.stateMachine = stateMachine;
   late.orchestrator = orchestrator;
   // What the EventBridge rule on execution status changes does in AWS.
+  // EventBridge retries a target that fails (with backoff, for up to a day), and the deployed
+  // reconciler settles what is still lost every 5 minutes; locally there is no reconciler between
+  // restarts, so a status event the store could not take (throttled, say) must be delivered again
+  // or its run stays RUNNING until the next start.
+  const deliver = (detail: ExecutionStatusDetail): Promise<void> =>
+    withRetries(() => engine.executionStatus.handle(detail), STATUS_EVENT_RETRY_DELAYS_MS, (error, attempt) =>
+      logger.warn('execution status event not taken; delivering it again', { execution: detail.name, status: detail.status, attempt, error: error as Error }),
+    );
   orchestrator.onExecutionEnd((event) =>
-    engine.executionStatus.handle({ name: event.executionName, status: event.status, error: event.error ?? null, cause: event.cause ?? null, redriveCount: event.redriveCount }),
+    deliver({ name: event.executionName, status: event.status, error: event.error ?? null, cause: event.cause ?? null, redriveCount: event.redriveCount }),
   );
-  orchestrator.onExecutionRedriven((event) => engine.executionStatus.handle({ name: event.executionName, status: 'RUNNING', redriveCount: event.redriveCount }));
+  orchestrator.onExecutionRedriven((event) => deliver({ name: event.executionName, status: 'RUNNING', redriveCount: event.redriveCount }));
 
   const worker = options.worker ?? {};
   workQueue.startConsumer({
@@ -339,4 +350,18 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
 /** The same job types, each handler wrapped by `decorate`. */
 function decorated(registry: JobRegistry, decorate: (handler: JobHandler) => JobHandler): JobRegistry {
   return new JobRegistry(JOB_TYPES.filter((type) => registry.has(type)).map((type) => decorate(registry.get(type))));
+}
+
+/** Runs `call`, and again after each delay while it fails; the last failure is thrown. */
+async function withRetries(call: () => Promise<void>, delaysMs: readonly number[], onRetry: (error: unknown, attempt: number) => void): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const delay = delaysMs[attempt];
+      if (delay === undefined) throw error;
+      onRetry(error, attempt + 1);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
