@@ -99,6 +99,13 @@ export interface RunStore {
    */
   listActiveRunsOfSchedule(clientId: string, scheduleId: string): Promise<ActiveRunHeader[]>;
   transitionRun(runId: string, transition: RunTransition): Promise<boolean>;
+  /**
+   * A reprocess: the transition, the run's jobs as reopened, and the new execution's link to the
+   * run, in one write, so that no one who sees the run PENDING for the new execution (a trigger
+   * that starts it, the reconciler, a crash between the writes) sees the jobs of before.
+   * False, and nothing written, when the transition's condition does not hold.
+   */
+  reopenRun(runId: string, transition: RunTransition, jobs: RunJob[], executionName: string): Promise<boolean>;
   /** Marks the run RESET and frees its date for attempt n+1. False when the run is already RESET. */
   resetRun(runId: string, at: string): Promise<boolean>;
   putJob(runId: string, job: RunJob): Promise<void>;

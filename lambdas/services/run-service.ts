@@ -93,24 +93,25 @@ export class RunService implements RunOperations {
     const plan = planOf(run, request);
     const executionCount = run.executionCount + 1;
     const executionName = executionNameFor(runId, executionCount);
-    const moved = await runs.transitionRun(runId, {
-      from: [run.status],
-      executionName: run.executionName,
-      set: { status: 'PENDING', executionName, executionCount, redriveCount: 0, plan, heal: plan.heal },
-      remove: ['error', 'endedAt', 'waitingUntil', 'waitingReason'],
-    });
-    if (!moved) throw new ConflictError(`run ${runId} changed while the reprocess was requested; read it again`, 'RUN_CHANGED');
-    await runs.linkExecution(executionName, runId);
-    for (const job of run.jobs) {
-      if (job.seq < plan.startSeq) continue;
-      const { endedAt: _endedAt, error: _error, ...rest } = job;
-      const reopened: RunJob = {
+    const reopened: RunJob[] = run.jobs
+      .filter((job) => job.seq >= plan.startSeq)
+      .map(({ endedAt: _endedAt, error: _error, ...rest }) => ({
         ...rest,
         status: 'PENDING',
-        generation: job.seq === plan.startSeq && plan.items === 'ALL' ? job.generation + 1 : job.generation,
-      };
-      await runs.putJob(runId, reopened);
-    }
+        generation: rest.seq === plan.startSeq && plan.items === 'ALL' ? rest.generation + 1 : rest.generation,
+      }));
+    const moved = await runs.reopenRun(
+      runId,
+      {
+        from: [run.status],
+        executionName: run.executionName,
+        set: { status: 'PENDING', executionName, executionCount, redriveCount: 0, plan, heal: plan.heal },
+        remove: ['error', 'endedAt', 'waitingUntil', 'waitingReason'],
+      },
+      reopened,
+      executionName,
+    );
+    if (!moved) throw new ConflictError(`run ${runId} changed while the reprocess was requested; read it again`, 'RUN_CHANGED');
     const updated = { ...run, status: 'PENDING' as const, executionName, executionCount, plan, heal: plan.heal, updatedAt: clock.now().toISOString() };
     await this.start(updated);
     return toRunView((await runs.getRun(runId, true)) ?? updated);

@@ -55,6 +55,24 @@ describe('DynamoRunStore on DynamoDB Local', () => {
     expect((await store.getRun(run.runId))?.error).toEqual({ code: 'X', message: 'y' });
   });
 
+  it('reopens a run for a new execution in one write: header, jobs and link together, or nothing', async () => {
+    const { run } = await store.claimRun(runDraftFixture({ processingDate: '2026-01-08', status: 'COMPLETED' }));
+    const [job] = run.jobs;
+    if (!job) throw new Error('the fixture has a job');
+    const reopened = { ...job, status: 'PENDING' as const, generation: 1 };
+    const transition = { from: ['COMPLETED' as const], executionName: run.executionName, set: { status: 'PENDING' as const, executionName: `${run.executionName}-x2` } };
+
+    expect(await store.reopenRun(run.runId, { ...transition, from: ['FAILED'] }, [reopened], `${run.executionName}-x2`)).toBe(false);
+    expect((await store.getRun(run.runId, true))?.jobs[0]?.generation).toBe(0);
+    expect(await store.findRunIdByExecution(`${run.executionName}-x2`)).toBeUndefined();
+
+    expect(await store.reopenRun(run.runId, transition, [reopened], `${run.executionName}-x2`)).toBe(true);
+    const after = await store.getRun(run.runId, true);
+    expect(after).toMatchObject({ status: 'PENDING', executionName: `${run.executionName}-x2`, jobs: [{ status: 'PENDING', generation: 1 }] });
+    expect(await store.findRunIdByExecution(`${run.executionName}-x2`)).toBe(run.runId);
+    expect((await store.listActiveRuns()).map((r) => r.runId)).toContain(run.runId);
+  });
+
   it('orders redrive events by redrive count', async () => {
     const { run } = await store.claimRun(runDraftFixture({ processingDate: '2026-01-04', status: 'FAILED' }));
 

@@ -127,4 +127,43 @@ describe('chaos: concurrent trigger, reprocess and reset on the same run', () =>
     },
     chaosScale.testTimeoutMs,
   );
+
+  // Chaos finding: a trigger that landed between a reprocess's writes (the run PENDING for the new
+  // execution, its jobs not yet reopened) started the new execution early; it ran on the jobs of
+  // before, and a reprocess of ALL items ended COMPLETED without running them again, job 1 left
+  // PENDING. The reprocess now writes the run and its reopened jobs in one transaction.
+  it(
+    'a trigger that starts a reprocessed run right after the reprocess wrote it runs every item again',
+    async () => {
+      const client = await seedChaosClient(runtime, 'chaos-reprocess-trigger', { accounts: 31, usagePerAccount: 1 });
+      const first = await triggerDaily(runtime, client.clientId, client.processingDate);
+      const done = await pollUntilSettled(runtime, client.clientId, first.body.runId);
+      expect(done.status).toBe('COMPLETED');
+
+      const store = runtime.runStore;
+      const reopenRun = store.reopenRun.bind(store);
+      let raced: { status: number; body: any } | undefined;
+      store.reopenRun = async (...args) => {
+        const moved = await reopenRun(...args);
+        // Core billing's trigger arrives now: it finds the run PENDING and starts its execution.
+        raced = await triggerDaily(runtime, client.clientId, client.processingDate);
+        return moved;
+      };
+      try {
+        const reprocess = await callApi(runtime, 'POST', `/v1/clients/${client.clientId}/runs/${done.runId}/reprocess`, { scope: 'JOB', seq: 1, items: 'ALL' });
+        expect(reprocess.status).toBe(202);
+      } finally {
+        store.reopenRun = reopenRun;
+      }
+      expect(raced).toMatchObject({ status: 200, body: { runId: done.runId } });
+      const again = await pollUntilSettled(runtime, client.clientId, done.runId);
+
+      expect(again.status).toBe('COMPLETED');
+      const batch = await runtime.runStore.getBatch(done.runId, 1, 0);
+      expect(batch?.attempts.every((attempts) => attempts === 2)).toBe(true);
+      await expectRunSettled(runtime, client.clientId, done.runId);
+      await expectLedgerExactlyOnce(runtime, client.clientId, { billedDates: [client.processingDate] });
+    },
+    chaosScale.testTimeoutMs,
+  );
 });

@@ -61,6 +61,16 @@ interface JobItem {
   error?: ErrorInfo;
 }
 
+/** A conditional update of a run's header: sent alone, or as one action of a transaction. */
+interface HeaderUpdate {
+  TableName: string;
+  Key: { pk: string; sk: string };
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+}
+
 interface BatchItem {
   pk: string;
   sk: string;
@@ -210,6 +220,37 @@ export class DynamoRunStore implements RunStore {
   }
 
   async transitionRun(runId: string, transition: RunTransition): Promise<boolean> {
+    try {
+      await this.send(new UpdateCommand(this.transitionUpdate(runId, transition)));
+      this.meter.count('dynamoWrites');
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async reopenRun(runId: string, transition: RunTransition, jobs: RunJob[], executionName: string): Promise<boolean> {
+    try {
+      await this.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: this.transitionUpdate(runId, transition) },
+            { Put: { TableName: this.tableName, Item: { pk: execPk(executionName), sk: 'EXEC', runId } } },
+            ...jobs.map((job) => ({ Put: { TableName: this.tableName, Item: this.jobItem(runId, job) } })),
+          ],
+        }),
+      );
+      this.meter.count('dynamoWrites', 2 + jobs.length);
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The conditional update of a run's header that a transition is. */
+  private transitionUpdate(runId: string, transition: RunTransition): HeaderUpdate {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {};
     const conditions: string[] = ['attribute_exists(pk)'];
@@ -254,23 +295,14 @@ export class DynamoRunStore implements RunStore {
     names['#updatedAt'] = 'updatedAt';
     values[':updatedAt'] = new Date().toISOString();
     sets.push('#updatedAt = :updatedAt');
-    try {
-      await this.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: runPk(runId), sk: 'RUN' },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      this.meter.count('dynamoWrites');
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return {
+      TableName: this.tableName,
+      Key: { pk: runPk(runId), sk: 'RUN' },
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
   }
 
   async resetRun(runId: string, at: string): Promise<boolean> {
