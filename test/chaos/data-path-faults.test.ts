@@ -78,6 +78,24 @@ describe('chaos: faults on the data path of a daily run', () => {
   );
 
   it(
+    '(b) with 5% of items failing as well: duplicates of first-pass messages meet the retry pass of the same batches, and still nothing runs twice',
+    async () => {
+      const failures = itemFailures({ failShare: 0.05, batchSizes: CHAOS_BATCH_SIZES });
+      const runtime = await chaosRuntime({ worker: { ...CHAOS_WORKER, duplicateRate: 0.1 }, faults: { jobs: failures.decorate } });
+      const client = await seedChaosClient(runtime, 'chaos-duplicates-failing');
+
+      const runId = await triggerLikeCoreBilling(runtime, client);
+      const failed = await pollUntilSettled(runtime, client.clientId, runId);
+
+      expect(failed.status).toBe('FAILED');
+      await expectInvariants(runtime, client, runId);
+      failures.fault.enabled = false;
+      await reprocessToCompletion(runtime, client, runId);
+    },
+    chaosScale.testTimeoutMs,
+  );
+
+  it(
     '(c) DynamoDB throttles 5% of requests, and all of them in bursts: the run settles, the API answers within its error model, and a reprocess completes the run',
     async () => {
       // The bursts outlast the stores' own retries, so that throttling also reaches the worker (a

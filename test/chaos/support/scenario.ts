@@ -66,20 +66,22 @@ export async function expectInvariants(runtime: LocalRuntime, client: SeededClie
 }
 
 /**
- * With the fault removed: reprocesses a FAILED run (scope RUN, its failed items) until it
- * completes, then reprocesses job 1 with ALL items, which re-offers every item of the sequence
- * whose effect already exists; after each, every invariant holds and nothing was billed or
- * synced twice.
+ * With the fault removed: reprocesses a FAILED run (scope RUN, its failed items) and expects it to
+ * complete; a run that completed despite the fault (and, at full scale, every run) is then
+ * reprocessed from job 1 with ALL items, which offers every item of the sequence again although
+ * its effect exists. After each reprocess every invariant holds: nothing billed or synced twice.
  */
 export async function reprocessToCompletion(runtime: LocalRuntime, client: SeededClient, runId: string): Promise<Run> {
   let run = await pollUntilSettled(runtime, client.clientId, runId);
-  if (run.status === 'FAILED') {
+  const failed = run.status === 'FAILED';
+  if (failed) {
     const reprocess = await callApi(runtime, 'POST', `/v1/clients/${client.clientId}/runs/${runId}/reprocess`, { scope: 'RUN' });
     expect(reprocess.status, JSON.stringify(reprocess.body)).toBe(202);
     run = await pollUntilSettled(runtime, client.clientId, runId);
   }
   expect(run.status, JSON.stringify(run.error ?? {})).toBe('COMPLETED');
-  await expectInvariants(runtime, client, runId, { billedDates: [client.processingDate] });
+  run = await expectInvariants(runtime, client, runId, { billedDates: [client.processingDate] });
+  if (failed && chaosScale.name === 'short') return run;
 
   const again = await callApi(runtime, 'POST', `/v1/clients/${client.clientId}/runs/${runId}/reprocess`, { scope: 'JOB', seq: 1, items: 'ALL' });
   expect(again.status, JSON.stringify(again.body)).toBe(202);
