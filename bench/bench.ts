@@ -1,23 +1,43 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { startLocalRuntime, type LocalRuntime } from '../lambdas/composition/local-runtime';
-import type { UsageKind } from '../lambdas/ports/usage-meter';
-import { benchLedger, type LedgerBenchResult } from './ledger-bench';
+import { startLocalRuntime } from '../lambdas/composition/local-runtime';
+import { apiClient, BENCH_TOKEN } from './api';
+import { benchBullmq, type BullmqBenchResult } from './bullmq-bench';
+import { costSection } from './cost-model';
+import { benchLedger, LEDGER_CLIENT, ledgerCensus, rawBatchWriteRate, seedBenchLedger, type LedgerBenchResult, type LedgerCensus, type RawBatchWriteResult } from './ledger-bench';
+import { peakRssKiB } from './process-memory';
+import { unmeteredRunStore } from './progress';
+import { startRedisServer, type RedisServer } from './redis-server';
+import { largestSynthetic, printSummary, writeReport, type BenchResults } from './report';
+import { benchSynthetic, SYNTHETIC_CLIENT, type SyntheticRunResult } from './synthetic-bench';
 
 /**
- * `npm run bench`: SYNTHETIC runs through the local runtime — HTTP API, the ASL in the
- * interpreter, the queue and workers, DynamoDB Local on disk — measured end to end. Request counts
- * come from the adapters' UsageMeter, not from estimates. The last line printed is one JSON object.
+ * `npm run bench`: measured, in one run, side by side —
+ * - SYNTHETIC runs through the local runtime (HTTP API, the ASL in the interpreter, the queue and
+ *   workers, DynamoDB Local on disk), end to end;
+ * - one more SYNTHETIC run while `--pollers` concurrent pollers GET its status back to back: the
+ *   API's latency under load (bench/latency.ts);
+ * - the daily billing sequence (USAGE_RATING → SYNC_TRANSACTIONS → BILLING) on a seeded ledger,
+ *   and DynamoDB Local's raw BatchWriteItem rate for as many records (bench/ledger-bench.ts);
+ * - the same billing workload driven through BullMQ on a Redis server the bench starts
+ *   (bench/bullmq-bench.ts), on identically seeded ledgers of other clients;
+ * - per 1,000 items the requests counted at the adapters (UsageMeter), GB-seconds, peak RSS.
+ * It writes a markdown report with a chart (--report, default docs/benchmark.md, the SVG beside
+ * it) and prints one JSON summary line last.
  *
- *   npm run bench -- --items 100000,1000000 --batch-size 500 --map-concurrency 40 --workers 8
+ *   npm run bench -- --items 10000,1000000 --latency-items 100000 --pollers 100 \
+ *     --ledger-accounts 5000 --ledger-usage 1 --workers 8 --map-concurrency 40
  *
- * Then the daily billing sequence on a seeded ledger (bench/ledger-bench.ts) and the raw
- * BatchWriteItem rate of DynamoDB Local for the same number of records:
- *
- *   npm run bench -- --items 0 --ledger-accounts 100000 --ledger-usage 1    (--ledger-accounts 0 skips it)
+ * The defaults take about 6 minutes on a 2-core machine (SYNTHETIC 1,000,000 alone about
+ * 150 s; the 100,000-item run under 100 pollers, seeding three ledgers of 5,000 accounts, the
+ * billing sequence, the raw writes and both BullMQ runs the rest), under the 10 minutes the issue
+ * allows even with other work on the machine. `--ledger-accounts 0` skips the billing, raw and
+ * BullMQ parts, `--bullmq false` only BullMQ (and Redis), `--latency-items 0` the latency run.
+ * BullMQ needs redis-server (Debian's: apt-get install redis-server); the bench fails at once,
+ * saying so, when it is missing.
  */
 const { values } = parseArgs({
   options: {
@@ -26,140 +46,184 @@ const { values } = parseArgs({
     'batch-size': { type: 'string' },
     'map-concurrency': { type: 'string', default: '40' },
     workers: { type: 'string', default: '8' },
-    /** Accounts of the seeded ledger for the daily billing sequence; 0 skips it. */
+    /** Items of the SYNTHETIC run whose status the pollers poll; 0 skips the latency measurement. */
+    'latency-items': { type: 'string', default: '100000' },
+    pollers: { type: 'string', default: '100' },
+    /** Pause of each poller between requests; 0 is back to back. */
+    'poll-think-ms': { type: 'string', default: '0' },
+    /** Accounts of the seeded ledger for the daily billing sequence; 0 skips it (and raw, and BullMQ). */
     'ledger-accounts': { type: 'string', default: '5000' },
     /** Usage records per account. */
     'ledger-usage': { type: 'string', default: '1' },
+    bullmq: { type: 'string', default: 'true' },
+    /** BullMQ Worker concurrency with one BullMQ job per item; default: --workers × 50 (the items ours has in flight). */
+    'bullmq-concurrency': { type: 'string' },
+    /** Items per BullMQ job of the chunked variant; 0 skips the variant. */
+    'bullmq-chunk': { type: 'string', default: '50' },
+    /** BullMQ Worker concurrency of the chunked variant; default: --workers. */
+    'bullmq-chunk-concurrency': { type: 'string' },
+    report: { type: 'string', default: 'docs/benchmark.md' },
   },
 });
 
-const TOKEN = 'bench-admin-token';
-const TARGETS = { dynamoWrites: 20, stateTransitions: 30, sqsRequests: 10, lambdaInvocations: 10 } as const;
-/** End-to-end items per second of the daily billing sequence over DynamoDB Local's raw BatchWriteItem records per second. */
-const LEDGER_RATIO_TARGET = 0.5;
+/** Chunks of items our worker hands a job's `process` at once (DEFAULT_WORKER_SETTINGS.chunkSize). */
+const WORKER_CHUNK = 50;
 
-interface RunResult {
-  items: number;
-  seconds: number;
-  itemsPerSecond: number;
-  per1000: Record<'dynamoWrites' | 'dynamoReads' | 'stateTransitions' | 'sqsRequests' | 'lambdaInvocations', number>;
-  status: string;
-}
-
-async function call(runtime: LocalRuntime, method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${runtime.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-async function benchRun(runtime: LocalRuntime, items: number, batchSize: number | undefined, index: number): Promise<RunResult> {
-  const schedule = await call(runtime, 'POST', '/v1/clients/bench/schedules', {
-    name: `Synthetic ${items} #${index}`,
-    frequency: { type: 'MANUAL' },
-    executionTime: '00:00:00',
-    timezone: 'UTC',
-    jobs: [{ type: 'SYNTHETIC', settings: { items, ...(batchSize ? { batchSize } : {}) } }],
-  });
-  const before = runtime.meter.snapshot();
-  const started = performance.now();
-  const triggered = await call(runtime, 'POST', `/v1/clients/bench/schedules/${schedule.scheduleId}/runs`, { processingDate: '2026-11-25' });
-  let run = triggered;
-  while (run.status === 'PENDING' || run.status === 'RUNNING') {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    run = await call(runtime, 'GET', `/v1/clients/bench/runs/${triggered.runId}`);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const after = runtime.meter.snapshot();
-  const per1000 = (kind: UsageKind): number => round(((after[kind] - before[kind]) / items) * 1000);
-  return {
-    items,
-    seconds: round(seconds),
-    itemsPerSecond: Math.round(items / seconds),
-    per1000: {
-      dynamoWrites: per1000('dynamoWrites'),
-      dynamoReads: per1000('dynamoReads'),
-      stateTransitions: per1000('stateTransitions'),
-      sqsRequests: per1000('sqsRequests'),
-      lambdaInvocations: per1000('lambdaInvocations'),
-    },
-    status: run.status,
-  };
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
+function positiveInt(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${value}`);
+  return n;
 }
 
 async function main(): Promise<void> {
-  const sizes = values.items.split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
-  const ledgerAccounts = Number(values['ledger-accounts']);
-  const batchSize = values['batch-size'] ? Number(values['batch-size']) : undefined;
+  const benchStarted = performance.now();
+  const sizes = values.items.split(',').map((s) => positiveInt('items', s.trim())).filter((n) => n > 0);
+  const workers = positiveInt('workers', values.workers);
+  const ledgerSize = { accounts: positiveInt('ledger-accounts', values['ledger-accounts']), usagePerAccount: positiveInt('ledger-usage', values['ledger-usage']) };
+  const latencyItems = positiveInt('latency-items', values['latency-items']);
+  const pollers = positiveInt('pollers', values.pollers);
+  const pollThinkMs = positiveInt('poll-think-ms', values['poll-think-ms']);
+  const batchSize = values['batch-size'] ? positiveInt('batch-size', values['batch-size']) : undefined;
+  const withBullmq = ledgerSize.accounts > 0 && values.bullmq !== 'false';
+  const bullmqConcurrency = values['bullmq-concurrency'] ? positiveInt('bullmq-concurrency', values['bullmq-concurrency']) : workers * WORKER_CHUNK;
+  const bullmqChunk = positiveInt('bullmq-chunk', values['bullmq-chunk']);
+  const bullmqChunkConcurrency = values['bullmq-chunk-concurrency'] ? positiveInt('bullmq-chunk-concurrency', values['bullmq-chunk-concurrency']) : workers;
+  const parameters = {
+    items: sizes,
+    batchSize: batchSize ?? 'SYNTHETIC default',
+    mapConcurrency: positiveInt('map-concurrency', values['map-concurrency']),
+    workers,
+    latencyItems,
+    pollers,
+    pollThinkMs,
+    ledgerAccounts: ledgerSize.accounts,
+    ledgerUsage: ledgerSize.usagePerAccount,
+    bullmq: withBullmq,
+    bullmqConcurrency,
+    bullmqChunk,
+    bullmqChunkConcurrency,
+  };
+  console.log(`bench parameters: ${JSON.stringify(parameters)}`);
+  const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100);
+
+  // Redis first: a missing redis-server fails the bench before it spends minutes on the rest.
+  const redis: RedisServer | undefined = withBullmq ? await startRedisServer() : undefined;
+  if (redis) console.log(`redis-server ${redis.version} on port ${redis.port} (pid ${redis.pid})`);
   const dataDir = mkdtempSync(join(tmpdir(), 'jsm-bench-'));
   const runtime = await startLocalRuntime({
     port: 0,
     dataDir,
-    adminToken: TOKEN,
+    adminToken: BENCH_TOKEN,
     logger: new Logger({ serviceName: 'bench', logLevel: 'WARN' }),
-    mapMaxConcurrency: Number(values['map-concurrency']),
-    worker: { maxConcurrency: Number(values.workers) },
+    mapMaxConcurrency: parameters.mapConcurrency,
+    worker: { maxConcurrency: workers },
     resume: false,
   });
-  const results: RunResult[] = [];
-  let ledger: LedgerBenchResult | undefined;
+  const call = apiClient(runtime.url);
+  const runs = unmeteredRunStore(runtime);
+  const synthetic: SyntheticRunResult[] = [];
+  let latencyRun: SyntheticRunResult | undefined;
+  let billing: LedgerBenchResult | undefined;
+  let raw: RawBatchWriteResult | undefined;
+  const bullmq: BullmqBenchResult[] = [];
+  const census: Record<string, LedgerCensus> = {};
+  const seedSeconds: Record<string, number> = {};
+  let dynamoLocalPeakKiB: number | undefined;
+  let redisPeakKiB: number | undefined;
   try {
-    await call(runtime, 'PUT', '/v1/clients/bench', { name: 'Bench', timezone: 'UTC' });
-    for (const [i, items] of sizes.entries()) {
-      const result = await benchRun(runtime, items, batchSize, i);
-      results.push(result);
-      console.log(`run of ${items} items: ${result.status} in ${result.seconds} s (${result.itemsPerSecond} items/s)`);
+    await call('PUT', `/v1/clients/${SYNTHETIC_CLIENT}`, { name: 'Bench', timezone: 'UTC' });
+    for (const [index, items] of sizes.entries()) {
+      const result = await benchSynthetic(runtime, call, runs.store, { items, index, ...(batchSize ? { batchSize } : {}) });
+      synthetic.push(result);
+      console.log(`SYNTHETIC ${items} items: ${result.status} in ${result.seconds} s (${result.itemsPerSecond} items/s)`);
     }
-    if (ledgerAccounts > 0) {
-      ledger = await benchLedger(runtime, {
-        accounts: ledgerAccounts,
-        usagePerAccount: Number(values['ledger-usage']),
-        writers: Number(values.workers),
-        call: (method, path, body) => call(runtime, method, path, body),
+    if (latencyItems > 0) {
+      latencyRun = await benchSynthetic(runtime, call, runs.store, {
+        items: latencyItems,
+        index: sizes.length,
+        ...(batchSize ? { batchSize } : {}),
+        pollers: { count: pollers, thinkMs: pollThinkMs, token: BENCH_TOKEN },
       });
+      const l = latencyRun.latency;
       console.log(
-        `daily billing sequence on ${ledger.accounts} accounts (seeded in ${ledger.seedSeconds} s): ${ledger.status}, ${ledger.items} items ${JSON.stringify(ledger.itemsByJob)} in ${ledger.seconds} s (${ledger.itemsPerSecond} items/s)`,
+        `SYNTHETIC ${latencyItems} items under ${pollers} pollers: ${latencyRun.status} in ${latencyRun.seconds} s (${latencyRun.itemsPerSecond} items/s); GET run status ${l?.requests} requests, p50 ${l?.p50Ms} ms, p99 ${l?.p99Ms} ms, max ${l?.maxMs} ms, ${l?.errors} errors`,
       );
-      console.log(`raw BatchWriteItem of ${ledger.rawRecords} records: ${ledger.rawSeconds} s (${ledger.rawRecordsPerSecond} records/s); ratio ${ledger.ratio} (target >= ${LEDGER_RATIO_TARGET})`);
     }
+    if (ledgerSize.accounts > 0) {
+      // Every ledger is seeded before any of them is worked on, so that all runs meet the same table.
+      const clients = [LEDGER_CLIENT, ...(withBullmq ? bullmqClients(bullmqChunk).map((c) => c.clientId) : [])];
+      for (const clientId of clients) {
+        seedSeconds[clientId] = await seedBenchLedger(runtime.ledger, clientId, ledgerSize);
+        console.log(`seeded ${clientId}: ${ledgerSize.accounts} accounts, ${ledgerSize.usagePerAccount} usage each, in ${seedSeconds[clientId]} s`);
+      }
+      billing = await benchLedger(runtime, call, runs.store, ledgerSize);
+      console.log(`daily billing sequence on ${billing.accounts} accounts: ${billing.status}, ${billing.items} items ${JSON.stringify(billing.itemsByJob)} in ${billing.seconds} s (${billing.itemsPerSecond} items/s)`);
+      raw = await rawBatchWriteRate(runtime, billing.succeeded, workers);
+      console.log(`raw BatchWriteItem of ${raw.records} records: ${raw.seconds} s (${raw.recordsPerSecond} records/s)`);
+      if (redis) {
+        for (const variant of bullmqClients(bullmqChunk)) {
+          const result = await benchBullmq(runtime, redis, {
+            ...ledgerSize,
+            clientId: variant.clientId,
+            label: variant.label,
+            itemsPerJob: variant.itemsPerJob,
+            concurrency: variant.itemsPerJob === 1 ? bullmqConcurrency : bullmqChunkConcurrency,
+            enqueueChunk: 1_000,
+          });
+          bullmq.push(result);
+          console.log(`${result.label} (concurrency ${result.concurrency}): ${result.items} items ${JSON.stringify(result.itemsByJob)} in ${result.seconds} s (${result.itemsPerSecond} items/s), ${result.failed} failed`);
+        }
+      }
+      for (const clientId of clients) census[clientId] = await ledgerCensus(runtime, clientId);
+    }
+    dynamoLocalPeakKiB = peakRssKiB(dynamoLocalPid(dataDir));
+    redisPeakKiB = redis?.peakRssKiB();
   } finally {
+    runs.close();
     await runtime.stop();
+    await redis?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-  console.log('');
-  console.log('| items | status | seconds | items/s | DDB writes /1k | DDB reads /1k | transitions /1k | SQS /1k | invocations /1k |');
-  console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of results) {
-    console.log(`| ${r.items} | ${r.status} | ${r.seconds} | ${r.itemsPerSecond} | ${r.per1000.dynamoWrites} | ${r.per1000.dynamoReads} | ${r.per1000.stateTransitions} | ${r.per1000.sqsRequests} | ${r.per1000.lambdaInvocations} |`);
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    benchSeconds: (performance.now() - benchStarted) / 1000,
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAtStart },
+    parameters,
+    synthetic,
+    ...(latencyRun ? { latencyRun } : {}),
+    ...(billing ? { billing } : {}),
+    ...(raw ? { raw } : {}),
+    bullmq,
+    census,
+    seedSeconds,
+    memory: {
+      benchPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      ...(dynamoLocalPeakKiB ? { dynamoLocalPeakRssMiB: Math.round(dynamoLocalPeakKiB / 1024) } : {}),
+      ...(redisPeakKiB ? { redisPeakRssMiB: Math.round(redisPeakKiB / 1024) } : {}),
+    },
+  };
+  const largest = largestSynthetic(results);
+  const cost = costSection({ ...(largest ? { synthetic: largest.per1000 } : {}), ...(billing ? { billing: billing.per1000 } : {}) });
+  const summary = writeReport(results, cost, values.report);
+  printSummary(results, summary, values.report);
+}
+
+/** The BullMQ runs: one BullMQ job per item (the headline), and the chunked variant unless `chunk` is 0. */
+function bullmqClients(chunk: number): Array<{ clientId: string; label: string; itemsPerJob: number }> {
+  return [
+    { clientId: `${LEDGER_CLIENT}-bullmq`, label: 'BullMQ, one job per item', itemsPerJob: 1 },
+    ...(chunk > 0 ? [{ clientId: `${LEDGER_CLIENT}-bullmq-chunked`, label: `BullMQ, ${chunk} items per job`, itemsPerJob: chunk }] : []),
+  ];
+}
+
+/** DynamoDB Local runs as its own Java process; the runtime records its pid in its data directory. */
+function dynamoLocalPid(dataDir: string): number | undefined {
+  try {
+    return Number(readFileSync(join(dataDir, 'dynamodb', 'dynamodb-local.pid'), 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
   }
-  const largest = results.reduce<RunResult | undefined>((a, b) => (!a || b.items > a.items ? b : a), undefined);
-  const withinTargets = !largest || (Object.keys(TARGETS) as Array<keyof typeof TARGETS>).every((k) => largest.per1000[k] <= TARGETS[k]);
-  console.log('');
-  console.log(`peak RSS of the runtime process (node; DynamoDB Local runs in its own JVM): ${peakRssMiB} MiB`);
-  console.log(`targets per 1,000 items: ${JSON.stringify(TARGETS)}; met by the largest run: ${withinTargets}; peak RSS < 1024 MiB: ${peakRssMiB < 1024}`);
-  console.log(
-    JSON.stringify({
-      bench: 'synthetic',
-      itemsPerSecond: largest?.itemsPerSecond,
-      items: largest?.items,
-      seconds: largest?.seconds,
-      per1000Items: largest?.per1000,
-      peakRssMiB,
-      runs: results,
-      targetsMet: withinTargets && peakRssMiB < 1024 && results.every((r) => r.status === 'COMPLETED'),
-      ...(ledger ? { ledger: { ...ledger, ratioTarget: LEDGER_RATIO_TARGET, targetMet: ledger.status === 'COMPLETED' && ledger.ratio >= LEDGER_RATIO_TARGET } } : {}),
-    }),
-  );
 }
 
 main().catch((error: unknown) => {

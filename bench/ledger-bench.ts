@@ -1,10 +1,18 @@
-import { shardOf } from '../lambdas/adapters/aws/dynamo-ledger';
-import { LEDGER_TABLE } from '../lambdas/adapters/aws/table-definitions';
-import { ensureTables, localDynamoClient } from '../lambdas/adapters/local/dynamo-local';
+import { Agent } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoLedger, shardOf } from '../lambdas/adapters/aws/dynamo-ledger';
+import { LEDGER_TABLE } from '../lambdas/adapters/aws/table-definitions';
+import { meterConsumedCapacity } from '../lambdas/adapters/local/dynamo-capacity-meter';
+import { ensureTables, localDynamoClient } from '../lambdas/adapters/local/dynamo-local';
 import type { LocalRuntime } from '../lambdas/composition/local-runtime';
-import { seedLedger } from '../lambdas/domain/ledger-generator';
-import type { UsageKind } from '../lambdas/ports/usage-meter';
+import { billingPeriod, dueAnniversaryDays } from '../lambdas/domain/billing-calendar';
+import { seedLedger, type LedgerSeedOptions } from '../lambdas/domain/ledger-generator';
+import type { LedgerAdmin } from '../lambdas/ports/ledger';
+import type { UsageKind, UsageMeter } from '../lambdas/ports/usage-meter';
+import type { ApiCall } from './api';
+import type { DynamoRunStore } from '../lambdas/adapters/aws/dynamo-run-store';
+import { per1000Items, round, Timeline, watchRun, type Sample } from './progress';
 
 /**
  * The daily sequence (USAGE_RATING → SYNC_TRANSACTIONS → BILLING) on a seeded ledger, end to end
@@ -14,81 +22,79 @@ import type { UsageKind } from '../lambdas/ports/usage-meter';
  * product — API, ASL, queue, workers, reads, core billing over HTTP, outcome records — comes to
  * DynamoDB Local's own write rate.
  */
-export interface LedgerBenchOptions {
+export const LEDGER_CLIENT = 'ledger-bench';
+export const DAILY_SEQUENCE = ['USAGE_RATING', 'SYNC_TRANSACTIONS', 'BILLING'] as const;
+const MONTH = '2026-11';
+/** November's last day: anniversary days 30 and 31 are billed, the month-end rule included. */
+export const PROCESSING_DATE = '2026-11-30';
+
+export interface LedgerSize {
   accounts: number;
   usagePerAccount: number;
-  /** Concurrent BatchWriteItem calls of the raw baseline (the worker concurrency). */
-  writers: number;
-  call: (method: string, path: string, body?: unknown) => Promise<any>;
 }
 
-export interface LedgerBenchResult {
-  accounts: number;
-  usagePerAccount: number;
+/** The same ledger for every client it is seeded for (same seed, accounts, usage), so that runs on different clients start from the same state. */
+export function seedOptions(clientId: string, size: LedgerSize): LedgerSeedOptions {
+  return { clientId, accounts: size.accounts, usagePerAccount: size.usagePerAccount, month: MONTH, seed: 1, unratedShare: 0 };
+}
+
+/** Seeds the ledger of `clientId`; returns the seconds it took. */
+export async function seedBenchLedger(ledger: LedgerAdmin, clientId: string, size: LedgerSize): Promise<number> {
+  const started = performance.now();
+  await seedLedger(ledger, seedOptions(clientId, size));
+  return round((performance.now() - started) / 1000);
+}
+
+export interface LedgerBenchResult extends LedgerSize {
   processingDate: string;
   status: string;
   items: number;
   itemsByJob: Record<string, number>;
+  succeeded: number;
+  failed: number;
   seconds: number;
   itemsPerSecond: number;
-  seedSeconds: number;
-  rawRecords: number;
-  rawSeconds: number;
-  rawRecordsPerSecond: number;
-  /** End-to-end work items per second over raw records per second. */
-  ratio: number;
-  per1000: Record<'dynamoWrites' | 'dynamoReads' | 'stateTransitions' | 'sqsRequests' | 'lambdaInvocations', number>;
+  /** Every meter kind per 1,000 items, unrounded. */
+  per1000: Record<UsageKind, number>;
+  /** HTTP requests core billing's stand-in received per 1,000 items. */
+  coreBillingRequestsPer1000: number;
+  samples: Sample[];
 }
 
-const CLIENT = 'ledger-bench';
-const MONTH = '2026-11';
-/** November's last day: anniversary days 30 and 31 are billed, the month-end rule included. */
-const PROCESSING_DATE = '2026-11-30';
-
-export async function benchLedger(runtime: LocalRuntime, options: LedgerBenchOptions): Promise<LedgerBenchResult> {
-  await options.call('PUT', `/v1/clients/${CLIENT}`, { name: 'Ledger bench', timezone: 'UTC' });
-  const seedStarted = performance.now();
-  await seedLedger(runtime.ledger, { clientId: CLIENT, accounts: options.accounts, usagePerAccount: options.usagePerAccount, month: MONTH, seed: 1, unratedShare: 0 });
-  const seedSeconds = (performance.now() - seedStarted) / 1000;
-
+/** Triggers the client's daily schedule for PROCESSING_DATE (the ledger is seeded) and waits for its final status. */
+export async function benchLedger(runtime: LocalRuntime, call: ApiCall, store: DynamoRunStore, size: LedgerSize): Promise<LedgerBenchResult> {
+  await call('PUT', `/v1/clients/${LEDGER_CLIENT}`, { name: 'Ledger bench', timezone: 'UTC' });
   const before = runtime.meter.snapshot();
+  const coreRequestsBefore = runtime.coreBilling.stats().requests;
   const started = performance.now();
-  const triggered = await options.call('POST', `/v1/clients/${CLIENT}/schedules/daily/runs`, { processingDate: PROCESSING_DATE });
-  let run = triggered;
-  while (run.status === 'PENDING' || run.status === 'RUNNING') {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    run = await options.call('GET', `/v1/clients/${CLIENT}/runs/${triggered.runId}`);
-  }
+  const timeline = new Timeline(started);
+  const triggered = await call('POST', `/v1/clients/${LEDGER_CLIENT}/schedules/daily/runs`, { processingDate: PROCESSING_DATE });
+  const run = await watchRun(store, triggered.runId, timeline);
   const seconds = (performance.now() - started) / 1000;
   const after = runtime.meter.snapshot();
-  const items = run.stats.items.total as number;
-  const written = run.stats.items.succeeded as number;
-
-  const raw = await rawBatchWriteRate(runtime, written, options.writers);
-  const itemsPerSecond = items / seconds;
-  const per1000 = (kind: UsageKind): number => round(((after[kind] - before[kind]) / Math.max(1, items)) * 1000);
+  const items = run.jobs.reduce((sum, job) => sum + job.stats.total, 0);
+  const succeeded = run.jobs.reduce((sum, job) => sum + job.stats.succeeded, 0);
   return {
-    accounts: options.accounts,
-    usagePerAccount: options.usagePerAccount,
+    ...size,
     processingDate: PROCESSING_DATE,
     status: run.status,
     items,
-    itemsByJob: Object.fromEntries(run.jobs.map((job: { type: string; stats: { total: number } }) => [job.type, job.stats.total])),
+    itemsByJob: Object.fromEntries(run.jobs.map((job) => [job.type, job.stats.total])),
+    succeeded,
+    failed: items - succeeded,
     seconds: round(seconds),
-    itemsPerSecond: Math.round(itemsPerSecond),
-    seedSeconds: round(seedSeconds),
-    rawRecords: written,
-    rawSeconds: round(raw.seconds),
-    rawRecordsPerSecond: Math.round(written / raw.seconds),
-    ratio: round(itemsPerSecond / (written / raw.seconds)),
-    per1000: {
-      dynamoWrites: per1000('dynamoWrites'),
-      dynamoReads: per1000('dynamoReads'),
-      stateTransitions: per1000('stateTransitions'),
-      sqsRequests: per1000('sqsRequests'),
-      lambdaInvocations: per1000('lambdaInvocations'),
-    },
+    itemsPerSecond: Math.round(items / seconds),
+    per1000: per1000Items(before, after, items),
+    coreBillingRequestsPer1000: round(((runtime.coreBilling.stats().requests - coreRequestsBefore) / Math.max(1, items)) * 1000),
+    samples: timeline.samples,
   };
+}
+
+export interface RawBatchWriteResult {
+  records: number;
+  writers: number;
+  seconds: number;
+  recordsPerSecond: number;
 }
 
 /**
@@ -96,7 +102,7 @@ export async function benchLedger(runtime: LocalRuntime, options: LedgerBenchOpt
  * fresh table of the ledger's definition on the same DynamoDB Local, `writers` requests of 25 at
  * a time: the fastest way DynamoDB Local takes that many records.
  */
-async function rawBatchWriteRate(runtime: LocalRuntime, records: number, writers: number): Promise<{ seconds: number }> {
+export async function rawBatchWriteRate(runtime: LocalRuntime, records: number, writers: number): Promise<RawBatchWriteResult> {
   const client = localDynamoClient(runtime.dynamoEndpoint);
   const definition = { ...LEDGER_TABLE, id: `LedgerRaw${Date.now()}` };
   const tableName = `${runtime.tablePrefix}-${definition.id}`;
@@ -142,9 +148,55 @@ async function rawBatchWriteRate(runtime: LocalRuntime, records: number, writers
   );
   const seconds = (performance.now() - started) / 1000;
   client.destroy();
-  return { seconds };
+  return { records, writers, seconds: round(seconds), recordsPerSecond: Math.round(records / seconds) };
 }
 
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
+/** What a client's ledger holds after the daily sequence: what each job wrote, read back. */
+export interface LedgerCensus {
+  /** Usage records still waiting for rating or sync, or in suspense or sync error: 0 when every rating and sync was written. */
+  usageNotSynced: number;
+  /** Invoices of the accounts due on the processing date. */
+  invoices: number;
+  accountsDue: number;
+}
+
+/** Reads back, through the ledger's own indexes (an unmetered ledger: not part of any measurement), what the sequence left. */
+export async function ledgerCensus(runtime: LocalRuntime, clientId: string): Promise<LedgerCensus> {
+  const client = localDynamoClient(runtime.dynamoEndpoint);
+  try {
+    const ledger = new DynamoLedger(DynamoDBDocumentClient.from(client), `${runtime.tablePrefix}-${LEDGER_TABLE.id}`);
+    let usageNotSynced = 0;
+    for (const queue of ['UNRATED', 'SUSPENDED', 'UNSYNCED', 'SYNC_ERROR'] as const) {
+      for await (const _ of ledger.usageInQueue(clientId, queue, PROCESSING_DATE)) usageNotSynced++;
+    }
+    const due: Array<{ accountId: string; periodId: string }> = [];
+    const days = dueAnniversaryDays(PROCESSING_DATE);
+    const accounts = new Map<string, number>();
+    for (const day of days) {
+      for await (const accountId of ledger.accountsDueOn(clientId, [day])) accounts.set(accountId, day);
+    }
+    for (const [accountId, day] of accounts) due.push({ accountId, periodId: billingPeriod(day, PROCESSING_DATE).periodId });
+    const invoices = await ledger.getInvoices(clientId, due);
+    return { usageNotSynced, invoices: invoices.size, accountsDue: due.length };
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * A ledger on the runtime's DynamoDB Local that counts its requests and capacity units into
+ * `meter`, as the runtime's own ledger does into the runtime's meter. Its client opens as many
+ * connections as requests are in flight (the SDK's default caps them at 50), so that BullMQ's
+ * concurrency is bounded by its own setting, not by the client.
+ */
+export function meteredLedger(runtime: LocalRuntime, meter: UsageMeter): { ledger: DynamoLedger; close(): void } {
+  const client = new DynamoDBClient({
+    endpoint: runtime.dynamoEndpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: Infinity }) },
+  });
+  meterConsumedCapacity(client, meter);
+  const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return { ledger: new DynamoLedger(document, `${runtime.tablePrefix}-${LEDGER_TABLE.id}`, { meter }), close: () => client.destroy() };
 }

@@ -1,0 +1,390 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { UsageKind } from '../lambdas/ports/usage-meter';
+import type { BullmqBenchResult } from './bullmq-bench';
+import { mermaidChart, throughputSvg, type ChartPanel } from './chart';
+import { gbSecondsPer1000 } from './cost-model';
+import type { LedgerBenchResult, LedgerCensus, RawBatchWriteResult } from './ledger-bench';
+import { round, roundAll } from './progress';
+import type { SyntheticRunResult } from './synthetic-bench';
+
+export interface BenchResults {
+  date: string;
+  benchSeconds: number;
+  machine: { cores: number; cpu: string; memoryGiB: number; node: string; loadAtStart: number[] };
+  parameters: Record<string, unknown>;
+  synthetic: SyntheticRunResult[];
+  /** The SYNTHETIC run whose status the pollers polled. */
+  latencyRun?: SyntheticRunResult;
+  billing?: LedgerBenchResult;
+  raw?: RawBatchWriteResult;
+  /** The headline (one BullMQ job per item) first, then the chunked variant. */
+  bullmq: BullmqBenchResult[];
+  census: Record<string, LedgerCensus>;
+  seedSeconds: Record<string, number>;
+  memory: { benchPeakRssMiB: number; dynamoLocalPeakRssMiB?: number; redisPeakRssMiB?: number };
+}
+
+/** Per 1,000 items of the largest SYNTHETIC run: the design's ceilings (docs/architecture.md). */
+const PER_1000_TARGETS = { dynamoWrites: 20, stateTransitions: 30, sqsRequests: 10, lambdaInvocations: 10 } as const;
+const PEAK_RSS_TARGET_MIB = 1024;
+/** End-to-end items per second of the daily billing sequence over DynamoDB Local's raw BatchWriteItem records per second. */
+const BILLING_TO_RAW_TARGET = 0.5;
+/** Our items per second over BullMQ's (one BullMQ job per item) on the same billing workload. */
+const BILLING_TO_BULLMQ_TARGET = 1.0;
+
+/** The markdown and JSON summary of bench/cost-model.ts. */
+export interface CostSection {
+  markdown: string;
+  summary: Record<string, unknown>;
+}
+
+interface Check {
+  name: string;
+  value: string;
+  target: string;
+  met: boolean;
+}
+
+const fmt = (n: number | undefined, digits = 0): string => (n === undefined ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
+const gbSeconds = (per1000: Record<UsageKind, number>): number => gbSecondsPer1000(per1000);
+
+export function largestSynthetic(results: BenchResults): SyntheticRunResult | undefined {
+  return results.synthetic.reduce<SyntheticRunResult | undefined>((a, b) => (!a || b.items > a.items ? b : a), undefined);
+}
+
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || b === 0 ? undefined : round(a / b);
+}
+
+function checksOf(results: BenchResults): Check[] {
+  const checks: Check[] = [];
+  const largest = largestSynthetic(results);
+  const allSynthetic = [...results.synthetic, ...(results.latencyRun ? [results.latencyRun] : [])];
+  if (allSynthetic.length > 0) {
+    const failed = allSynthetic.filter((r) => r.status !== 'COMPLETED');
+    checks.push({ name: 'SYNTHETIC runs COMPLETED', value: failed.length === 0 ? 'all' : failed.map((r) => `${r.items}: ${r.status}`).join(', '), target: 'all', met: failed.length === 0 });
+  }
+  if (largest) {
+    for (const [kind, target] of Object.entries(PER_1000_TARGETS) as Array<[keyof typeof PER_1000_TARGETS, number]>) {
+      checks.push({ name: `${kind} per 1,000 SYNTHETIC items (${fmt(largest.items)}-item run)`, value: fmt(largest.per1000[kind], 2), target: `≤ ${target}`, met: largest.per1000[kind] <= target });
+    }
+  }
+  checks.push({ name: 'peak RSS of the bench process', value: `${fmt(results.memory.benchPeakRssMiB)} MiB`, target: `< ${fmt(PEAK_RSS_TARGET_MIB)} MiB`, met: results.memory.benchPeakRssMiB < PEAK_RSS_TARGET_MIB });
+  const latency = results.latencyRun?.latency;
+  if (latency) checks.push({ name: `GET run status under ${latency.pollers} pollers: errors`, value: fmt(latency.errors), target: '0', met: latency.errors === 0 });
+  const { billing, raw } = results;
+  if (billing) {
+    checks.push({ name: 'daily billing sequence COMPLETED', value: billing.status, target: 'COMPLETED', met: billing.status === 'COMPLETED' });
+    const toRaw = ratio(billing.itemsPerSecond, raw?.recordsPerSecond);
+    if (toRaw !== undefined) checks.push({ name: 'billing sequence ÷ raw BatchWriteItem', value: fmt(toRaw, 2), target: `≥ ${BILLING_TO_RAW_TARGET}`, met: toRaw >= BILLING_TO_RAW_TARGET });
+    const [headline, ...variants] = results.bullmq;
+    if (headline) {
+      const toBullmq = ratio(billing.itemsPerSecond, headline.itemsPerSecond) as number;
+      checks.push({ name: `billing sequence ÷ ${headline.label} (headline)`, value: fmt(toBullmq, 2), target: `≥ ${BILLING_TO_BULLMQ_TARGET}`, met: toBullmq >= BILLING_TO_BULLMQ_TARGET });
+      const ours = results.census[billingClient(results)];
+      for (const run of results.bullmq) {
+        const theirs = results.census[run.clientId];
+        const same = !!ours && !!theirs && sameCensus(ours, theirs) && run.succeeded === billing.succeeded && run.items === billing.items;
+        checks.push({
+          name: `${run.label}: same records as ours`,
+          value: theirs ? `${fmt(run.succeeded)} items succeeded, ${fmt(theirs.invoices)} invoices, ${fmt(theirs.usageNotSynced)} usage not synced` : 'not read',
+          target: ours ? `${fmt(billing.succeeded)}, ${fmt(ours.invoices)}, ${fmt(ours.usageNotSynced)}` : '—',
+          met: same,
+        });
+      }
+      for (const variant of variants) {
+        checks.push({ name: `billing sequence ÷ ${variant.label} (variant, no target)`, value: fmt(ratio(billing.itemsPerSecond, variant.itemsPerSecond), 2), target: 'reported', met: true });
+      }
+    }
+  }
+  return checks;
+}
+
+function billingClient(results: BenchResults): string {
+  return Object.keys(results.census).find((c) => !results.bullmq.some((b) => b.clientId === c)) ?? '';
+}
+
+function sameCensus(a: LedgerCensus, b: LedgerCensus): boolean {
+  return a.invoices === b.invoices && a.usageNotSynced === b.usageNotSynced && a.accountsDue === b.accountsDue;
+}
+
+/** The JSON summary: every headline number and whether each target was met. */
+export function summaryOf(results: BenchResults, cost: CostSection): Record<string, unknown> {
+  const largest = largestSynthetic(results);
+  const checks = checksOf(results);
+  const { billing, raw, latencyRun } = results;
+  const [headline, ...variants] = results.bullmq;
+  const runSummary = (r: SyntheticRunResult): Record<string, unknown> => ({
+    items: r.items,
+    status: r.status,
+    seconds: r.seconds,
+    itemsPerSecond: r.itemsPerSecond,
+    per1000Items: roundAll(r.per1000),
+    gbSecondsPer1000Items: round(gbSeconds(r.per1000), 4),
+  });
+  const bullmqSummary = (b: BullmqBenchResult): Record<string, unknown> => ({
+    label: b.label,
+    itemsPerJob: b.itemsPerJob,
+    concurrency: b.concurrency,
+    items: b.items,
+    succeeded: b.succeeded,
+    failed: b.failed,
+    seconds: b.seconds,
+    itemsPerSecond: b.itemsPerSecond,
+    dynamoPer1000Items: { dynamoReads: round(b.per1000.dynamoReads), dynamoWrites: round(b.per1000.dynamoWrites), dynamoReadUnits: round(b.per1000.dynamoReadUnits ?? 0), dynamoWriteUnits: round(b.per1000.dynamoWriteUnits ?? 0) },
+    redisCommandsPer1000Items: b.redisCommandsPer1000,
+    coreBillingRequestsPer1000Items: b.coreBillingRequestsPer1000,
+  });
+  return {
+    bench: 'npm run bench',
+    date: results.date,
+    benchSeconds: Math.round(results.benchSeconds),
+    machine: results.machine,
+    parameters: results.parameters,
+    synthetic: largest ? runSummary(largest) : undefined,
+    syntheticRuns: results.synthetic.map((r) => ({ items: r.items, status: r.status, seconds: r.seconds, itemsPerSecond: r.itemsPerSecond })),
+    latency: latencyRun?.latency ? { runItems: latencyRun.items, runStatus: latencyRun.status, runSeconds: latencyRun.seconds, runItemsPerSecond: latencyRun.itemsPerSecond, ...latencyRun.latency } : undefined,
+    billing: billing
+      ? {
+          accounts: billing.accounts,
+          usagePerAccount: billing.usagePerAccount,
+          processingDate: billing.processingDate,
+          status: billing.status,
+          items: billing.items,
+          itemsByJob: billing.itemsByJob,
+          seconds: billing.seconds,
+          itemsPerSecond: billing.itemsPerSecond,
+          per1000Items: roundAll(billing.per1000),
+          gbSecondsPer1000Items: round(gbSeconds(billing.per1000), 4),
+          coreBillingRequestsPer1000Items: billing.coreBillingRequestsPer1000,
+        }
+      : undefined,
+    rawBatchWrite: raw,
+    bullmq: headline ? bullmqSummary(headline) : undefined,
+    bullmqVariants: variants.map(bullmqSummary),
+    ratios: {
+      billingToRaw: ratio(billing?.itemsPerSecond, raw?.recordsPerSecond),
+      billingToBullmq: ratio(billing?.itemsPerSecond, headline?.itemsPerSecond),
+      ...Object.fromEntries(variants.map((v) => [`billingToBullmq${v.itemsPerJob}PerJob`, ratio(billing?.itemsPerSecond, v.itemsPerSecond)])),
+    },
+    memory: results.memory,
+    cost: cost.summary,
+    checks: checks.map((c) => ({ name: c.name, value: c.value, target: c.target, met: c.met })),
+    targetsMet: {
+      perItemCounts: checks.filter((c) => c.name.includes('per 1,000 SYNTHETIC')).every((c) => c.met),
+      peakRss: results.memory.benchPeakRssMiB < PEAK_RSS_TARGET_MIB,
+      billingToRaw: checks.find((c) => c.name.includes('raw BatchWriteItem'))?.met,
+      billingToBullmq: checks.find((c) => c.name.includes('(headline)'))?.met,
+      sameRecords: results.bullmq.length > 0 ? checks.filter((c) => c.name.includes('same records')).every((c) => c.met) : undefined,
+      latencyNoErrors: checks.find((c) => c.name.includes('errors'))?.met,
+      all: checks.every((c) => c.met),
+    },
+  };
+}
+
+function resultsTable(results: BenchResults): string[] {
+  const columns: Array<{ title: string; count: string; status: string; seconds: number; rate: number; unit: string }> = [];
+  for (const r of results.synthetic) columns.push({ title: `SYNTHETIC ${fmt(r.items)}`, count: `${fmt(r.items)} items`, status: r.status, seconds: r.seconds, rate: r.itemsPerSecond, unit: 'items/s' });
+  if (results.latencyRun) {
+    const r = results.latencyRun;
+    columns.push({ title: `SYNTHETIC ${fmt(r.items)} under ${r.latency?.pollers ?? 0} pollers`, count: `${fmt(r.items)} items`, status: r.status, seconds: r.seconds, rate: r.itemsPerSecond, unit: 'items/s' });
+  }
+  if (results.billing) {
+    const b = results.billing;
+    columns.push({ title: `Daily billing sequence (${fmt(b.accounts)} accounts)`, count: `${fmt(b.items)} items`, status: b.status, seconds: b.seconds, rate: b.itemsPerSecond, unit: 'items/s' });
+  }
+  if (results.raw) columns.push({ title: 'Raw BatchWriteItem', count: `${fmt(results.raw.records)} records`, status: '—', seconds: results.raw.seconds, rate: results.raw.recordsPerSecond, unit: 'records/s' });
+  for (const b of results.bullmq) {
+    columns.push({ title: b.label, count: `${fmt(b.items)} items`, status: b.failed === 0 && b.succeeded === b.items ? 'all succeeded' : `${fmt(b.failed)} failed`, seconds: b.seconds, rate: b.itemsPerSecond, unit: 'items/s' });
+  }
+  return [
+    `| | ${columns.map((c) => c.title).join(' | ')} |`,
+    `| --- | ${columns.map(() => '---:').join(' | ')} |`,
+    `| work | ${columns.map((c) => c.count).join(' | ')} |`,
+    `| outcome | ${columns.map((c) => c.status).join(' | ')} |`,
+    `| seconds | ${columns.map((c) => fmt(c.seconds, 1)).join(' | ')} |`,
+    `| **per second** | ${columns.map((c) => `**${fmt(c.rate)}** ${c.unit}`).join(' | ')} |`,
+  ];
+}
+
+function checksTable(checks: Check[]): string[] {
+  return ['| measure | value | target | |', '| --- | ---: | ---: | --- |', ...checks.map((c) => `| ${c.name} | ${c.value} | ${c.target} | ${c.met ? 'met' : '**not met**'} |`)];
+}
+
+const KIND_LABELS: Record<string, string> = {
+  dynamoReads: 'DynamoDB read requests',
+  dynamoWrites: 'DynamoDB writes (items written)',
+  dynamoReadUnits: 'DynamoDB read capacity units',
+  dynamoWriteUnits: 'DynamoDB write capacity units',
+  stateTransitions: 'Step Functions state transitions',
+  sqsRequests: 'SQS requests',
+  lambdaInvocations: 'Lambda invocations',
+  lambdaMillis: 'Lambda milliseconds',
+};
+
+function per1000Table(results: BenchResults): string[] {
+  const columns: Array<{ title: string; per1000: Record<string, number>; gb?: number; redis?: number; core?: number; orchestrated: boolean }> = [];
+  for (const r of results.synthetic) columns.push({ title: `SYNTHETIC ${fmt(r.items)}`, per1000: r.per1000, gb: gbSeconds(r.per1000), orchestrated: true });
+  if (results.latencyRun) columns.push({ title: `SYNTHETIC ${fmt(results.latencyRun.items)} under pollers¹`, per1000: results.latencyRun.per1000, gb: gbSeconds(results.latencyRun.per1000), orchestrated: true });
+  if (results.billing) {
+    const b = results.billing;
+    columns.push({ title: 'Daily billing sequence', per1000: b.per1000, gb: gbSeconds(b.per1000), core: b.coreBillingRequestsPer1000, orchestrated: true });
+  }
+  for (const b of results.bullmq) columns.push({ title: `${b.label}²`, per1000: b.per1000, redis: b.redisCommandsPer1000, core: b.coreBillingRequestsPer1000, orchestrated: false });
+  const kinds = [...new Set(columns.flatMap((c) => Object.keys(c.per1000)))];
+  const cell = (column: (typeof columns)[number], kind: string): string => {
+    if (!column.orchestrated && !kind.startsWith('dynamo')) return '—';
+    return fmt(column.per1000[kind], 2);
+  };
+  return [
+    `| per 1,000 work items | ${columns.map((c) => c.title).join(' | ')} |`,
+    `| --- | ${columns.map(() => '---:').join(' | ')} |`,
+    ...kinds.map((kind) => `| ${KIND_LABELS[kind] ?? kind} | ${columns.map((c) => cell(c, kind)).join(' | ')} |`),
+    `| Lambda GB-seconds (at 1 GB)³ | ${columns.map((c) => (c.gb === undefined ? '—' : fmt(c.gb, 3))).join(' | ')} |`,
+    `| core billing HTTP requests | ${columns.map((c) => (c.core === undefined ? '—' : fmt(c.core, 1))).join(' | ')} |`,
+    `| Redis commands | ${columns.map((c) => (c.redis === undefined ? '—' : fmt(c.redis))).join(' | ')} |`,
+  ];
+}
+
+function latencyLines(run: SyntheticRunResult | undefined): string[] {
+  const l = run?.latency;
+  if (!run || !l) return ['Not measured (`--latency-items 0`).'];
+  const errors = Object.entries(l.errorsByStatus);
+  return [
+    `${fmt(l.pollers)} concurrent pollers ${l.thinkMs > 0 ? `(each pausing ${l.thinkMs} ms between requests)` : '(each sending its next request as soon as the previous answer arrived)'} polled \`GET /v1/clients/bench/runs/{runId}\` with the bench token while a ${fmt(run.items)}-item SYNTHETIC run processed, from its trigger to its final status (${run.status}, ${fmt(run.seconds, 1)} s, ${fmt(run.itemsPerSecond)} items/s with the pollers on the machine). The pollers run in a worker thread of the bench process, so their client work does not wait on the runtime's event loop; they share the machine's cores with it.`,
+    '',
+    '| requests | requests/s | errors | p50 | p90 | p99 | max | mean |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${fmt(l.requests)} | ${fmt(l.requestsPerSecond)} | ${fmt(l.errors)} | ${fmt(l.p50Ms, 1)} ms | ${fmt(l.p90Ms, 1)} ms | ${fmt(l.p99Ms, 1)} ms | ${fmt(l.maxMs, 1)} ms | ${fmt(l.meanMs, 1)} ms |`,
+    '',
+    errors.length === 0 ? 'Every request was answered 200.' : `Errors (any answer but 200, or no answer): ${errors.map(([k, n]) => `${k}: ${fmt(n)}`).join(', ')}.`,
+  ];
+}
+
+function chartPanels(results: BenchResults): ChartPanel[] {
+  const panels: ChartPanel[] = [];
+  const largest = largestSynthetic(results);
+  const synthetic = [...(largest ? [{ label: `${fmt(largest.items)} items`, samples: largest.samples }] : [])];
+  if (results.latencyRun) synthetic.push({ label: `${fmt(results.latencyRun.items)} items under ${results.latencyRun.latency?.pollers ?? 0} pollers`, samples: results.latencyRun.samples });
+  if (synthetic.length > 0) panels.push({ title: 'SYNTHETIC runs', series: synthetic });
+  if (results.billing) {
+    panels.push({
+      title: `Daily billing sequence, ${fmt(results.billing.accounts)} accounts`,
+      series: [{ label: 'ours (Step Functions + SQS + run store)', samples: results.billing.samples }, ...results.bullmq.map((b) => ({ label: b.label, samples: b.samples }))],
+    });
+  }
+  return panels;
+}
+
+function bullmqLines(results: BenchResults): string[] {
+  const [headline, ...variants] = results.bullmq;
+  const billing = results.billing;
+  if (!headline || !billing) return ['Not measured (`--bullmq false` or `--ledger-accounts 0`).'];
+  const workers = results.parameters.workers as number;
+  return [
+    `The same daily billing sequence, driven the way a Node team would build it on BullMQ (Debian's redis-server, started by the bench on a free port, no persistence) instead of Step Functions, SQS and the run store: for each job in order, the job's own \`collect\` streams the work items, \`Queue.addBulk\` enqueues them 1,000 BullMQ jobs at a time (3 attempts, exponential backoff from 1 s, completed jobs removed, failed ones kept), one BullMQ \`Worker\` calls the job's own \`process\` for each, and the next job starts once every BullMQ job of this one has completed or finally failed. The JobHandlers, DynamoDB Local and its table, and the core billing stand-in over HTTP are the same kind as ours, so the same records get written — on other clients whose ledgers were seeded identically (same seed, same accounts and usage) before any billing run began. Each side's records are read back through the ledger's indexes afterwards (the checks above).`,
+    '',
+    `**Headline: one BullMQ job per work item**, BullMQ's own idiom (per-item retries, per-item state in Redis). Worker concurrency ${fmt(headline.concurrency)} = \`--workers\` ${workers} × ${fmt(headline.concurrency / Math.max(1, workers))}: as many work items in flight as ours has (${workers} workers, each handing its job's \`process\` 50 items at a time). Every BullMQ job calls \`process\` with one item, so every item pays the round trips our worker pays once per 50: the reads of the usage record, the account and the rate plan, the conditional write, and for SYNC_TRANSACTIONS its own HTTP request to core billing (per 1,000 items: ${fmt(headline.per1000.dynamoReads, 0)} DynamoDB reads and ${fmt(headline.coreBillingRequestsPer1000, 0)} core billing requests, against our ${fmt(billing.per1000.dynamoReads, 0)} and ${fmt(billing.coreBillingRequestsPer1000, 0)}). That is the cost of the per-item design, and it is what the ratio target (≥ ${BILLING_TO_BULLMQ_TARGET}) is about.`,
+    '',
+    ...variants.map(
+      (v) =>
+        `**Variant: ${v.label}**, concurrency ${fmt(v.concurrency)} (= \`--workers\`): BullMQ hands \`process\` chunks of ${v.itemsPerJob}, as our worker does, so both sides make the same DynamoDB and core billing requests per item and the difference is the orchestration alone: BullMQ's Redis queue against our Step Functions Distributed Map, SQS batches and outcome records in DynamoDB (per-batch leases, checkpoints, statistics). It is reported for honesty, without a target: a team that batches BullMQ jobs like this has rebuilt part of what we built (batches, partial failure per item, re-running only failed items), and keeps no per-item outcome that an operator could list or reprocess. ${fmt(v.itemsPerSecond)} items/s, ratio ours ÷ it ${fmt(ratio(billing.itemsPerSecond, v.itemsPerSecond), 2)}.`,
+    ),
+    '',
+    `What BullMQ here does not do that ours does: keep every item's outcome (status, error, attempts) queryable by run, job and status; answer \`GET\` run status with statistics while the run works; persist batches so a crash, a redrive or a reprocess re-runs only unfinished or failed items; scale the workers to zero between runs. Redis here is a single in-memory server without persistence (\`--save '' --appendonly no\`), as fast as Redis gets; a production Redis with AOF would be slower.`,
+  ];
+}
+
+/** Writes the markdown report and the SVG chart beside it; returns the JSON summary. */
+export function writeReport(results: BenchResults, cost: CostSection, reportPath: string): Record<string, unknown> {
+  const summary = summaryOf(results, cost);
+  const svgName = `${basename(reportPath, '.md')}-throughput.svg`;
+  const panels = chartPanels(results);
+  mkdirSync(dirname(reportPath), { recursive: true });
+  if (panels.length > 0) writeFileSync(join(dirname(reportPath), svgName), throughputSvg(panels));
+  const m = results.machine;
+  const minutes = Math.floor(results.benchSeconds / 60);
+  const checks = checksOf(results);
+  const lines = [
+    '# Benchmark',
+    '',
+    `\`npm run bench\`, measured ${results.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory, Node ${m.node}; load average at the start ${m.loadAtStart.join(' / ')} (other work shares the machine). The whole bench took ${minutes} min ${Math.round(results.benchSeconds - minutes * 60)} s, seeding and start-up included.`,
+    '',
+    'Everything runs on this one machine: the local runtime (HTTP API, the ASL in the interpreter, the in-process queue and workers) in the bench process, DynamoDB Local on disk in its own Java process, and for the comparison a Redis server. Request counts come from the adapters (UsageMeter), not from estimates. This file and `benchmark-throughput.svg` are written by the bench; the last line it prints is the JSON summary.',
+    '',
+    '<details><summary>Parameters</summary>',
+    '',
+    '```json',
+    JSON.stringify(results.parameters, null, 2),
+    '```',
+    '',
+    '</details>',
+    '',
+    '## Results',
+    '',
+    ...resultsTable(results),
+    '',
+    '## Targets',
+    '',
+    ...checksTable(checks),
+    '',
+    '## Per 1,000 work items, counted at the adapters',
+    '',
+    ...per1000Table(results),
+    '',
+    "¹ Includes the DynamoDB reads of the pollers' status requests. The other columns exclude the bench's own progress polling, which reads the run store without counting.",
+    '² BullMQ has no Step Functions, SQS or Lambda: its workers are a long-running process (cost: the instance and Redis, by the hour). Its DynamoDB counts come from a ledger metered the same way as the runtime\'s.',
+    "³ `lambdaMillis` × 1 GB (the worker's memory; the step functions have 512 MB, so this is an upper bound). The millis are wall-clock time of handlers sharing 2 cores in one process; on Lambda each invocation has its own CPU, so they overstate Lambda time under load.",
+    '',
+    '## Memory',
+    '',
+    '| process | peak RSS |',
+    '| --- | ---: |',
+    `| the bench process (node): the local runtime — API, ASL interpreter, queue, workers — and the BullMQ workers and the pollers' thread | ${fmt(results.memory.benchPeakRssMiB)} MiB |`,
+    `| DynamoDB Local (java, its own process; VmHWM) | ${results.memory.dynamoLocalPeakRssMiB === undefined ? 'not read' : `${fmt(results.memory.dynamoLocalPeakRssMiB)} MiB`} |`,
+    `| redis-server (its own process; VmHWM) | ${results.memory.redisPeakRssMiB === undefined ? 'not run' : `${fmt(results.memory.redisPeakRssMiB)} MiB`} |`,
+    '',
+    '## API latency under load',
+    '',
+    ...latencyLines(results.latencyRun),
+    '',
+    '## Items per second over run time',
+    '',
+    ...(panels.length > 0
+      ? [
+          `![Items per second over run time: SYNTHETIC runs; the daily billing sequence, ours and BullMQ](${svgName})`,
+          '',
+          'Progress (items succeeded + failed) sampled every second from the run store (ours) or the worker (BullMQ); each point is the rate over its interval. The same, for renderers of mermaid:',
+          '',
+          ...panels.flatMap((panel) => [mermaidChart(panel), '']),
+        ]
+      : ['No runs.', '']),
+    '## The BullMQ comparison',
+    '',
+    ...bullmqLines(results),
+    '',
+    '## Cost',
+    '',
+    cost.markdown.trim() || 'No cost: no run to price.',
+    '',
+  ];
+  writeFileSync(reportPath, lines.join('\n'));
+  return summary;
+}
+
+/** The report's main tables on stdout, then the JSON summary as the very last line. */
+export function printSummary(results: BenchResults, summary: Record<string, unknown>, reportPath: string): void {
+  console.log('');
+  console.log(resultsTable(results).join('\n'));
+  console.log('');
+  console.log(checksTable(checksOf(results)).join('\n'));
+  console.log('');
+  console.log(per1000Table(results).join('\n'));
+  console.log('');
+  console.log(latencyLines(results.latencyRun).slice(2).join('\n'));
+  console.log('');
+  console.log(`peak RSS: bench ${fmt(results.memory.benchPeakRssMiB)} MiB, DynamoDB Local ${fmt(results.memory.dynamoLocalPeakRssMiB)} MiB, redis-server ${fmt(results.memory.redisPeakRssMiB)} MiB`);
+  console.log(`report: ${reportPath}; bench took ${Math.round(results.benchSeconds)} s`);
+  console.log(JSON.stringify(summary));
+}
