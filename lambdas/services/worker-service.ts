@@ -35,16 +35,22 @@ export interface WorkerSettings {
    */
   checkpointMs: number;
   /**
-   * How long a worker holds a batch. No other delivery processes the batch meanwhile; it goes back
-   * to the queue and finds the work done when it returns. Must not exceed the queue's visibility
-   * timeout, or a crashed worker's batch would wait for its lease after it reappears.
+   * How long a worker holds a batch, counted from the delivery of its message. No other delivery
+   * processes the batch meanwhile; it goes back to the queue and finds the work done when it
+   * returns. Must not exceed the queue's visibility timeout, or a crashed worker's batch would
+   * wait for its lease after it reappears. Checkpoints keep the lease but do not extend it: the
+   * message is not extended either, and a lease that outlived its message would turn the
+   * redelivery after a crash away for another whole visibility timeout.
    */
   leaseMs: number;
 }
 
+/** How much sooner than its message a lease ends (at most a tenth of the lease). */
+const LEASE_MARGIN_MS = 1_000;
+
 export type BatchResult = 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
 
-/** Another worker holds the batch: the message returns to the queue and is delivered again later. */
+/** Another delivery holds the batch, or recorded it first: the message returns to the queue and is delivered again later. */
 export class BatchBusyError extends Error {
   override readonly name = 'BatchBusyError';
 }
@@ -54,7 +60,8 @@ export class BatchBusyError extends Error {
  * Idempotent: an item that already succeeded (in the job's current generation) is never
  * processed again, whether the message is a duplicate delivery, a retry after a crash, a
  * redrive or a reprocess. Outcomes are written per batch with an optimistic version check, so two
- * concurrent deliveries of the same batch cannot both record (or both call back).
+ * concurrent deliveries of the same batch cannot both record; the one that could not record sends
+ * its message back rather than trust the other to finish.
  */
 export class WorkerService {
   constructor(
@@ -99,6 +106,7 @@ export class WorkerService {
   /** Processes one batch; throws only when the message should be retried. */
   async processBatch(message: BatchMessage): Promise<BatchResult> {
     const { runs, registry, clock, settings, logger } = this.deps;
+    const deliveredAtMs = clock.now().getTime();
     const run = await runs.getRun(message.runId, true);
     const refusal = refuse(run, message);
     if (refusal || !run) {
@@ -118,7 +126,7 @@ export class WorkerService {
       const handler = registry.get(job.type);
       const ctx = jobContext(run, job);
       let version = batch.version;
-      const lease = { holder: randomUUID(), untilMs: clock.now().getTime() + settings.leaseMs };
+      const lease = { holder: randomUUID(), untilMs: leaseEnd(deliveredAtMs, settings.leaseMs) };
       if (!(await runs.leaseBatch(batch, version, lease, clock.now().getTime()))) {
         throw new BatchBusyError(`batch ${batch.batchNo} of job ${job.seq} of run ${run.runId} is taken or changed; retrying later`);
       }
@@ -139,7 +147,7 @@ export class WorkerService {
         try {
           outcomes = await handler.process(ctx, chunk.map((i) => batch.itemIds[i] as string));
         } catch (error) {
-          if (start > 0 && !(await save())) return this.lostRace(message);
+          if (start > 0 && !(await save())) throw this.lostRace(message);
           throw error;
         }
         const now = clock.now().getTime();
@@ -158,13 +166,11 @@ export class WorkerService {
         });
         const more = start + settings.chunkSize < todo.length;
         if (more && Date.now() - lastSave >= settings.checkpointMs) {
-          // A checkpoint also renews the lease, so a long batch keeps it while it makes progress.
-          lease.untilMs = clock.now().getTime() + settings.leaseMs;
-          if (!(await save(true))) return this.lostRace(message);
+          if (!(await save(true))) throw this.lostRace(message);
           lastSave = Date.now();
         }
       }
-      if (!(await save())) return this.lostRace(message);
+      if (!(await save())) throw this.lostRace(message);
     }
 
     const { failed, succeeded } = counts(batch);
@@ -183,10 +189,15 @@ export class WorkerService {
     return 'SUCCEEDED';
   }
 
-  /** Another delivery of the same batch recorded first: it also answers the Map child. */
-  private lostRace(message: BatchMessage): BatchResult {
-    this.deps.logger.info('another delivery of this batch recorded first; this one stands down', { ...message, taskToken: undefined });
-    return 'SKIPPED';
+  /**
+   * Another delivery of the same batch recorded first. It may not live to finish the batch and
+   * answer the Map child (its process can die at any moment), so this one does not acknowledge the
+   * message: it returns to the queue and, delivered again, finds the batch done (and answers the
+   * child once more, harmlessly) or resumes it.
+   */
+  private lostRace(message: BatchMessage): BatchBusyError {
+    this.deps.logger.info('another delivery of this batch recorded first; this one sends the message back', { ...message, taskToken: undefined });
+    return new BatchBusyError(`another delivery of batch ${message.batchNo} of job ${message.seq} of run ${message.runId} recorded first; retrying later`);
   }
 
   private async callback(token: string, answer: { success: unknown } | { failure: [string, string] }): Promise<void> {
@@ -204,6 +215,15 @@ export class WorkerService {
       throw error;
     }
   }
+}
+
+/**
+ * When a delivery's lease ends: its lease time after the delivery, less a little, so that it has
+ * ended when the message is visible again (the delivery began a moment after the receive that
+ * started the visibility timeout) and the redelivery after a crash takes the batch at once.
+ */
+function leaseEnd(deliveredAtMs: number, leaseMs: number): number {
+  return deliveredAtMs + leaseMs - Math.min(LEASE_MARGIN_MS, leaseMs / 10);
 }
 
 function refuse(run: Run | undefined, message: BatchMessage): [string, string] | undefined {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { JobRegistry } from '../../lambdas/domain/job-registry';
-import type { BatchMessage } from '../../lambdas/services/worker-service';
+import { JobRegistry, type ItemOutcome, type JobContext, type JobHandler } from '../../lambdas/domain/job-registry';
+import { BatchBusyError, type BatchMessage } from '../../lambdas/services/worker-service';
 import { createEngineHarness, type EngineHarness } from '../support/engine-harness';
 import { InstrumentedJob } from '../support/instrumented-job';
 
@@ -156,5 +156,149 @@ describe('the batch worker', () => {
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'crashes' }]);
     expect(engine.callbacks.answers).toEqual([{ token: 'tok', ok: false, error: 'MalformedMessage', cause: expect.any(String) }]);
+  });
+});
+
+/**
+ * A worker process that dies mid-batch (the invocation never returns: no outcome write, no lease
+ * release) leaves its message to reappear after the visibility timeout, which is the lease time
+ * (60 s in the harness). The redelivery must then find the batch free, not turn away for another
+ * whole visibility timeout.
+ */
+describe('the batch worker after a worker process died mid-batch', () => {
+  const T0 = '2026-11-25T12:00:00.000Z';
+  const at = (seconds: number): string => new Date(Date.parse(T0) + seconds * 1000).toISOString();
+
+  /** A process() call held until the test opens it; `reached` resolves when the call arrives. */
+  class Gate {
+    reached: Promise<void>;
+    opened: Promise<void>;
+    arrive: () => void = () => undefined;
+    open: () => void = () => undefined;
+
+    constructor() {
+      this.reached = new Promise((resolve) => (this.arrive = resolve));
+      this.opened = new Promise((resolve) => (this.open = resolve));
+    }
+  }
+
+  /** SYNTHETIC whose process dies on one process() call, after that call's items were processed (done, never recorded). */
+  class DyingJob implements JobHandler {
+    readonly type = 'SYNTHETIC' as const;
+    readonly batchSize = 20;
+    readonly inner = new InstrumentedJob(20);
+    readonly died: Promise<void>;
+    private readonly gates = new Map<number, Gate>();
+    private calls = 0;
+    private markDead: () => void = () => undefined;
+
+    constructor(private readonly dieOnCall: number) {
+      this.died = new Promise((resolve) => (this.markDead = resolve));
+    }
+
+    /** Holds the n-th process() call (1-based) at a gate. */
+    hold(call: number): Gate {
+      const gate = new Gate();
+      this.gates.set(call, gate);
+      return gate;
+    }
+
+    parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
+      return this.inner.parseSettings(settings);
+    }
+
+    collect(ctx: JobContext): AsyncIterable<string> {
+      return this.inner.collect(ctx);
+    }
+
+    async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
+      const call = ++this.calls;
+      const gate = this.gates.get(call);
+      if (gate) {
+        gate.arrive();
+        await gate.opened;
+      }
+      const outcomes = await this.inner.process(ctx, itemIds);
+      if (call !== this.dieOnCall) return outcomes;
+      this.markDead();
+      return new Promise<never>(() => undefined);
+    }
+  }
+
+  async function harnessWith(job: DyingJob): Promise<{ engine: EngineHarness; message: BatchMessage }> {
+    const engine = await createEngineHarness({ registry: new JobRegistry([job]), chunkSize: 5, checkpointMs: 0 });
+    engine.clock.set(T0);
+    const schedule = await engine.addSchedule({ jobs: [{ type: 'SYNTHETIC', settings: { items: 20 } }] });
+    const { run } = await engine.runs.trigger('acme', schedule.scheduleId, { processingDate: '2026-11-25' });
+    const begun = await engine.steps.beginRun({ input: { clientId: 'acme', scheduleId: schedule.scheduleId, runId: run.runId, trigger: 'API' }, executionName: run.executionName });
+    await engine.steps.beginJob({ runId: run.runId, index: begun.index, executionName: run.executionName });
+    await engine.steps.collectWorkItems({ runId: run.runId, seq: 1, executionName: run.executionName });
+    return { engine, message: { taskToken: 'token', runId: run.runId, seq: 1, batchNo: 0, executionName: run.executionName, finalAttempt: true } };
+  }
+
+  it('takes over, when the message reappears, a batch whose dead worker had checkpointed late in its visibility timeout', async () => {
+    const job = new DyingJob(2);
+    const firstChunk = job.hold(1);
+    const { engine, message } = await harnessWith(job);
+
+    void engine.worker.processBatch(message);
+    await firstChunk.reached;
+    engine.clock.set(at(30));
+    firstChunk.open();
+    await job.died;
+    expect((await engine.runs.listItems('acme', message.runId, 1, { status: 'SUCCEEDED', limit: 100 })).items).toHaveLength(5);
+
+    engine.clock.set(at(60));
+    expect(await engine.worker.processBatch({ ...message, taskToken: 'redelivered' })).toBe('SUCCEEDED');
+
+    // The checkpointed chunk ran once; the chunk the dead worker did without recording it ran again.
+    expect(job.inner.processedMoreThanOnce().sort()).toEqual(['job1:item-0000005', 'job1:item-0000006', 'job1:item-0000007', 'job1:item-0000008', 'job1:item-0000009']);
+    expect(job.inner.processed.size).toBe(20);
+    const items = (await engine.runs.listItems('acme', message.runId, 1, { limit: 100 })).items;
+    expect(items.every((item) => item.status === 'SUCCEEDED' && item.attempts === 1)).toBe(true);
+    expect((await engine.runs.getRun('acme', message.runId)).jobs[0]?.stats).toMatchObject({ succeeded: 20, failed: 0 });
+    expect(engine.callbacks.answers).toEqual([{ token: 'redelivered', ok: true }]);
+  });
+
+  it('takes over, the moment the message reappears, a batch whose dead worker never checkpointed', async () => {
+    const job = new DyingJob(1);
+    const { engine, message } = await harnessWith(job);
+
+    void engine.worker.processBatch(message);
+    await job.died;
+
+    engine.clock.set(at(60));
+    expect(await engine.worker.processBatch({ ...message, taskToken: 'redelivered' })).toBe('SUCCEEDED');
+
+    expect(job.inner.processed.size).toBe(20);
+    expect(engine.callbacks.answers).toEqual([{ token: 'redelivered', ok: true }]);
+  });
+
+  it('sends the message back, not away, when it lost the race to record to a delivery that then died', async () => {
+    // Delivery A outlives its lease (a slow worker); B takes the batch; A records its first chunk
+    // first and dies in its second; B cannot record. Nobody has answered the Map child yet.
+    const job = new DyingJob(3);
+    const firstChunkOfA = job.hold(1);
+    const firstChunkOfB = job.hold(2);
+    const { engine, message } = await harnessWith(job);
+
+    void engine.worker.processBatch(message);
+    await firstChunkOfA.reached;
+    engine.clock.set(at(90));
+    const b = engine.worker.processBatch({ ...message, taskToken: 'b' });
+    await firstChunkOfB.reached;
+    firstChunkOfA.open();
+    await job.died;
+    firstChunkOfB.open();
+
+    await expect(b).rejects.toThrow(BatchBusyError);
+    expect(engine.callbacks.answers).toEqual([]);
+
+    engine.clock.set(at(200));
+    expect(await engine.worker.processBatch({ ...message, taskToken: 'c' })).toBe('SUCCEEDED');
+    expect(engine.callbacks.answers).toEqual([{ token: 'c', ok: true }]);
+    const items = (await engine.runs.listItems('acme', message.runId, 1, { limit: 100 })).items;
+    expect(items.every((item) => item.status === 'SUCCEEDED')).toBe(true);
+    expect((await engine.runs.getRun('acme', message.runId)).jobs[0]?.stats).toMatchObject({ succeeded: 20, failed: 0 });
   });
 });
