@@ -8,6 +8,9 @@ export type UsageKind =
   /** Capacity units DynamoDB reported consumed (what on-demand bills), where the adapter asks for them. */
   | 'dynamoReadUnits'
   | 'dynamoWriteUnits'
+  /** Data-plane requests timed, and their milliseconds: what a request costs in waiting, locally. */
+  | 'dynamoCalls'
+  | 'dynamoMillis'
   | 'stateTransitions'
   | 'sqsRequests'
   | 'lambdaInvocations'
@@ -25,7 +28,7 @@ export class UsageMeter {
   }
 
   snapshot(): Record<UsageKind, number> {
-    const kinds: UsageKind[] = ['dynamoReads', 'dynamoWrites', 'dynamoReadUnits', 'dynamoWriteUnits', 'stateTransitions', 'sqsRequests', 'lambdaInvocations', 'lambdaMillis'];
+    const kinds: UsageKind[] = ['dynamoReads', 'dynamoWrites', 'dynamoReadUnits', 'dynamoWriteUnits', 'dynamoCalls', 'dynamoMillis', 'stateTransitions', 'sqsRequests', 'lambdaInvocations', 'lambdaMillis'];
     return Object.fromEntries(kinds.map((k) => [k, this.get(k)])) as Record<UsageKind, number>;
   }
 

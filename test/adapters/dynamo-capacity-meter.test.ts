@@ -29,6 +29,9 @@ describe('the consumed-capacity meter on DynamoDB Local', () => {
     await document.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'p' } }));
     expect(meter.get('dynamoReadUnits')).toBeGreaterThanOrEqual(1.5);
     expect(meter.get('dynamoWriteUnits')).toBe(17);
+    // The four data-plane requests (put, batch write, get, query) are timed; table management is not.
+    expect(meter.get('dynamoCalls')).toBe(4);
+    expect(meter.get('dynamoMillis')).toBeGreaterThan(0);
     client.destroy();
   });
 });

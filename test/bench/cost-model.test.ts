@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costPerMillion, costSection, naiveCostPerMillion, type UsagePer1000 } from '../../bench/cost-model';
+import { awsGbSecondsPer1000, costPerMillion, costSection, naiveCostPerMillion, type UsagePer1000 } from '../../bench/cost-model';
 
 const usage = (overrides: Partial<UsagePer1000>): UsagePer1000 => ({
   dynamoReads: 0,
@@ -10,6 +10,8 @@ const usage = (overrides: Partial<UsagePer1000>): UsagePer1000 => ({
   sqsRequests: 0,
   lambdaInvocations: 0,
   lambdaMillis: 0,
+  dynamoCalls: 0,
+  dynamoMillis: 0,
   ...overrides,
 });
 
@@ -20,6 +22,19 @@ describe('the cost model', () => {
     // 2,000 write units ($1.25) and 1,000 read units ($0.125).
     const cost = costPerMillion(usage({ stateTransitions: 2, lambdaInvocations: 2, lambdaMillis: 1000, sqsRequests: 6, dynamoWriteUnits: 2000, dynamoReadUnits: 1000 }));
     expect(cost.usdPerMillion).toBeCloseTo(0.1 + 0.0004 + 0.0133334 + 0.0024 + 1.25 + 0.125, 6);
+  });
+
+  it('scales the Lambda time measured locally to DynamoDB latency on AWS, never up', () => {
+    // 20 s per 1,000 items at 1 GB while DynamoDB Local answered in 200 ms per request: at 10 ms, 1 GB-s.
+    expect(awsGbSecondsPer1000(usage({ lambdaMillis: 20_000, dynamoCalls: 100, dynamoMillis: 20_000 }))).toBeCloseTo(1, 6);
+    expect(awsGbSecondsPer1000(usage({ lambdaMillis: 20_000, dynamoCalls: 100, dynamoMillis: 500 }))).toBeCloseTo(20, 6);
+    expect(awsGbSecondsPer1000(usage({ lambdaMillis: 20_000 }))).toBeCloseTo(20, 6);
+  });
+
+  it('takes transitions, invocations and SQS requests from the run measured at scale when given', () => {
+    const small = usage({ stateTransitions: 30, lambdaInvocations: 20, sqsRequests: 10 });
+    const atScale = usage({ stateTransitions: 2, lambdaInvocations: 2, sqsRequests: 6 });
+    expect(costPerMillion(small, atScale).usdPerMillion).toBeCloseTo(costPerMillion(atScale).usdPerMillion, 9);
   });
 
   it('falls back to request counts where no capacity units were measured', () => {
