@@ -106,7 +106,11 @@ export class Storage extends Construct {
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
-        projectionType: index.projection === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
+        ...(index.projection === 'KEYS_ONLY'
+          ? { projectionType: ProjectionType.KEYS_ONLY }
+          : typeof index.projection === 'object'
+            ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection.include] }
+            : { projectionType: ProjectionType.ALL }),
       });
     }
     this.definitions.set(table, definition);

@@ -74,7 +74,9 @@ describe.each([CONFIG_TABLE, RUNS_TABLE, LEDGER_TABLE])('the $id table', (defini
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : []),
       ]);
-      expect(synthesized?.Projection).toEqual({ ProjectionType: index.projection ?? 'ALL' });
+      expect(synthesized?.Projection).toEqual(
+        typeof index.projection === 'object' ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.include] } : { ProjectionType: index.projection ?? 'ALL' },
+      );
     }
     expect(props.TimeToLiveSpecification).toEqual(
       definition.timeToLiveAttribute ? { AttributeName: definition.timeToLiveAttribute, Enabled: true } : undefined,

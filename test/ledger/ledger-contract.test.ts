@@ -192,7 +192,7 @@ describe('the DynamoDB ledger', () => {
     expect((await all(ledger.usageInQueue(c, 'UNRATED', '2026-11-30'))).length).toBe(4);
   });
 
-  it('writes a record for one write unit plus its index moves, not the double of a transaction', async () => {
+  it('writes a record for one write unit plus one for its index entry: no transaction, no move between index partitions', async () => {
     const tables = await createTestTables();
     const dynamo = localDynamoClient(tables.endpoint);
     const meter = new UsageMeter();
@@ -205,8 +205,11 @@ describe('the DynamoDB ledger', () => {
 
     await ledger.writeUsage(c, records.map((record) => ({ record: { ...record, state: 'SUSPENDED', suspense: { code: 'NO_RATE', message: 'm', at: 'now' } }, expectedRev: 0 })));
 
-    // Each record (under 1 KB): 1 unit in the table, 2 in the work index (out of UNRATED, into SUSPENDED).
-    expect(meter.get('dynamoWriteUnits') - before).toBe(30);
+    // Each record (under 1 KB): 1 unit in the table, 1 in the work index, whose entry keeps its keys
+    // and changes its state (UNRATED to SUSPENDED) in place, not deleted and put again (2).
+    expect(meter.get('dynamoWriteUnits') - before).toBe(20);
+    expect((await all(ledger.usageInQueue(c, 'SUSPENDED', '2026-11-30'))).length).toBe(10);
+    expect(await all(ledger.usageInQueue(c, 'UNRATED', '2026-11-30'))).toEqual([]);
     dynamo.destroy();
   });
 

@@ -28,6 +28,7 @@ import {
   type RerateRequest,
   type UsageKey,
   type UsageRecord,
+  type UsageState,
 } from '../../domain/ledger';
 import { QUEUE_OF_STATE, type Ledger, type LedgerAdmin, type UsageQueue, type UsageWrite } from '../../ports/ledger';
 import { noopMeter, type UsageMeter } from '../../ports/usage-meter';
@@ -49,8 +50,10 @@ const invoiceSk = (periodId: string): string => `INVOICE#${periodId}`;
 const rerateSk = (requestId: string): string => `RERATE#${requestId}`;
 const rateSk = (rate: Pick<Rate, 'usageType' | 'effectiveFrom'>): string => `RATE#${rate.usageType}#${rate.effectiveFrom}`;
 const billDayPk = (clientId: string, day: number): string => `CLIENT#${clientId}#BILLDAY#${String(day).padStart(2, '0')}`;
-const workPk = (clientId: string, queue: UsageQueue | 'RERATE', shard?: number): string =>
+const workPk = (clientId: string, queue: 'OPEN' | 'RERATE', shard?: number): string =>
   shard === undefined ? `CLIENT#${clientId}#${queue}` : `CLIENT#${clientId}#${queue}#${shard}`;
+/** The state whose records make up a queue: the openWork index holds them all, with their state. */
+const STATE_OF_QUEUE: Record<UsageQueue, UsageState> = { UNRATED: 'UNRATED', SUSPENDED: 'SUSPENDED', UNSYNCED: 'RATED', SYNC_ERROR: 'SYNC_ERROR' };
 
 /** FNV-1a: a stable, cheap hash of the account id that picks its index shard. */
 export function shardOf(accountId: string): number {
@@ -92,7 +95,8 @@ function usageItem(record: UsageRecord): Item {
     sk: usageSk(record.usageDate, record.usageId),
     type: 'USAGE',
     ...record,
-    ...(queue ? { workPk: workPk(record.clientId, queue, shardOf(record.accountId)), workSk: `${record.usageDate}#${record.accountId}#${record.usageId}` } : {}),
+    // Every open record has the same index keys whatever its queue (see LEDGER_TABLE's openWork).
+    ...(queue ? { workPk: workPk(record.clientId, 'OPEN', shardOf(record.accountId)), workSk: `${record.usageDate}#${record.accountId}#${record.usageId}` } : {}),
   };
 }
 
@@ -148,7 +152,9 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
         TableName: this.tableName,
         IndexName: 'openWork',
         KeyConditionExpression: 'workPk = :pk AND workSk < :upper',
-        ExpressionAttributeValues: { ':pk': workPk(clientId, queue, shard), ':upper': upper },
+        FilterExpression: '#state = :state',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':pk': workPk(clientId, 'OPEN', shard), ':upper': upper, ':state': STATE_OF_QUEUE[queue] },
       })) {
         yield usageKeyOf(item as Key);
       }

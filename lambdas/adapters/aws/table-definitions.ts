@@ -10,9 +10,11 @@ export interface IndexDefinition {
   /**
    * Which attributes the index holds. KEYS_ONLY suits an index that is only read for keys (the
    * table's and the index's): smaller, and an update of other attributes costs it no write.
+   * `{ include }`: the keys and those attributes (an update that changes one costs the index one
+   * write; one that changes a key costs two: the entry is deleted and put again).
    * @default 'ALL'
    */
-  projection?: 'ALL' | 'KEYS_ONLY';
+  projection?: 'ALL' | 'KEYS_ONLY' | { include: readonly string[] };
 }
 
 export interface TableDefinition {
@@ -70,12 +72,15 @@ export const RUNS_TABLE: TableDefinition = {
  * - `CLIENT#<c>#ACCOUNT#<a>` / `INVOICE#<YYYY-MM>`         the one invoice of a period (created conditionally)
  * - `CLIENT#<c>#ACCOUNT#<a>` / `RERATE#<requestId>`        an open rerate request
  * - `CLIENT#<c>#PLAN#<p>` / `PLAN`, `RATE#<type>#<from>`   a rate plan and its dated rates (one Query)
- * Indexes, both sparse and KEYS_ONLY, so that collecting a job's work items reads only keys, and
- * never scans:
- * - accountsByBillingDay: active accounts by (client, anniversary day); BILLING reads the due days
- * - openWork: usage records by (client, queue, shard), by date: UNRATED, SUSPENDED, UNSYNCED,
- *   SYNC_ERROR, and open rerate requests (RERATE). A record is in at most one queue: its state's.
- *   The shard (a hash of the account id, 0-7) spreads a client's busiest queue over eight index
+ * Indexes, both sparse, so that collecting a job's work items reads only keys, and never scans:
+ * - accountsByBillingDay (KEYS_ONLY): active accounts by (client, anniversary day); BILLING reads
+ *   the due days
+ * - openWork (keys and `state`): usage records that some job still picks up (UNRATED, SUSPENDED,
+ *   RATED and not yet synced, SYNC_ERROR) by (client, OPEN, shard), by date, and open rerate
+ *   requests (client, RERATE). A record keeps its index keys while it moves between those states,
+ *   so rating it rewrites its index entry's `state` (one write unit) instead of deleting the entry
+ *   and putting it into another partition (two); a queue is read as its state, filtered. The
+ *   shard (a hash of the account id, 0-7) spreads a client's open records over eight index
  *   partitions, so ingesting or rating millions of records is not capped by one partition's
  *   write rate.
  */
@@ -85,7 +90,7 @@ export const LEDGER_TABLE: TableDefinition = {
   sortKey: 'sk',
   globalIndexes: [
     { indexName: 'accountsByBillingDay', partitionKey: 'billDayPk', sortKey: 'billDaySk', projection: 'KEYS_ONLY' },
-    { indexName: 'openWork', partitionKey: 'workPk', sortKey: 'workSk', projection: 'KEYS_ONLY' },
+    { indexName: 'openWork', partitionKey: 'workPk', sortKey: 'workSk', projection: { include: ['state'] } },
   ],
 };
 

@@ -140,7 +140,10 @@ export async function ensureTables(client: DynamoDBClient, definitions: readonly
                     { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
                     ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
                   ],
-                  Projection: { ProjectionType: index.projection ?? 'ALL' },
+                  Projection:
+                    typeof index.projection === 'object'
+                      ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection.include] }
+                      : { ProjectionType: index.projection ?? 'ALL' },
                 })),
               }
             : {}),
