@@ -127,6 +127,7 @@ export function summaryOf(results: BenchResults, cost: CostSection): Record<stri
     label: b.label,
     itemsPerJob: b.itemsPerJob,
     concurrency: b.concurrency,
+    bullJobs: b.bullJobs,
     items: b.items,
     succeeded: b.succeeded,
     failed: b.failed,
@@ -285,7 +286,7 @@ function bullmqLines(results: BenchResults): string[] {
   return [
     `The same daily billing sequence, driven the way a Node team would build it on BullMQ (Debian's redis-server, started by the bench on a free port, no persistence) instead of Step Functions, SQS and the run store: for each job in order, the job's own \`collect\` streams the work items, \`Queue.addBulk\` enqueues them 1,000 BullMQ jobs at a time (3 attempts, exponential backoff from 1 s, completed jobs removed, failed ones kept), one BullMQ \`Worker\` calls the job's own \`process\` for each, and the next job starts once every BullMQ job of this one has completed or finally failed. The JobHandlers, DynamoDB Local and its table, and the core billing stand-in over HTTP are the same kind as ours, so the same records get written — on other clients whose ledgers were seeded identically (same seed, same accounts and usage) before any billing run began. Each side's records are read back through the ledger's indexes afterwards (the checks above).`,
     '',
-    `**Headline: one BullMQ job per work item**, BullMQ's own idiom (per-item retries, per-item state in Redis). Worker concurrency ${fmt(headline.concurrency)} = \`--workers\` ${workers} × ${fmt(headline.concurrency / Math.max(1, workers))}: as many work items in flight as ours has (${workers} workers, each handing its job's \`process\` 50 items at a time). Every BullMQ job calls \`process\` with one item, so every item pays the round trips our worker pays once per 50: the reads of the usage record, the account and the rate plan, the conditional write, and for SYNC_TRANSACTIONS its own HTTP request to core billing (per 1,000 items: ${fmt(headline.per1000.dynamoReads, 0)} DynamoDB reads and ${fmt(headline.coreBillingRequestsPer1000, 0)} core billing requests, against our ${fmt(billing.per1000.dynamoReads, 0)} and ${fmt(billing.coreBillingRequestsPer1000, 0)}). That is the cost of the per-item design, and it is what the ratio target (≥ ${BILLING_TO_BULLMQ_TARGET}) is about.`,
+    `**Headline: one BullMQ job per work item**, BullMQ's own idiom (per-item retries, per-item state in Redis). Worker concurrency ${fmt(headline.concurrency)} = \`--workers\` ${workers} × ${fmt(headline.concurrency / Math.max(1, workers))}: as many work items in flight as ours has (${workers} workers, each handing its job's \`process\` 50 items at a time). Every BullMQ job calls \`process\` with one item, so every item pays the requests our worker makes once per 50 items — the reads of the usage records, accounts and rate plans, and in SYNC_TRANSACTIONS the HTTP request to core billing (per 1,000 items: ${fmt(headline.per1000.dynamoReads, 0)} DynamoDB reads and ${fmt(headline.coreBillingRequestsPer1000, 0)} core billing requests, against our ${fmt(billing.per1000.dynamoReads, 0)} and ${fmt(billing.coreBillingRequestsPer1000, 0)}). That is the cost of the per-item design, and it is what the ratio target (≥ ${BILLING_TO_BULLMQ_TARGET}) is about.`,
     '',
     ...variants.map(
       (v) =>
