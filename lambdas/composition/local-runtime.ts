@@ -107,8 +107,9 @@ export interface LocalRuntime {
 }
 
 /**
- * How long a batch stays invisible, and so how long a worker holds it (renewed at each
- * checkpoint). Short, so that batches a killed runtime held are free again soon after a restart.
+ * How long a batch stays invisible, and so how long a worker holds it (its lease ends just before
+ * the message reappears). Short, so that batches a killed runtime held are free again soon after a
+ * restart.
  */
 const LOCAL_VISIBILITY_TIMEOUT_MS = 30_000;
 const ROOT = resolve(import.meta.dirname, '..', '..');

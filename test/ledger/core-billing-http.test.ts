@@ -1,6 +1,10 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpCoreBilling, staticCredentials, type CoreBillingCredentials } from '../../lambdas/adapters/aws/http-core-billing';
 import { CoreBillingStandIn } from '../../lambdas/adapters/local/core-billing-stand-in';
+import { freePort } from '../../lambdas/adapters/local/dynamo-local';
 import { CoreBillingRefusedError, CoreBillingUnavailableError, type CoreTransaction } from '../../lambdas/ports/core-billing';
 
 /** The core billing client against the local stand-in, over real HTTP on loopback. */
@@ -119,5 +123,44 @@ describe('core billing over HTTP', () => {
     expect(state.rejections.a9).toMatchObject({ code: 'ACCOUNT_REJECTED' });
     expect(state).toMatchObject({ outage: null, stored: expect.any(Number), duplicates: expect.any(Number) });
     standIn.clearRejections();
+  });
+});
+
+describe('the core billing stand-in’s store file', () => {
+  it('starts after a kill cut its last append short: the cut entry is dropped, its batch is accepted again when resent, nothing is stored twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'core-store-'));
+    const storePath = join(dir, 'accepted.jsonl');
+    const first = await CoreBillingStandIn.start({ port: 0, apiKey: KEY, storePath });
+    const send = (standIn: CoreBillingStandIn, batch: CoreTransaction[]) =>
+      new HttpCoreBilling({ endpoint: standIn.endpoint, credentials: staticCredentials(KEY), timeoutMs: 2_000, maxAttempts: 1, backoffMs: 5 }).sendTransactions('acme', batch);
+    await send(first, [transaction('k1', 1)]);
+    await first.stop();
+    // SIGKILL in the middle of appending the next batch: half an entry, no newline, no answer sent.
+    appendFileSync(storePath, '{"clientId":"acme","transaction":{"idempotencyKey":"acme:k1/2026-');
+
+    const second = await CoreBillingStandIn.start({ port: 0, apiKey: KEY, storePath });
+    expect(second.transactions('k1')).toHaveLength(1);
+    const resent = await send(second, [transaction('k1', 1), transaction('k1', 2)]);
+    expect(resent.map((r) => r.status)).toEqual(['ACCEPTED', 'ACCEPTED']);
+    await second.stop();
+
+    const third = await CoreBillingStandIn.start({ port: 0, apiKey: KEY, storePath });
+    expect(third.transactions('k1').map((t) => t.transaction.transactionId)).toEqual(['k1/2026-11-05/u1', 'k1/2026-11-05/u2']);
+    await third.stop();
+    expect(readFileSync(storePath, 'utf8').trim().split('\n')).toHaveLength(2);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses to start on a store whose middle is not JSON, saying which line, and leaves no port open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'core-store-'));
+    const storePath = join(dir, 'accepted.jsonl');
+    writeFileSync(storePath, 'not json\n{}\n');
+    const port = await freePort();
+    await expect(CoreBillingStandIn.start({ port, apiKey: KEY, storePath })).rejects.toThrow(/line 1 of .*accepted\.jsonl is not JSON/);
+    // The port is free again: a stand-in starts on it.
+    writeFileSync(storePath, '');
+    const standIn = await CoreBillingStandIn.start({ port, apiKey: KEY, storePath });
+    await standIn.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
@@ -108,7 +108,12 @@ export class CoreBillingStandIn {
     });
     const { port } = server.address() as AddressInfo;
     const standIn = new CoreBillingStandIn(server, options, `http://${options.host ?? '127.0.0.1'}:${port}`);
-    standIn.load();
+    try {
+      standIn.load();
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
     late.standIn = standIn;
     return standIn;
   }
@@ -161,12 +166,25 @@ export class CoreBillingStandIn {
     });
   }
 
+  /**
+   * Reads back what was accepted. Every entry ends with a newline; text after the last one is an
+   * append cut short (the process was killed while writing a batch, before it answered, so the
+   * client sends that batch again): it is cut off, and the file goes on from the last whole entry.
+   */
   private load(): void {
     const path = this.options.storePath;
     if (!path || !existsSync(path)) return;
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const text = readFileSync(path, 'utf8');
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+    if (complete.length < text.length) truncateSync(path, Buffer.byteLength(complete, 'utf8'));
+    for (const [index, line] of complete.split('\n').entries()) {
       if (!line.trim()) continue;
-      const entry = JSON.parse(line) as AcceptedTransaction;
+      let entry: AcceptedTransaction;
+      try {
+        entry = JSON.parse(line) as AcceptedTransaction;
+      } catch {
+        throw new Error(`core billing stand-in: line ${index + 1} of ${path} is not JSON; fix or delete the file`);
+      }
       this.accepted.set(entry.transaction.idempotencyKey, entry);
     }
   }
