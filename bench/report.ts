@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import type { UsageKind } from '../lambdas/ports/usage-meter';
 import type { BullmqBenchResult } from './bullmq-bench';
 import { mermaidChart, throughputSvg, type ChartPanel } from './chart';
-import { gbSecondsPer1000 } from './cost-model';
+import { AWS_DYNAMO_LATENCY_MS, awsGbSecondsPer1000, gbSecondsPer1000 } from './cost-model';
 import type { LedgerBenchResult, LedgerCensus, RawBatchWriteResult } from './ledger-bench';
 import { round, roundAll } from './progress';
 import type { SyntheticRunResult } from './synthetic-bench';
@@ -122,6 +122,7 @@ export function summaryOf(results: BenchResults, cost: CostSection): Record<stri
     itemsPerSecond: r.itemsPerSecond,
     per1000Items: roundAll(r.per1000),
     gbSecondsPer1000Items: round(gbSeconds(r.per1000), 4),
+    awsGbSecondsPer1000Items: round(awsGbSecondsPer1000(r.per1000), 4),
   });
   const bullmqSummary = (b: BullmqBenchResult): Record<string, unknown> => ({
     label: b.label,
@@ -158,6 +159,7 @@ export function summaryOf(results: BenchResults, cost: CostSection): Record<stri
           itemsPerSecond: billing.itemsPerSecond,
           per1000Items: roundAll(billing.per1000),
           gbSecondsPer1000Items: round(gbSeconds(billing.per1000), 4),
+          awsGbSecondsPer1000Items: round(awsGbSecondsPer1000(billing.per1000), 4),
           coreBillingRequestsPer1000Items: billing.coreBillingRequestsPer1000,
         }
       : undefined,
@@ -218,6 +220,8 @@ const KIND_LABELS: Record<string, string> = {
   dynamoWrites: 'DynamoDB writes (items written)',
   dynamoReadUnits: 'DynamoDB read capacity units',
   dynamoWriteUnits: 'DynamoDB write capacity units',
+  dynamoCalls: 'DynamoDB requests timed',
+  dynamoMillis: 'DynamoDB milliseconds (request times summed)',
   stateTransitions: 'Step Functions state transitions',
   sqsRequests: 'SQS requests',
   lambdaInvocations: 'Lambda invocations',
@@ -225,12 +229,13 @@ const KIND_LABELS: Record<string, string> = {
 };
 
 function per1000Table(results: BenchResults): string[] {
-  const columns: Array<{ title: string; per1000: Record<string, number>; gb?: number; redis?: number; core?: number; orchestrated: boolean }> = [];
-  for (const r of results.synthetic) columns.push({ title: `SYNTHETIC ${fmt(r.items)}`, per1000: r.per1000, gb: gbSeconds(r.per1000), orchestrated: true });
-  if (results.latencyRun) columns.push({ title: `SYNTHETIC ${fmt(results.latencyRun.items)} under pollers¹`, per1000: results.latencyRun.per1000, gb: gbSeconds(results.latencyRun.per1000), orchestrated: true });
+  const columns: Array<{ title: string; per1000: Record<string, number>; gb?: number; awsGb?: number; redis?: number; core?: number; orchestrated: boolean }> = [];
+  const lambda = (per1000: Record<UsageKind, number>): { gb: number; awsGb: number } => ({ gb: gbSeconds(per1000), awsGb: awsGbSecondsPer1000(per1000) });
+  for (const r of results.synthetic) columns.push({ title: `SYNTHETIC ${fmt(r.items)}`, per1000: r.per1000, ...lambda(r.per1000), orchestrated: true });
+  if (results.latencyRun) columns.push({ title: `SYNTHETIC ${fmt(results.latencyRun.items)} under pollers¹`, per1000: results.latencyRun.per1000, ...lambda(results.latencyRun.per1000), orchestrated: true });
   if (results.billing) {
     const b = results.billing;
-    columns.push({ title: 'Daily billing sequence', per1000: b.per1000, gb: gbSeconds(b.per1000), core: b.coreBillingRequestsPer1000, orchestrated: true });
+    columns.push({ title: 'Daily billing sequence', per1000: b.per1000, ...lambda(b.per1000), core: b.coreBillingRequestsPer1000, orchestrated: true });
   }
   for (const b of results.bullmq) columns.push({ title: `${b.label}²`, per1000: b.per1000, redis: b.redisCommandsPer1000, core: b.coreBillingRequestsPer1000, orchestrated: false });
   const kinds = [...new Set(columns.flatMap((c) => Object.keys(c.per1000)))];
@@ -243,6 +248,7 @@ function per1000Table(results: BenchResults): string[] {
     `| --- | ${columns.map(() => '---:').join(' | ')} |`,
     ...kinds.map((kind) => `| ${KIND_LABELS[kind] ?? kind} | ${columns.map((c) => cell(c, kind)).join(' | ')} |`),
     `| Lambda GB-seconds (at 1 GB)³ | ${columns.map((c) => (c.gb === undefined ? '—' : fmt(c.gb, 3))).join(' | ')} |`,
+    `| Lambda GB-seconds at AWS's DynamoDB latency (cost model)⁴ | ${columns.map((c) => (c.awsGb === undefined ? '—' : fmt(c.awsGb, 3))).join(' | ')} |`,
     `| core billing HTTP requests | ${columns.map((c) => (c.core === undefined ? '—' : fmt(c.core, 1))).join(' | ')} |`,
     `| Redis commands | ${columns.map((c) => (c.redis === undefined ? '—' : fmt(c.redis))).join(' | ')} |`,
   ];
@@ -336,7 +342,8 @@ export function writeReport(results: BenchResults, cost: CostSection, reportPath
     '',
     "¹ Includes the DynamoDB reads of the pollers' status requests. The other columns exclude the bench's own progress polling, which reads the run store without counting.",
     '² BullMQ has no Step Functions, SQS or Lambda: its workers are a long-running process (cost: the instance and Redis, by the hour). Its DynamoDB counts come from a ledger metered the same way as the runtime\'s.',
-    "³ `lambdaMillis` × 1 GB (the worker's memory; the step functions have 512 MB, so this is an upper bound). The millis are wall-clock time of handlers sharing 2 cores in one process; on Lambda each invocation has its own CPU, so they overstate Lambda time under load.",
+    "³ `lambdaMillis` × 1 GB (the worker's memory; the step functions have 512 MB, so this is an upper bound). The millis are wall-clock time of handlers sharing 2 cores in one process and waiting on DynamoDB Local; on Lambda each invocation has its own CPU, so they overstate Lambda time.",
+    `⁴ bench/cost-model.ts's estimate: the measured time scaled by ${AWS_DYNAMO_LATENCY_MS} ms per DynamoDB request over DynamoDB Local's measured time per request (never scaled up); this is what the cost section prices.`,
     '',
     '## Memory',
     '',
