@@ -31,10 +31,11 @@ import { benchSynthetic, SYNTHETIC_CLIENT, type SyntheticRunResult } from './syn
  *   npm run bench -- --items 10000,1000000 --latency-items 100000 --pollers 100 \
  *     --ledger-accounts 2000 --ledger-usage 1 --workers 8 --map-concurrency 40
  *
- * The defaults take about 6 minutes on a 2-core machine (SYNTHETIC 1,000,000 alone about
- * 150 s; the 100,000-item run under 100 pollers, seeding three ledgers of 2,000 accounts, the
- * billing sequence, the raw writes and both BullMQ runs the rest), under the 10 minutes the issue
- * allows even with other work on the machine. `--ledger-accounts 0` skips the billing, raw and
+ * The defaults took 3 to 5 minutes on a 2-core machine with other work running on it (load
+ * average 6-8): SYNTHETIC 1,000,000 60-90 s, the 100,000-item run under 100 pollers about 20 s,
+ * seeding three ledgers of 2,000 accounts 25-45 s, the billing sequence, the raw writes and both
+ * BullMQ runs (one BullMQ job per item is the slowest part) 100-120 s. That leaves room under the
+ * issue's 10 minutes for a busier machine; sizes stay parameters. `--ledger-accounts 0` skips the billing, raw and
  * BullMQ parts, `--bullmq false` only BullMQ (and Redis), `--latency-items 0` the latency run.
  * BullMQ needs redis-server (Debian's: apt-get install redis-server); the bench fails at once,
  * saying so, when it is missing.
