@@ -157,6 +157,25 @@ export async function ensureTables(client: DynamoDBClient, definitions: readonly
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
-    await client.send(new DescribeTableCommand({ TableName: name }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    assertIndexesMatch(name, definition, Table?.GlobalSecondaryIndexes ?? []);
+  }
+}
+
+/**
+ * A table kept from an older version (a DATA_DIR on disk) must have the indexes the code reads:
+ * an index whose projection changed would answer queries with nothing, silently.
+ */
+function assertIndexesMatch(name: string, definition: TableDefinition, existing: ReadonlyArray<{ IndexName?: string; Projection?: { ProjectionType?: string; NonKeyAttributes?: string[] } }>): void {
+  for (const index of definition.globalIndexes) {
+    const found = existing.find((candidate) => candidate.IndexName === index.indexName);
+    const wanted = typeof index.projection === 'object' ? 'INCLUDE' : (index.projection ?? 'ALL');
+    const include = typeof index.projection === 'object' ? [...index.projection.include].sort().join(',') : '';
+    const matches = found?.Projection?.ProjectionType === wanted && [...(found.Projection.NonKeyAttributes ?? [])].sort().join(',') === include;
+    if (!matches) {
+      throw new Error(
+        `DynamoDB Local table ${name} was created by an older version: its index ${index.indexName} is not the one this version reads. Delete the data directory (.data/ by default) and start again.`,
+      );
+    }
   }
 }
