@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lambdas/adapters/local/dynamo-local';
+import { dynamoLocalsOf } from '../chaos/support/process-runtime';
 
 /**
  * `npm start`'s entry point as its own process, killed with SIGKILL in the middle of a run and
@@ -57,20 +58,6 @@ async function untilHealthy(port: number, runtime: Runtime): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`the runtime did not become healthy in 180 s: ${runtime.output()}`);
-}
-
-function dynamoLocalsOf(dataDir: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        return cmdline.includes('DynamoDBLocal') && cmdline.includes(dataDir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 describe('the local runtime killed with SIGKILL during a run', () => {
