@@ -109,6 +109,15 @@ function sameCensus(a: LedgerCensus, b: LedgerCensus): boolean {
   return a.invoices === b.invoices && a.usageNotSynced === b.usageNotSynced && a.accountsDue === b.accountsDue;
 }
 
+/** The meter's counts per 1,000 items and the GB-seconds they make, as the JSON summary gives them for every run of ours. */
+function meteredSummary(per1000: SyntheticRunResult['per1000']): Record<string, unknown> {
+  return {
+    per1000Items: roundAll(per1000),
+    gbSecondsPer1000Items: round(gbSeconds(per1000), 4),
+    awsGbSecondsPer1000Items: round(awsGbSecondsPer1000(per1000), 4),
+  };
+}
+
 /** The JSON summary: every headline number and whether each target was met. */
 export function summaryOf(results: BenchResults, cost: CostSection): Record<string, unknown> {
   const largest = largestSynthetic(results);
@@ -120,9 +129,7 @@ export function summaryOf(results: BenchResults, cost: CostSection): Record<stri
     status: r.status,
     seconds: r.seconds,
     itemsPerSecond: r.itemsPerSecond,
-    per1000Items: roundAll(r.per1000),
-    gbSecondsPer1000Items: round(gbSeconds(r.per1000), 4),
-    awsGbSecondsPer1000Items: round(awsGbSecondsPer1000(r.per1000), 4),
+    ...meteredSummary(r.per1000),
   });
   const bullmqSummary = (b: BullmqBenchResult): Record<string, unknown> => ({
     label: b.label,
@@ -157,9 +164,7 @@ export function summaryOf(results: BenchResults, cost: CostSection): Record<stri
           itemsByJob: billing.itemsByJob,
           seconds: billing.seconds,
           itemsPerSecond: billing.itemsPerSecond,
-          per1000Items: roundAll(billing.per1000),
-          gbSecondsPer1000Items: round(gbSeconds(billing.per1000), 4),
-          awsGbSecondsPer1000Items: round(awsGbSecondsPer1000(billing.per1000), 4),
+          ...meteredSummary(billing.per1000),
           coreBillingRequestsPer1000Items: billing.coreBillingRequestsPer1000,
         }
       : undefined,
