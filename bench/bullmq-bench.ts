@@ -3,7 +3,7 @@ import { HttpCoreBilling, staticCredentials } from '../lambdas/adapters/aws/http
 import { CoreBillingStandIn } from '../lambdas/adapters/local/core-billing-stand-in';
 import type { LocalRuntime } from '../lambdas/composition/local-runtime';
 import type { JobContext } from '../lambdas/domain/job-registry';
-import { createJobRegistry } from '../lambdas/domain/jobs/job-catalogue';
+import { createJobRegistry } from '../lambdas/jobs/job-catalogue';
 import { UsageMeter, type UsageKind } from '../lambdas/ports/usage-meter';
 import { DAILY_SEQUENCE, meteredLedger, PROCESSING_DATE, type LedgerSize } from './ledger-bench';
 import { per1000Items, round, Timeline, type Sample } from './progress';

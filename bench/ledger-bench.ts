@@ -7,7 +7,7 @@ import { meterConsumedCapacity } from '../lambdas/adapters/local/dynamo-capacity
 import { ensureTables, localDynamoClient } from '../lambdas/adapters/local/dynamo-local';
 import type { LocalRuntime } from '../lambdas/composition/local-runtime';
 import { billingPeriod, dueAnniversaryDays } from '../lambdas/domain/billing-calendar';
-import { seedLedger, type LedgerSeedOptions } from '../lambdas/domain/ledger-generator';
+import { seedLedger, type LedgerSeedOptions } from '../lambdas/jobs/ledger-generator';
 import type { LedgerAdmin } from '../lambdas/ports/ledger';
 import type { UsageKind, UsageMeter } from '../lambdas/ports/usage-meter';
 import type { ApiCall } from './api';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ClientIdSchema } from '../lambdas/domain/model';
-import { seedLedger } from '../lambdas/domain/ledger-generator';
+import { seedLedger } from '../lambdas/jobs/ledger-generator';
 import { openLocalLedger } from './support/local-ledger';
 
 /**

@@ -12,7 +12,7 @@ import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
 import { DynamoScheduleCursorStore } from '../adapters/aws/dynamo-schedule-cursor-store';
 import { EventBridgeSchedulerTrigger } from '../adapters/aws/eventbridge-scheduler-trigger';
 import { SfnOrchestrator, SfnTaskCallbacks } from '../adapters/aws/sfn-orchestrator';
-import { createJobRegistry } from '../domain/jobs/job-catalogue';
+import { createJobRegistry } from '../jobs/job-catalogue';
 import { systemClock } from '../ports/clock';
 import type { CoreBillingClient } from '../ports/core-billing';
 import type { Orchestrator } from '../ports/orchestrator';

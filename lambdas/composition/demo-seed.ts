@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '../domain/errors';
-import { seedAccountId, seedLedger } from '../domain/ledger-generator';
+import { seedAccountId, seedLedger } from '../jobs/ledger-generator';
 import type { Ledger, LedgerAdmin } from '../ports/ledger';
 import type { ScheduleService } from '../services/schedule-service';
 

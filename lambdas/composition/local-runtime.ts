@@ -20,7 +20,7 @@ import { TokenAuthorizer } from '../api/auth';
 import { createApi } from '../api/router';
 import { JobRegistry, type JobHandler } from '../domain/job-registry';
 import { JOB_TYPES } from '../domain/model';
-import { createJobRegistry } from '../domain/jobs/job-catalogue';
+import { createJobRegistry } from '../jobs/job-catalogue';
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { ExecutionInput, Orchestrator, TaskCallbacks } from '../ports/orchestrator';

@@ -11,7 +11,7 @@ import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE, TABLES, type TableDefinition } 
 import { ensureTables, localDynamoClient } from '../../lambdas/adapters/local/dynamo-local';
 import { injectDynamoThrottling, type DynamoThrottling } from '../../lambdas/adapters/local/dynamo-throttling';
 import { TransientStoreError } from '../../lambdas/domain/errors';
-import { seedUsage } from '../../lambdas/domain/ledger-generator';
+import { seedUsage } from '../../lambdas/jobs/ledger-generator';
 
 /**
  * The throttling fault of the chaos suite, and how the stores take throttling. The random source

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createJobRegistry } from '../../lambdas/domain/jobs/job-catalogue';
+import { createJobRegistry } from '../../lambdas/jobs/job-catalogue';
 import type { JobType } from '../../lambdas/domain/model';
 import type { RunView } from '../../lambdas/services/run-operations';
 import { api, startTestRuntime, waitForRun } from '../support/local-runtime';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
-import { seedAccountId } from '../../lambdas/domain/ledger-generator';
+import { seedAccountId } from '../../lambdas/jobs/ledger-generator';
 import { startTestRuntime, waitForRun } from '../support/local-runtime';
 import { expectLedgerExactlyOnce, expectOutcomesTruthful, expectRunSettled } from './support/invariants';
 import { chaosScale } from './support/scale';

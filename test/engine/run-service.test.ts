@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoConfigStore } from '../../lambdas/adapters/aws/dynamo-config-store';
 import { DynamoRunStore } from '../../lambdas/adapters/aws/dynamo-run-store';
 import { CONFIG_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
-import { createJobRegistry } from '../../lambdas/domain/jobs/job-catalogue';
+import { createJobRegistry } from '../../lambdas/jobs/job-catalogue';
 import type { Run } from '../../lambdas/domain/model';
 import { RunService } from '../../lambdas/services/run-service';
 import { createTestTables } from '../support/dynamo';

@@ -4,10 +4,10 @@ import { daysInMonth, epochDay, formatIsoDate } from '../../lambdas/domain/calen
 import { billingPeriod, dueAnniversaryDays, isBillDate } from '../../lambdas/domain/billing-calendar';
 import { rateUsage } from '../../lambdas/domain/billing-rating';
 import type { ItemOutcome, JobContext, JobHandler } from '../../lambdas/domain/job-registry';
-import { BillingJob } from '../../lambdas/domain/jobs/billing-job';
-import type { BillingJobDependencies } from '../../lambdas/domain/jobs/ledger-job-support';
-import { SyncTransactionsJob } from '../../lambdas/domain/jobs/sync-transactions-job';
-import { UsageRatingJob } from '../../lambdas/domain/jobs/usage-rating-job';
+import { BillingJob } from '../../lambdas/jobs/billing-job';
+import type { BillingJobDependencies } from '../../lambdas/jobs/ledger-job-support';
+import { SyncTransactionsJob } from '../../lambdas/jobs/sync-transactions-job';
+import { UsageRatingJob } from '../../lambdas/jobs/usage-rating-job';
 import { idempotencyKeyOf, usageItemId, type Account, type UsageRecord } from '../../lambdas/domain/ledger';
 import { FakeCoreBilling, type CoreFault } from '../ledger/support/fake-core-billing';
 import { InMemoryLedger } from '../ledger/support/in-memory-ledger';

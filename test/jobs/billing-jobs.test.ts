@@ -3,7 +3,7 @@ import { billingPeriod, dueAnniversaryDays, periodContaining } from '../../lambd
 import { amountMinorOf, applicableRate } from '../../lambdas/domain/billing-rating';
 import { ValidationError } from '../../lambdas/domain/errors';
 import type { ItemOutcome, JobContext, JobHandler } from '../../lambdas/domain/job-registry';
-import { createJobRegistry } from '../../lambdas/domain/jobs/job-catalogue';
+import { createJobRegistry } from '../../lambdas/jobs/job-catalogue';
 import { idempotencyKeyOf, type UsageRecord } from '../../lambdas/domain/ledger';
 import { CoreBillingRefusedError, CoreBillingUnavailableError } from '../../lambdas/ports/core-billing';
 import { FakeCoreBilling } from '../ledger/support/fake-core-billing';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT_ID, seedDemo } from '../../lambdas/composition/demo-seed';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
-import { seedAccountId, seedLedger, UNRATED_USAGE_TYPE } from '../../lambdas/domain/ledger-generator';
+import { seedAccountId, seedLedger, UNRATED_USAGE_TYPE } from '../../lambdas/jobs/ledger-generator';
 import { api, startTestRuntime, waitForRun } from '../support/local-runtime';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
-import { seedAccountId, seedLedger } from '../../lambdas/domain/ledger-generator';
+import { seedAccountId, seedLedger } from '../../lambdas/jobs/ledger-generator';
 import { api, startTestRuntime, waitForRun } from '../support/local-runtime';
 
 /**

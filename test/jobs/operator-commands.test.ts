@@ -11,7 +11,7 @@ import { LEDGER_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { CoreBillingStandIn } from '../../lambdas/adapters/local/core-billing-stand-in';
 import { localDynamoClient } from '../../lambdas/adapters/local/dynamo-local';
 import { writeRuntimeFile } from '../../lambdas/adapters/local/runtime-file';
-import { seedAccount, seedUsage } from '../../lambdas/domain/ledger-generator';
+import { seedAccount, seedUsage } from '../../lambdas/jobs/ledger-generator';
 import { usageItemId } from '../../lambdas/domain/ledger';
 
 /**

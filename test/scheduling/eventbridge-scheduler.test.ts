@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventBridgeSchedulerTrigger, FIRE_RETRY_POLICY, triggerNameFor } from '../../lambdas/adapters/aws/eventbridge-scheduler-trigger';
-import { createJobRegistry } from '../../lambdas/domain/jobs/job-catalogue';
+import { createJobRegistry } from '../../lambdas/jobs/job-catalogue';
 import { ScheduleService } from '../../lambdas/services/schedule-service';
 import { createEngineHarness } from '../support/engine-harness';
 import { FakeScheduler, GROUP, SETTINGS } from './support/fake-scheduler';

@@ -5,7 +5,7 @@ import { DynamoScheduleCursorStore } from '../../lambdas/adapters/aws/dynamo-sch
 import { CONFIG_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { createEngine, type Engine } from '../../lambdas/composition/engine';
 import type { JobRegistry } from '../../lambdas/domain/job-registry';
-import { createJobRegistry } from '../../lambdas/domain/jobs/job-catalogue';
+import { createJobRegistry } from '../../lambdas/jobs/job-catalogue';
 import type { Schedule } from '../../lambdas/domain/model';
 import type { Clock } from '../../lambdas/ports/clock';
 import type { ExecutionDescription, ExecutionInput, Orchestrator, TaskCallbacks } from '../../lambdas/ports/orchestrator';

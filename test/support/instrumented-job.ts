@@ -1,5 +1,5 @@
 import type { ItemOutcome, JobContext, JobHandler } from '../../lambdas/domain/job-registry';
-import { SyntheticJob } from '../../lambdas/domain/jobs/synthetic-job';
+import { SyntheticJob } from '../../lambdas/jobs/synthetic-job';
 
 /**
  * SYNTHETIC, counting how often each item of each job is processed (`job<seq>:<itemId>`), with

@@ -11,7 +11,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { nextDate } from '../../domain/billing-calendar';
-import { mapConcurrently } from '../../domain/jobs/ledger-job-support';
+import { mapConcurrently } from '../../jobs/ledger-job-support';
 import { TransientStoreError } from '../../domain/errors';
 import {
   AccountSchema,

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { HttpCoreBilling, staticCredentials } from '../../../lambdas/adapters/aws/http-core-billing';
 import type { LocalRuntime } from '../../../lambdas/composition/local-runtime';
 import type { ItemOutcome, JobContext, JobHandler } from '../../../lambdas/domain/job-registry';
-import { createJobRegistry } from '../../../lambdas/domain/jobs/job-catalogue';
+import { createJobRegistry } from '../../../lambdas/jobs/job-catalogue';
 import type { JobRegistry } from '../../../lambdas/domain/job-registry';
 import type { JobType } from '../../../lambdas/domain/model';
 

@@ -1,4 +1,4 @@
-import { seedLedger, type LedgerSeedOptions } from '../../../lambdas/domain/ledger-generator';
+import { seedLedger, type LedgerSeedOptions } from '../../../lambdas/jobs/ledger-generator';
 import type { LedgerAdmin } from '../../../lambdas/ports/ledger';
 import { ADMIN_TOKEN } from '../../support/local-runtime';
 import { chaosScale } from './scale';

@@ -1,6 +1,6 @@
-import { daysInMonth } from './calendar-dates';
-import { ValidationError } from './errors';
-import type { Account, RatePlan, UsageRecord } from './ledger';
+import { daysInMonth } from '../domain/calendar-dates';
+import { ValidationError } from '../domain/errors';
+import type { Account, RatePlan, UsageRecord } from '../domain/ledger';
 import type { LedgerAdmin } from '../ports/ledger';
 
 /**

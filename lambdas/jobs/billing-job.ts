@@ -1,7 +1,7 @@
-import { billingPeriod, dueAnniversaryDays, isBillDate, type BillingPeriod } from '../billing-calendar';
-import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../billing-errors';
-import type { ItemOutcome, JobContext, JobHandler } from '../job-registry';
-import { LedgerIdSchema, type Account, type Invoice } from '../ledger';
+import { billingPeriod, dueAnniversaryDays, isBillDate, type BillingPeriod } from '../domain/billing-calendar';
+import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../domain/billing-errors';
+import type { ItemOutcome, JobContext, JobHandler } from '../domain/job-registry';
+import { LedgerIdSchema, type Account, type Invoice } from '../domain/ledger';
 import { inOrder, invalidItem, mapConcurrently, parseNoSettings, unique, type BillingJobDependencies } from './ledger-job-support';
 
 /** Accounts whose period usage is read at once: bounded, so a chunk does not burst the table. */

@@ -1,7 +1,7 @@
-import { JobRegistry } from '../job-registry';
-import type { CoreBillingClient } from '../../ports/core-billing';
-import type { Ledger } from '../../ports/ledger';
-import { systemClock } from '../../ports/clock';
+import { JobRegistry } from '../domain/job-registry';
+import type { CoreBillingClient } from '../ports/core-billing';
+import type { Ledger } from '../ports/ledger';
+import { systemClock } from '../ports/clock';
 import { BillingJob } from './billing-job';
 import type { BillingJobDependencies } from './ledger-job-support';
 import { ReratingJob } from './rerating-job';

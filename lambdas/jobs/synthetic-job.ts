@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors';
-import type { ItemOutcome, JobContext, JobHandler } from '../job-registry';
+import { ValidationError } from '../domain/errors';
+import type { ItemOutcome, JobContext, JobHandler } from '../domain/job-registry';
 
 /**
  * SYNTHETIC: a diagnostic job with a known number of work items, failing the listed item indexes

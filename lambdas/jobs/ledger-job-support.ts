@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { Clock } from '../../ports/clock';
-import type { CoreBillingClient } from '../../ports/core-billing';
-import type { Ledger } from '../../ports/ledger';
-import { BILLING_ERROR_CODES, failed } from '../billing-errors';
-import { ValidationError } from '../errors';
-import type { ItemOutcome, JobContext } from '../job-registry';
-import type { JobType } from '../model';
+import type { Clock } from '../ports/clock';
+import type { CoreBillingClient } from '../ports/core-billing';
+import type { Ledger } from '../ports/ledger';
+import { BILLING_ERROR_CODES, failed } from '../domain/billing-errors';
+import { ValidationError } from '../domain/errors';
+import type { ItemOutcome, JobContext } from '../domain/job-registry';
+import type { JobType } from '../domain/model';
 
 /** What the billing job types work on: the ledger, core billing and the time. */
 export interface BillingJobDependencies {

@@ -1,8 +1,8 @@
-import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../billing-errors';
-import { rateUsage } from '../billing-rating';
-import type { ItemOutcome, JobContext, JobHandler } from '../job-registry';
-import { parseUsageItemId, usageItemId, type UsageKey, type UsageRecord } from '../ledger';
-import type { UsageWrite } from '../../ports/ledger';
+import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../domain/billing-errors';
+import { rateUsage } from '../domain/billing-rating';
+import type { ItemOutcome, JobContext, JobHandler } from '../domain/job-registry';
+import { parseUsageItemId, usageItemId, type UsageKey, type UsageRecord } from '../domain/ledger';
+import type { UsageWrite } from '../ports/ledger';
 import { inOrder, invalidItem, parseNoSettings, unique, withConflictRetries, type BillingJobDependencies } from './ledger-job-support';
 
 const USAGE_ITEM_FORM = 'accountId/YYYY-MM-DD/usageId';

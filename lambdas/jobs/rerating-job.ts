@@ -1,9 +1,9 @@
-import { periodContaining } from '../billing-calendar';
-import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../billing-errors';
-import { rateUsage } from '../billing-rating';
-import type { ItemOutcome, JobContext, JobHandler } from '../job-registry';
-import { parseRerateItemId, rerateItemId, usageItemId, type Account, type RatePlan, type RerateRequest, type UsageRecord } from '../ledger';
-import type { UsageWrite } from '../../ports/ledger';
+import { periodContaining } from '../domain/billing-calendar';
+import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../domain/billing-errors';
+import { rateUsage } from '../domain/billing-rating';
+import type { ItemOutcome, JobContext, JobHandler } from '../domain/job-registry';
+import { parseRerateItemId, rerateItemId, usageItemId, type Account, type RatePlan, type RerateRequest, type UsageRecord } from '../domain/ledger';
+import type { UsageWrite } from '../ports/ledger';
 import { CONFLICT_ROUNDS, parseNoSettings, type BillingJobDependencies } from './ledger-job-support';
 
 interface Problem {

@@ -1,8 +1,8 @@
-import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../billing-errors';
-import type { ItemOutcome, JobContext, JobHandler } from '../job-registry';
-import { idempotencyKeyOf, parseUsageItemId, usageItemId, type Rating, type UsageKey, type UsageRecord } from '../ledger';
-import { CoreBillingRefusedError, CoreBillingUnavailableError, type CoreTransaction, type CoreTransactionResult } from '../../ports/core-billing';
-import type { UsageWrite } from '../../ports/ledger';
+import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../domain/billing-errors';
+import type { ItemOutcome, JobContext, JobHandler } from '../domain/job-registry';
+import { idempotencyKeyOf, parseUsageItemId, usageItemId, type Rating, type UsageKey, type UsageRecord } from '../domain/ledger';
+import { CoreBillingRefusedError, CoreBillingUnavailableError, type CoreTransaction, type CoreTransactionResult } from '../ports/core-billing';
+import type { UsageWrite } from '../ports/ledger';
 import { inOrder, invalidItem, parseNoSettings, withConflictRetries, type BillingJobDependencies } from './ledger-job-support';
 
 const USAGE_ITEM_FORM = 'accountId/YYYY-MM-DD/usageId';
