@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -15,7 +16,15 @@ interface RawResponse {
 /** A request exactly as written here (no client-side path normalisation, header case kept). */
 function raw(
   server: LocalHttpServer,
-  options: { method?: string; path: string; headers?: Record<string, string | number>; body?: string | Buffer; chunks?: Buffer[] },
+  options: {
+    method?: string;
+    path: string;
+    headers?: Record<string, string | number>;
+    body?: string | Buffer;
+    /** Written one by one; the request stays open unless `end` is set. */
+    chunks?: Buffer[];
+    end?: boolean;
+  },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
@@ -27,7 +36,7 @@ function raw(
     // The server may close the connection before reading everything we send (413).
     req.on('error', (error) => (error as NodeJS.ErrnoException).code === 'EPIPE' || (error as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(error));
     for (const chunk of options.chunks ?? []) req.write(chunk);
-    if (options.chunks) return;
+    if (options.chunks && !options.end) return;
     req.end(options.body);
   });
 }
@@ -131,7 +140,7 @@ describe('startHttpServer', () => {
     const after = await fetch(`${server.url}/health`);
 
     expect(before.status).toBe(503);
-    expect(await before.json()).toEqual({ error: { code: 'NOT_READY', message: expect.any(String) } });
+    expect(await before.json()).toEqual({ error: { code: 'NOT_READY', message: expect.any(String), details: [] } });
     expect(after.status).toBe(200);
     expect(await after.json()).toEqual({ status: 'ok' });
     expect(events).toEqual([]);
@@ -144,7 +153,7 @@ describe('startHttpServer', () => {
       const response = await fetch(`${server.url}${path}`);
       const text = await response.text();
       expect(response.status).toBe(500);
-      expect(JSON.parse(text)).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error' } });
+      expect(JSON.parse(text)).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error', details: [] } });
       expect(text).not.toMatch(/secret|\.ts/);
     }
     expect(logged).toHaveLength(2);
@@ -152,33 +161,111 @@ describe('startHttpServer', () => {
     expect(stillUp.status).toBe(200);
   });
 
-  it('answers 413 to a declared body over the limit without reading it', async () => {
+  it('answers a 12 MB body with a 413 that Node’s fetch can read, and stays up', async () => {
     const server = await start();
 
-    // Declares 2 MiB, sends 64 KiB and waits: the answer must come anyway.
+    const response = await fetch(`${server.url}/v1/clients/acme/schedules`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: Buffer.alloc(12 * 1000 * 1000, 0x20),
+    });
+
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String), details: [] } });
+    expect(events).toEqual([]);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it('answers 413 at once to a declared body beyond what it drains, without reading it', async () => {
+    const server = await start();
+
+    // Declares 64 MiB, sends 64 KiB and waits: the answer must come anyway.
     const response = await raw(server, {
       method: 'POST',
       path: '/v1/clients/acme/schedules',
-      headers: { 'Content-Type': 'application/json', 'Content-Length': 2 * 1024 * 1024 },
+      headers: { 'Content-Type': 'application/json', 'Content-Length': 64 * 1024 * 1024 },
       chunks: [Buffer.alloc(64 * 1024, 0x20)],
     });
 
     expect(response.status).toBe(413);
-    expect(JSON.parse(response.body)).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) } });
+    expect(response.headers.connection).toBe('close');
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String), details: [] } });
     expect(events).toEqual([]);
   });
 
-  it('answers 413 as soon as a chunked body passes the limit', async () => {
+  it('answers 413 before the body to a client that expects 100-continue for a body over the limit', async () => {
     const server = await start({ maxBodyBytes: 1_000 });
 
     const response = await raw(server, {
       method: 'POST',
       path: '/v1/clients/acme/schedules',
-      headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
-      chunks: [Buffer.alloc(800, 0x20), Buffer.alloc(800, 0x20)],
+      headers: { 'Content-Type': 'application/json', 'Content-Length': 5_000, Expect: '100-continue' },
+      chunks: [],
     });
 
     expect(response.status).toBe(413);
+    expect(events).toEqual([]);
+  });
+
+  it('reads a chunked body past the limit to its end before the 413, and cuts one beyond the drain cap', async () => {
+    const server = await start({ maxBodyBytes: 1_000, maxDrainBytes: 10_000 });
+    const post = (chunks: Buffer[], end: boolean) =>
+      raw(server, { method: 'POST', path: '/v1/clients/acme/schedules', headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }, chunks, end });
+
+    const drained = await post([Buffer.alloc(800, 0x20), Buffer.alloc(800, 0x20)], true);
+    // Never ended, and past the cap: the answer must come anyway.
+    const cut = await post([Buffer.alloc(6_000, 0x20), Buffer.alloc(6_000, 0x20)], false);
+
+    expect(drained.status).toBe(413);
+    expect(drained.headers.connection).not.toBe('close');
+    expect(cut.status).toBe(413);
+    expect(cut.headers.connection).toBe('close');
+    expect(events).toEqual([]);
+  });
+
+  it('passes query and header names such as __proto__ and toString on as plain names', async () => {
+    const server = await start();
+
+    for (const name of ['__proto__', 'toString', 'constructor', 'hasOwnProperty', 'valueOf']) {
+      events.length = 0;
+      const response = await raw(server, { path: `/v1/clients/acme?${name}=a&${name}=b`, headers: { [name]: 'h' } });
+
+      expect(response.status, name).toBe(201);
+      const event = events[0]!;
+      expect(Object.getOwnPropertyDescriptor(event.queryStringParameters, name)?.value, name).toBe('b');
+      expect(Object.getOwnPropertyDescriptor(event.multiValueQueryStringParameters, name)?.value, name).toEqual(['a', 'b']);
+      expect(Object.getOwnPropertyDescriptor(event.headers, name)?.value, name).toBe('h');
+      expect(Object.getOwnPropertyDescriptor(event.multiValueHeaders, name)?.value, name).toEqual(['h']);
+    }
+  });
+
+  it('passes a body that is not valid UTF-8 as its bytes (base64), not with U+FFFD in it', async () => {
+    const server = await start();
+    const invalid = Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
+
+    await raw(server, { method: 'POST', path: '/v1/x', headers: { 'Content-Type': 'application/json' }, body: invalid });
+    await raw(server, { method: 'POST', path: '/v1/x', headers: { 'Content-Type': 'application/json' }, body: '{"n":"é"}' });
+
+    expect(events[0]).toMatchObject({ isBase64Encoded: true, body: invalid.toString('base64') });
+    expect(events[1]).toMatchObject({ isBase64Encoded: false, body: '{"n":"é"}' });
+  });
+
+  it('does not let a slowly sent request hold its connection: 408 for a slow body, closed for slow headers', async () => {
+    const server = await start({ headersTimeoutMs: 200, requestTimeoutMs: 400 });
+    const slowly = (head: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(server.port, '127.0.0.1', () => socket.write(head));
+        let received = '';
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+        socket.on('close', () => resolve(received));
+        socket.on('error', reject);
+      });
+
+    const slowBody = await slowly('POST /v1/x HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+    const slowHeaders = await slowly('GET /v1/x HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
+
+    expect(slowBody).toMatch(/^HTTP\/1\.1 408 /);
+    expect(slowHeaders).not.toMatch(/^HTTP\/1\.1 2/);
     expect(events).toEqual([]);
   });
 
@@ -210,7 +297,7 @@ describe('startHttpServer', () => {
     }
     const missing = await raw(server, { path: '/nope.html' });
     expect(missing.status).toBe(404);
-    expect(JSON.parse(missing.body)).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+    expect(JSON.parse(missing.body)).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), details: [] } });
     expect((await raw(server, { method: 'POST', path: '/index.html' })).status).toBe(405);
   });
 
@@ -220,7 +307,7 @@ describe('startHttpServer', () => {
     const response = await fetch(`${server.url}/`);
 
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+    expect(await response.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), details: [] } });
   });
 
   it('close() resolves after open connections end, and stops listening', async () => {

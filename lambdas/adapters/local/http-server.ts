@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { realpath, readFile, stat } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
@@ -9,10 +10,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
  * The local runtime's API Gateway: a node:http server that turns each request under /v1 into the
  * REST API (v1) Lambda proxy event the deployed handler receives and writes back its result.
  * Like API Gateway it preserves header case and the path's percent-encoding, decodes the query
- * string, passes the body as a UTF-8 string, and answers with the handler's status, headers and
- * body. It adds what API Gateway does in front of the Lambda: a cap on the body it reads (beyond
- * it, 413 without reading the rest; the API enforces its own, smaller, documented limit), and a
- * 500 INTERNAL without details when the handler throws or answers something malformed.
+ * string, passes the body as a UTF-8 string (base64 when it is not valid UTF-8, so the API sees
+ * the bytes sent), and answers with the handler's status, headers and body. It adds what API
+ * Gateway does in front of the Lambda: a cap on the body it reads (beyond it, 413; the API
+ * enforces its own, smaller, documented limit), header and request timeouts, and a 500 INTERNAL
+ * without details when the handler throws or answers something malformed.
  * Besides /v1: GET /health (no credentials) and, optionally, the operator console's static files.
  */
 
@@ -30,6 +32,16 @@ export interface HttpServerOptions {
   staticDir?: string;
   /** The most request body bytes read. @default 1 MiB */
   maxBodyBytes?: number;
+  /**
+   * How many bytes of a too-large body are still read and thrown away before the 413, so that a
+   * client that writes its whole body before it reads (Node's fetch) gets the answer instead of
+   * EPIPE. A longer body is cut off. @default 16 MiB
+   */
+  maxDrainBytes?: number;
+  /** The time a client has to send the request's headers. @default 10000 */
+  headersTimeoutMs?: number;
+  /** The time a client has to send the whole request, body included (then 408). @default 30000 */
+  requestTimeoutMs?: number;
   /** How long close() waits for requests in flight before it cuts their connections. @default 5000 */
   closeTimeoutMs?: number;
   /** Where failures are logged; details go here, never into a response. @default console.error */
@@ -76,21 +88,44 @@ const SECURITY_HEADERS: Record<string, string> = {
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
 };
 
-class PayloadTooLarge extends Error {}
+type BodyRead = { tooLarge: false; body: Buffer } | { tooLarge: true; drained: boolean };
+
+/** Maps keyed by names a client chose: without a prototype, `__proto__` or `toString` is just a name. */
+function dictionary<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
 
 export async function startHttpServer(options: HttpServerOptions): Promise<LocalHttpServer> {
   const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? MIB;
+  const maxDrainBytes = options.maxDrainBytes ?? 16 * MIB;
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const staticRoot = options.staticDir ? await realpath(resolve(options.staticDir)) : undefined;
   const logError = options.logError ?? ((message: string, detail: unknown) => console.error(message, detail));
 
-  const server = createServer((req, res) => {
+  // Node's defaults let a slowly sent request hold its connection for 300 s.
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+    },
+    (req, res) => serve(req, res),
+  );
+  // A client that asks before sending a body too large for us learns it without sending it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) return tooLarge(res, false);
+    res.writeContinue();
+    serve(req, res);
+  });
+
+  function serve(req: IncomingMessage, res: ServerResponse): void {
     handle(req, res).catch((error: unknown) => {
       logError('Local HTTP server: request failed', error);
       if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'Internal server error');
       else res.destroy();
     });
-  });
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '';
@@ -110,17 +145,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Local
   }
 
   async function proxy(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
-    let body: Buffer;
-    try {
-      body = await readBody(req, maxBodyBytes);
-    } catch (error) {
-      if (!(error instanceof PayloadTooLarge)) throw error;
-      // The rest of the body stays unread: close the connection rather than drain it.
-      return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${maxBodyBytes} bytes`, { Connection: 'close' });
-    }
+    const read = await readBody(req, maxBodyBytes, maxBodyBytes + maxDrainBytes);
+    if (read.tooLarge) return tooLarge(res, read.drained);
     let result: APIGatewayProxyResult;
     try {
-      result = await options.api(proxyEvent(req, path, query, body));
+      result = await options.api(proxyEvent(req, path, query, read.body));
     } catch (error) {
       logError('Local HTTP server: the API handler threw', error);
       return sendError(res, 500, 'INTERNAL', 'Internal server error');
@@ -130,6 +159,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Local
       return sendError(res, 500, 'INTERNAL', 'Internal server error');
     }
     writeResult(res, result);
+  }
+
+  /** 413; a connection with body bytes still unread cannot carry another request, so it closes. */
+  function tooLarge(res: ServerResponse, drained: boolean): void {
+    sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${maxBodyBytes} bytes`, drained ? {} : { Connection: 'close' });
   }
 
   await new Promise<void>((resolveListen, rejectListen) => {
@@ -157,45 +191,51 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Local
   };
 }
 
-/** Reads the body up to `limit` bytes; stops reading (and rejects) as soon as it is known to be larger. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(new PayloadTooLarge());
+/**
+ * Reads the body up to `limit` bytes. A longer body is read on and thrown away up to `drainLimit`
+ * bytes in all (drained: the client can read the answer); past that, reading stops at once.
+ */
+function readBody(req: IncomingMessage, limit: number, drainLimit: number): Promise<BodyRead> {
+  if (Number(req.headers['content-length'] ?? 0) > drainLimit) return Promise.resolve({ tooLarge: true, drained: false });
   return new Promise((resolveBody, rejectBody) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit) {
+      if (size > drainLimit) {
         req.off('data', onData);
         req.pause();
-        rejectBody(new PayloadTooLarge());
-        return;
+        resolveBody({ tooLarge: true, drained: false });
+      } else if (size > limit) {
+        chunks.length = 0;
+      } else {
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => resolveBody(Buffer.concat(chunks)));
+    req.once('end', () => resolveBody(size > limit ? { tooLarge: true, drained: true } : { tooLarge: false, body: Buffer.concat(chunks) }));
     req.once('error', rejectBody);
   });
 }
 
 function proxyEvent(req: IncomingMessage, path: string, query: string, body: Buffer): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers = dictionary<string>();
+  const multiValueHeaders = dictionary<string[]>();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     const value = req.rawHeaders[i + 1]!;
     headers[name] = value;
     (multiValueHeaders[name] ??= []).push(value);
   }
-  const queryStringParameters: Record<string, string> = {};
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
+  const queryStringParameters = dictionary<string>();
+  const multiValueQueryStringParameters = dictionary<string[]>();
   for (const [name, value] of new URLSearchParams(query)) {
     queryStringParameters[name] = value;
     (multiValueQueryStringParameters[name] ??= []).push(value);
   }
   const hasQuery = Object.keys(queryStringParameters).length > 0;
+  // Invalid UTF-8 goes on as the bytes sent, for the API to refuse, not as U+FFFD.
+  const binary = body.length > 0 && !isUtf8(body);
   const now = new Date();
   const method = req.method ?? 'GET';
   return {
@@ -208,8 +248,8 @@ function proxyEvent(req: IncomingMessage, path: string, query: string, body: Buf
     multiValueQueryStringParameters: hasQuery ? multiValueQueryStringParameters : null,
     pathParameters: null,
     stageVariables: null,
-    body: body.length > 0 ? body.toString('utf8') : null,
-    isBase64Encoded: false,
+    body: body.length === 0 ? null : body.toString(binary ? 'base64' : 'utf8'),
+    isBase64Encoded: binary,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -257,7 +297,7 @@ function isProxyResult(value: unknown): value is APIGatewayProxyResult {
 }
 
 function writeResult(res: ServerResponse, result: APIGatewayProxyResult): void {
-  const headers: Record<string, string | string[]> = {};
+  const headers = dictionary<string | string[]>();
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name.toLowerCase()] = values.map(String);
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
   // API Gateway's default when the integration sets none.
@@ -319,7 +359,7 @@ function sendJson(res: ServerResponse, status: number, payload: unknown, extraHe
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-/** The API's error model: `{ "error": { "code", "message" } }`. */
+/** The API's error model: `{ "error": { "code", "message", "details" } }`. */
 function sendError(res: ServerResponse, status: number, code: string, message: string, extraHeaders: Record<string, string> = {}): void {
-  sendJson(res, status, { error: { code, message } }, extraHeaders);
+  sendJson(res, status, { error: { code, message, details: [] } }, extraHeaders);
 }
