@@ -1,8 +1,8 @@
 import { billingPeriod, dueAnniversaryDays, isBillDate, type BillingPeriod } from '../domain/billing-calendar';
 import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../domain/billing-errors';
-import type { ItemOutcome, JobContext, JobHandler } from '../domain/job-registry';
+import type { ItemOutcome, JobContext } from '../domain/job-registry';
 import { LedgerIdSchema, type Account, type Invoice } from '../domain/ledger';
-import { inOrder, invalidItem, mapConcurrently, parseNoSettings, unique, type BillingJobDependencies } from './ledger-job-support';
+import { inOrder, invalidItem, LedgerJob, mapConcurrently, unique, type BillingJobDependencies } from './ledger-job-support';
 
 /** Accounts whose period usage is read at once: bounded, so a chunk does not burst the table. */
 const USAGE_READ_CONCURRENCY = 10;
@@ -19,14 +19,11 @@ const USAGE_READ_CONCURRENCY = 10;
  * An account with unrated usage in the period (unrated or in suspense) is not invoiced: its item
  * fails with UNRATED_USAGE, so that no invoice ever leaves usage out.
  */
-export class BillingJob implements JobHandler {
-  readonly type = 'BILLING' as const;
+export class BillingJob extends LedgerJob<'BILLING'> {
   readonly batchSize = 250;
 
-  constructor(private readonly deps: BillingJobDependencies) {}
-
-  parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
-    return parseNoSettings(this.type, settings);
+  constructor(deps: BillingJobDependencies) {
+    super(deps, 'BILLING');
   }
 
   async *collect(ctx: JobContext): AsyncIterable<string> {

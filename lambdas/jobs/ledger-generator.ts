@@ -18,6 +18,8 @@ export interface LedgerSeedOptions {
   seed?: number;
   /** The month the usage is dated in, YYYY-MM. */
   month: string;
+  /** The last day of the month usage is dated on (1-31, clamped to the month). @default the month's last day */
+  lastDay?: number;
   /** Share of usage records that no plan can rate, 0..1. @default 0.02 */
   unratedShare?: number;
 }
@@ -82,7 +84,7 @@ export function seedAccount(options: LedgerSeedOptions, index: number): Account 
 /** The usage of account number `index`: the same records whatever else is generated. */
 export function seedUsage(options: LedgerSeedOptions, index: number): UsageRecord[] {
   const [year, month] = parseMonth(options.month);
-  const days = daysInMonth(year, month);
+  const days = Math.min(options.lastDay ?? 31, daysInMonth(year, month));
   const random = mulberry32(hash(options.seed ?? 1, index));
   const unratedShare = options.unratedShare ?? 0.02;
   const accountId = seedAccountId(index);
@@ -146,6 +148,9 @@ function validate(options: LedgerSeedOptions): void {
   }
   if (!Number.isInteger(options.usagePerAccount) || options.usagePerAccount < 0 || options.usagePerAccount > 9_999) {
     throw new ValidationError('usage per account must be a whole number 0..9,999');
+  }
+  if (options.lastDay !== undefined && !(Number.isInteger(options.lastDay) && options.lastDay >= 1 && options.lastDay <= 31)) {
+    throw new ValidationError('the last usage day must be a whole number 1..31');
   }
   const share = options.unratedShare ?? 0.02;
   if (!(share >= 0 && share <= 1)) throw new ValidationError('the unrated share must be between 0 and 1');

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { Clock } from '../ports/clock';
 import type { CoreBillingClient } from '../ports/core-billing';
-import type { Ledger } from '../ports/ledger';
+import type { Ledger, UsageQueue } from '../ports/ledger';
 import { BILLING_ERROR_CODES, failed } from '../domain/billing-errors';
 import { ValidationError } from '../domain/errors';
-import type { ItemOutcome, JobContext } from '../domain/job-registry';
+import type { ItemOutcome, JobContext, JobHandler } from '../domain/job-registry';
+import { parseUsageItemId, usageItemId, type UsageKey } from '../domain/ledger';
 import type { JobType } from '../domain/model';
 
 /** What the billing job types work on: the ledger, core billing and the time. */
@@ -23,7 +24,7 @@ export const CONFLICT_ROUNDS = 3;
 const NoSettingsSchema = z.object({}).strict();
 
 /** The billing jobs take no settings: an unknown one is a typo an operator should hear about. */
-export function parseNoSettings(type: JobType, settings: Record<string, unknown> | undefined): Record<string, unknown> {
+function parseNoSettings(type: JobType, settings: Record<string, unknown> | undefined): Record<string, unknown> {
   const parsed = NoSettingsSchema.safeParse(settings ?? {});
   if (!parsed.success) {
     throw new ValidationError(
@@ -32,6 +33,59 @@ export function parseNoSettings(type: JobType, settings: Record<string, unknown>
     );
   }
   return parsed.data;
+}
+
+/** A billing job: works on the ledger and core billing, and takes no settings. */
+export abstract class LedgerJob<T extends JobType> implements JobHandler {
+  abstract readonly batchSize: number;
+
+  constructor(
+    protected readonly deps: BillingJobDependencies,
+    readonly type: T,
+  ) {}
+
+  parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
+    return parseNoSettings(this.type, settings);
+  }
+
+  abstract collect(ctx: JobContext): AsyncIterable<string>;
+  abstract process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]>;
+}
+
+export interface UsageItem {
+  itemId: string;
+  key: UsageKey;
+}
+
+/**
+ * A billing job whose work items are the usage records in one of the ledger's queues
+ * (`accountId/YYYY-MM-DD/usageId`). A subclass only decides a round of items: malformed ids,
+ * conflict retries and the order of outcomes are handled here.
+ */
+export abstract class UsageQueueJob<T extends JobType> extends LedgerJob<T> {
+  readonly batchSize = 500;
+
+  /** The queue each of the class's job types works through. */
+  protected abstract readonly queues: Record<T, UsageQueue>;
+
+  /** Decides an outcome for each pending item; returns the ids whose conditional write lost a race. */
+  protected abstract decide(ctx: JobContext, pending: readonly UsageItem[], outcomes: Map<string, ItemOutcome>): Promise<Set<string>>;
+
+  async *collect(ctx: JobContext): AsyncIterable<string> {
+    for await (const key of this.deps.ledger.usageInQueue(ctx.clientId, this.queues[this.type], ctx.processingDate)) yield usageItemId(key);
+  }
+
+  async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
+    const invalid = new Map<string, ItemOutcome>();
+    const items: UsageItem[] = [];
+    for (const itemId of itemIds) {
+      const key = parseUsageItemId(itemId);
+      if (key) items.push({ itemId, key });
+      else invalid.set(itemId, invalidItem(ctx, this.type, itemId, 'accountId/YYYY-MM-DD/usageId'));
+    }
+    const outcomes = await withConflictRetries(items, (pending, decided) => this.decide(ctx, pending, decided));
+    return inOrder(itemIds, new Map([...invalid, ...outcomes]));
+  }
 }
 
 export function unique<T>(values: Iterable<T>): T[] {
@@ -43,7 +97,7 @@ export function unique<T>(values: Iterable<T>): T[] {
  * outcome for some items and names the ones whose conditional write lost a race (to be read and
  * decided again). Items still conflicting after the last round fail with LEDGER_CONFLICT.
  */
-export async function withConflictRetries<K>(
+async function withConflictRetries<K>(
   items: ReadonlyArray<{ itemId: string; key: K }>,
   attempt: (pending: ReadonlyArray<{ itemId: string; key: K }>, outcomes: Map<string, ItemOutcome>) => Promise<Set<string>>,
 ): Promise<Map<string, ItemOutcome>> {

@@ -1,10 +1,10 @@
 import { periodContaining } from '../domain/billing-calendar';
 import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../domain/billing-errors';
 import { rateUsage } from '../domain/billing-rating';
-import type { ItemOutcome, JobContext, JobHandler } from '../domain/job-registry';
+import type { ItemOutcome, JobContext } from '../domain/job-registry';
 import { parseRerateItemId, rerateItemId, usageItemId, type Account, type RatePlan, type RerateRequest, type UsageRecord } from '../domain/ledger';
 import type { UsageWrite } from '../ports/ledger';
-import { CONFLICT_ROUNDS, parseNoSettings, type BillingJobDependencies } from './ledger-job-support';
+import { CONFLICT_ROUNDS, LedgerJob, type BillingJobDependencies } from './ledger-job-support';
 
 interface Problem {
   code: string;
@@ -22,15 +22,12 @@ interface Problem {
  * A transaction of a period that is already invoiced is not changed (TRANSACTION_INVOICED): an
  * invoice is never altered after the fact. Unrated and suspended usage is left to the rating jobs.
  */
-export class ReratingJob implements JobHandler {
-  readonly type = 'RERATING' as const;
+export class ReratingJob extends LedgerJob<'RERATING'> {
   /** A request can cover many transactions: small batches keep a worker's invocation short. */
   readonly batchSize = 25;
 
-  constructor(private readonly deps: BillingJobDependencies) {}
-
-  parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
-    return parseNoSettings(this.type, settings);
+  constructor(deps: BillingJobDependencies) {
+    super(deps, 'RERATING');
   }
 
   async *collect(ctx: JobContext): AsyncIterable<string> {

@@ -1,11 +1,9 @@
 import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../domain/billing-errors';
-import type { ItemOutcome, JobContext, JobHandler } from '../domain/job-registry';
-import { idempotencyKeyOf, parseUsageItemId, usageItemId, type Rating, type UsageKey, type UsageRecord } from '../domain/ledger';
+import type { ItemOutcome, JobContext } from '../domain/job-registry';
+import { idempotencyKeyOf, type Rating, type UsageRecord } from '../domain/ledger';
 import { CoreBillingRefusedError, CoreBillingUnavailableError, type CoreTransaction, type CoreTransactionResult } from '../ports/core-billing';
 import type { UsageWrite } from '../ports/ledger';
-import { inOrder, invalidItem, parseNoSettings, withConflictRetries, type BillingJobDependencies } from './ledger-job-support';
-
-const USAGE_ITEM_FORM = 'accountId/YYYY-MM-DD/usageId';
+import { UsageQueueJob, type UsageItem } from './ledger-job-support';
 
 /**
  * SYNC_TRANSACTIONS sends rated transactions dated up to the processing date to core billing,
@@ -19,36 +17,10 @@ const USAGE_ITEM_FORM = 'accountId/YYYY-MM-DD/usageId';
  * RATED; the item is offered again and sent again under the same key, which core answers as
  * accepted without storing it twice. So every rated version reaches core exactly once.
  */
-export class SyncTransactionsJob implements JobHandler {
-  readonly batchSize = 500;
+export class SyncTransactionsJob extends UsageQueueJob<'SYNC_TRANSACTIONS' | 'SYNC_ERROR_REPROCESSING'> {
+  protected readonly queues = { SYNC_TRANSACTIONS: 'UNSYNCED', SYNC_ERROR_REPROCESSING: 'SYNC_ERROR' } as const;
 
-  constructor(
-    private readonly deps: BillingJobDependencies,
-    readonly type: 'SYNC_TRANSACTIONS' | 'SYNC_ERROR_REPROCESSING' = 'SYNC_TRANSACTIONS',
-  ) {}
-
-  parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
-    return parseNoSettings(this.type, settings);
-  }
-
-  async *collect(ctx: JobContext): AsyncIterable<string> {
-    const queue = this.type === 'SYNC_TRANSACTIONS' ? 'UNSYNCED' : 'SYNC_ERROR';
-    for await (const key of this.deps.ledger.usageInQueue(ctx.clientId, queue, ctx.processingDate)) yield usageItemId(key);
-  }
-
-  async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
-    const invalid = new Map<string, ItemOutcome>();
-    const items: Array<{ itemId: string; key: UsageKey }> = [];
-    for (const itemId of itemIds) {
-      const key = parseUsageItemId(itemId);
-      if (key) items.push({ itemId, key });
-      else invalid.set(itemId, invalidItem(ctx, this.type, itemId, USAGE_ITEM_FORM));
-    }
-    const outcomes = await withConflictRetries(items, (pending, decided) => this.sync(ctx, pending, decided));
-    return inOrder(itemIds, new Map([...invalid, ...outcomes]));
-  }
-
-  private async sync(ctx: JobContext, pending: ReadonlyArray<{ itemId: string; key: UsageKey }>, outcomes: Map<string, ItemOutcome>): Promise<Set<string>> {
+  protected async decide(ctx: JobContext, pending: readonly UsageItem[], outcomes: Map<string, ItemOutcome>): Promise<Set<string>> {
     const { ledger, coreBilling, clock } = this.deps;
     const records = await ledger.getUsage(ctx.clientId, pending.map((item) => item.key));
     const toSend: Array<{ itemId: string; record: UsageRecord; transaction: CoreTransaction }> = [];

@@ -1,11 +1,9 @@
 import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../domain/billing-errors';
 import { rateUsage } from '../domain/billing-rating';
-import type { ItemOutcome, JobContext, JobHandler } from '../domain/job-registry';
-import { parseUsageItemId, usageItemId, type UsageKey, type UsageRecord } from '../domain/ledger';
+import type { ItemOutcome, JobContext } from '../domain/job-registry';
+import type { UsageRecord } from '../domain/ledger';
 import type { UsageWrite } from '../ports/ledger';
-import { inOrder, invalidItem, parseNoSettings, unique, withConflictRetries, type BillingJobDependencies } from './ledger-job-support';
-
-const USAGE_ITEM_FORM = 'accountId/YYYY-MM-DD/usageId';
+import { unique, UsageQueueJob, type UsageItem } from './ledger-job-support';
 
 /**
  * USAGE_RATING prices unrated usage dated up to the processing date with the account's rate plan.
@@ -19,40 +17,10 @@ const USAGE_ITEM_FORM = 'accountId/YYYY-MM-DD/usageId';
  * Per item, one conditional write of the record (state and rating in one item), so an item offered
  * twice rates once: the second time it finds the record rated and succeeds without writing.
  */
-export class UsageRatingJob implements JobHandler {
-  readonly batchSize = 500;
+export class UsageRatingJob extends UsageQueueJob<'USAGE_RATING' | 'SUSPENSE_REPROCESSING'> {
+  protected readonly queues = { USAGE_RATING: 'UNRATED', SUSPENSE_REPROCESSING: 'SUSPENDED' } as const;
 
-  constructor(
-    private readonly deps: BillingJobDependencies,
-    readonly type: 'USAGE_RATING' | 'SUSPENSE_REPROCESSING' = 'USAGE_RATING',
-  ) {}
-
-  parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
-    return parseNoSettings(this.type, settings);
-  }
-
-  async *collect(ctx: JobContext): AsyncIterable<string> {
-    const queue = this.type === 'USAGE_RATING' ? 'UNRATED' : 'SUSPENDED';
-    for await (const key of this.deps.ledger.usageInQueue(ctx.clientId, queue, ctx.processingDate)) yield usageItemId(key);
-  }
-
-  async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
-    const invalid = new Map<string, ItemOutcome>();
-    const items: Array<{ itemId: string; key: UsageKey }> = [];
-    for (const itemId of itemIds) {
-      const key = parseUsageItemId(itemId);
-      if (key) items.push({ itemId, key });
-      else invalid.set(itemId, invalidItem(ctx, this.type, itemId, USAGE_ITEM_FORM));
-    }
-    const outcomes = await withConflictRetries(items, (pending, decided) => this.rate(ctx, pending, decided));
-    return inOrder(itemIds, new Map([...invalid, ...outcomes]));
-  }
-
-  private async rate(
-    ctx: JobContext,
-    pending: ReadonlyArray<{ itemId: string; key: UsageKey }>,
-    outcomes: Map<string, ItemOutcome>,
-  ): Promise<Set<string>> {
+  protected async decide(ctx: JobContext, pending: readonly UsageItem[], outcomes: Map<string, ItemOutcome>): Promise<Set<string>> {
     const { ledger, clock } = this.deps;
     const records = await ledger.getUsage(ctx.clientId, pending.map((item) => item.key));
     const accounts = await ledger.getAccounts(ctx.clientId, unique([...records.values()].map((record) => record.accountId)));

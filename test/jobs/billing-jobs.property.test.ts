@@ -179,7 +179,7 @@ describe('USAGE_RATING', () => {
             await ledger.putRatePlan({ ...plan, rates: reversed ? [...rates].reverse() : rates });
             await ledger.putAccounts([0, 1, 2, 3].map((n) => ({ clientId: CLIENT, accountId: `acc-${n}`, name: 'A', anniversaryDay: 1, status: 'ACTIVE' as const, ratePlanId: 'p', openedOn: '2025-01-01' })));
             await ledger.importUsage(records);
-            const job = new UsageRatingJob(deps(ledger));
+            const job = new UsageRatingJob(deps(ledger), 'USAGE_RATING');
             const ctx = context('2026-12-31');
             const items = await collect(job, ctx);
             await processAll(job, ctx, reversed ? [...items].reverse() : items, chunkSize);
@@ -239,7 +239,7 @@ describe('SYNC_TRANSACTIONS', () => {
           ledger.beforeUsageWrite = () => {
             if (crashPlan.shift()) throw new Error('worker died before recording');
           };
-          const sync = new SyncTransactionsJob(deps(ledger, core));
+          const sync = new SyncTransactionsJob(deps(ledger, core), 'SYNC_TRANSACTIONS');
           const resync = new SyncTransactionsJob(deps(ledger, core), 'SYNC_ERROR_REPROCESSING');
           const ctx = context('2026-11-30');
 
