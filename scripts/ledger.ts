@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { readRuntimeFile } from '../lambdas/adapters/local/runtime-file';
+import { DataDirInUseError } from '../lambdas/adapters/local/runtime-file';
 import { IsoDateSchema, ClientIdSchema } from '../lambdas/domain/model';
 import { LedgerIdSchema, type UsageRecord } from '../lambdas/domain/ledger';
 import type { UsageQueue } from '../lambdas/ports/ledger';
-import { openLocalLedger } from './support/local-ledger';
+import { findRuntime, openLocalLedger } from './support/local-ledger';
 import { resolve } from 'node:path';
 
 /**
@@ -66,7 +66,7 @@ function toMicros(price: string): number {
 async function listQueue(queue: UsageQueue): Promise<void> {
   const clientId = required(ClientIdSchema, 'client');
   const limit = z.coerce.number().int().min(1).max(10_000).default(50).parse(values.limit);
-  const local = await openLocalLedger();
+  const local = await openLocalLedger('npm run ledger');
   try {
     const keys = [];
     for await (const key of local.ledger.usageInQueue(clientId, queue, '9999-12-30')) {
@@ -88,10 +88,14 @@ function describe(record: UsageRecord): string {
 }
 
 async function core(action: string | undefined): Promise<void> {
-  const runtime = readRuntimeFile(resolve(process.env.DATA_DIR ?? '.data'));
+  const runtime = await findRuntime(resolve(process.env.DATA_DIR ?? '.data'));
   if (!runtime) throw new UsageError('core commands need the running runtime: start it with npm start (same DATA_DIR)');
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const response = await fetch(`${runtime.coreBillingUrl}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const response = await fetch(`${runtime.coreBillingUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${runtime.coreBillingControlToken}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const text = await response.text();
     if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
@@ -131,7 +135,7 @@ async function main(): Promise<void> {
       const clientId = required(ClientIdSchema, 'client');
       const ratePlanId = required(LedgerIdSchema, 'plan');
       const rate = { usageType: required(LedgerIdSchema, 'usage-type'), effectiveFrom: values.from ? required(IsoDateSchema, 'from') : '2000-01-01', unitPriceMicros: toMicros(values['unit-price'] ?? '') };
-      const local = await openLocalLedger();
+      const local = await openLocalLedger('npm run ledger');
       try {
         if (!(await local.ledger.getRatePlans(clientId, [ratePlanId])).has(ratePlanId)) throw new UsageError(`client ${clientId} has no rate plan ${ratePlanId}`);
         await local.ledger.putRate(clientId, ratePlanId, rate);
@@ -155,7 +159,7 @@ async function main(): Promise<void> {
         reason: values.reason ?? 'requested by an operator',
         requestedAt: new Date().toISOString(),
       };
-      const local = await openLocalLedger();
+      const local = await openLocalLedger('npm run ledger');
       try {
         await local.ledger.requestRerate(request);
         console.log(`rerate request ${request.requestId} for ${request.accountId} (${request.fromDate}..${request.toDate}): the next RERATING job picks it up`);
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
     case 'invoices': {
       const clientId = required(ClientIdSchema, 'client');
       const accountId = required(LedgerIdSchema, 'account');
-      const local = await openLocalLedger();
+      const local = await openLocalLedger('npm run ledger');
       try {
         for (const invoice of await local.ledger.listInvoices(clientId, accountId)) {
           console.log(`${invoice.periodId}  ${invoice.periodStart}..${invoice.periodEnd}  ${(invoice.totalMinor / 100).toFixed(2)} ${invoice.currency}  (${invoice.transactionCount} transactions, run ${invoice.runId})`);
@@ -188,6 +192,10 @@ main().catch((error: unknown) => {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exit(2);
+  }
+  if (error instanceof DataDirInUseError) {
+    console.error(`${error.message}: run this again when it has finished.`);
+    process.exit(1);
   }
   console.error(error);
   process.exit(1);

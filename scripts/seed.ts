@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ClientIdSchema } from '../lambdas/domain/model';
 import { seedLedger } from '../lambdas/jobs/ledger-generator';
+import { DataDirInUseError } from '../lambdas/adapters/local/runtime-file';
 import { openLocalLedger } from './support/local-ledger';
 
 /**
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const args = parsed.data;
-  const local = await openLocalLedger();
+  const local = await openLocalLedger('npm run seed');
   const started = Date.now();
   try {
     let lastReport = 0;
@@ -65,6 +66,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof DataDirInUseError) {
+    console.error(`${error.message}: run this again when it has finished.`);
+    process.exit(1);
+  }
   console.error(error);
   process.exit(1);
 });

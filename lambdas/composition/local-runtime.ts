@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
@@ -51,6 +52,11 @@ export interface LocalRuntimeOptions {
   mapMaxConcurrency?: number;
   /** Seconds a Map child waits for its worker before it sends the batch again. */
   batchTimeoutSeconds?: number;
+  /**
+   * GET /health answers 503 until `markReady()`: for a caller with more to do before every request
+   * is served (npm start: the demo data, runtime.json). @default false: ready once started
+   */
+  holdReadiness?: boolean;
   /** Re-run the executions of runs that were PENDING or RUNNING when the runtime stopped. @default true */
   resume?: boolean;
   /**
@@ -103,6 +109,8 @@ export interface LocalRuntime {
   resumed: string[];
   /** The switches of the injected faults that have one. */
   faults: { dynamoThrottling?: DynamoThrottling };
+  /** Lets GET /health answer 200 (see `holdReadiness`). */
+  markReady(): void;
   stop(): Promise<void>;
 }
 
@@ -158,6 +166,8 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     port: options.coreBilling?.port ?? 0,
     host: '127.0.0.1',
     apiKey: LOCAL_CORE_BILLING_KEY,
+    // A fresh secret per start: only whoever can read it (runtime.json, mode 600) drives the stand-in.
+    controlToken: randomBytes(24).toString('base64url'),
     ...(options.coreBilling?.storePath ? { storePath: options.coreBilling.storePath } : {}),
   });
   started.push(() => coreBilling.stop());
@@ -311,7 +321,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     }
     if (resumed.length > 0) logger.info('resumed runs that were active when the runtime stopped', { runs: resumed });
   }
-  ready = true;
+  ready = !options.holdReadiness;
   if (options.schedule ?? true) scheduler.start();
 
   let stopped = false;
@@ -333,6 +343,9 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     tablePrefix: prefix,
     resumed,
     faults: { ...(dynamoThrottling ? { dynamoThrottling } : {}) },
+    markReady: () => {
+      ready = !stopped;
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -58,6 +58,7 @@ describe('a daily run of the billing jobs', () => {
     for (const accountId of rejected) {
       const response = await fetch(`${runtime.coreBilling.url}/control/rejections/${accountId}`, {
         method: 'PUT',
+        headers: { authorization: `Bearer ${runtime.coreBilling.controlToken}` },
         body: JSON.stringify({ code: 'ACCOUNT_BLOCKED', message: 'the account is blocked in core billing' }),
       });
       expect(response.status).toBe(200);
@@ -76,7 +77,7 @@ describe('a daily run of the billing jobs', () => {
     expect(new Set(items.map((item) => item.itemId.split('/')[0]))).toEqual(new Set(rejected));
     expect(items.every((item) => item.error.code === 'ACCOUNT_BLOCKED' && item.error.message.includes('the account is blocked in core billing'))).toBe(true);
 
-    expect((await fetch(`${runtime.coreBilling.url}/control/rejections`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${runtime.coreBilling.url}/control/rejections`, { method: 'DELETE', headers: { authorization: `Bearer ${runtime.coreBilling.controlToken}` } })).status).toBe(204);
     const reprocess = await api(runtime, 'POST', `/v1/clients/acme/runs/${failed.runId}/reprocess`, { scope: 'RUN' });
     expect(reprocess.status).toBe(202);
     const done = await waitForRun(runtime, 'acme', failed.runId, ['COMPLETED', 'FAILED']);

@@ -1,4 +1,5 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,8 @@ import { CoreBillingRefusedError, CoreBillingUnavailableError, type CoreTransact
 
 /** The core billing client against the local stand-in, over real HTTP on loopback. */
 const KEY = 'test-key';
+const CONTROL = 'test-control-token';
+const AS_CONTROLLER = { authorization: `Bearer ${CONTROL}` };
 
 function transaction(accountId: string, n: number, version = 1): CoreTransaction {
   return {
@@ -30,7 +33,7 @@ describe('core billing over HTTP', () => {
     new HttpCoreBilling({ endpoint: standIn.endpoint, credentials: options.credentials ?? staticCredentials(KEY), timeoutMs: options.timeoutMs ?? 2_000, maxAttempts: options.maxAttempts ?? 4, backoffMs: 5 });
 
   beforeAll(async () => {
-    standIn = await CoreBillingStandIn.start({ port: 0, apiKey: KEY });
+    standIn = await CoreBillingStandIn.start({ port: 0, apiKey: KEY, controlToken: CONTROL });
   });
 
   afterAll(async () => {
@@ -49,7 +52,7 @@ describe('core billing over HTTP', () => {
   });
 
   it("rejects the accounts it is told to with its code, stores nothing for them, and accepts the same key once cleared", async () => {
-    await fetch(`${standIn.url}/control/rejections/a2`, { method: 'PUT', body: JSON.stringify({ code: 'ACCOUNT_BLOCKED', message: 'blocked' }) });
+    await fetch(`${standIn.url}/control/rejections/a2`, { method: 'PUT', headers: AS_CONTROLLER, body: JSON.stringify({ code: 'ACCOUNT_BLOCKED', message: 'blocked' }) });
 
     const rejected = await client().sendTransactions('acme', [transaction('a2', 1), transaction('a3', 1)]);
     expect(rejected).toEqual([
@@ -58,14 +61,14 @@ describe('core billing over HTTP', () => {
     ]);
     expect(standIn.transactions('a2')).toEqual([]);
 
-    await fetch(`${standIn.url}/control/rejections/a2`, { method: 'DELETE' });
+    await fetch(`${standIn.url}/control/rejections/a2`, { method: 'DELETE', headers: AS_CONTROLLER });
     const accepted = await client().sendTransactions('acme', [transaction('a2', 1)]);
     expect(accepted[0]?.status).toBe('ACCEPTED');
   });
 
   it('retries 5xx answers with backoff and succeeds when core billing is back', async () => {
     const before = standIn.stats().failedRequests;
-    await fetch(`${standIn.url}/control/outage`, { method: 'PUT', body: JSON.stringify({ status: 503, requests: 2 }) });
+    await fetch(`${standIn.url}/control/outage`, { method: 'PUT', headers: AS_CONTROLLER, body: JSON.stringify({ status: 503, requests: 2 }) });
 
     const results = await client().sendTransactions('acme', [transaction('a4', 1)]);
 
@@ -108,7 +111,7 @@ describe('core billing over HTTP', () => {
   });
 
   it('answers CoreBillingUnavailableError when nothing listens', async () => {
-    const gone = await CoreBillingStandIn.start({ port: 0, apiKey: KEY });
+    const gone = await CoreBillingStandIn.start({ port: 0, apiKey: KEY, controlToken: CONTROL });
     await gone.stop();
     const unreachable = new HttpCoreBilling({ endpoint: gone.endpoint, credentials: staticCredentials(KEY), maxAttempts: 2, backoffMs: 1 });
 
@@ -118,19 +121,48 @@ describe('core billing over HTTP', () => {
   it('shows its rejections, outage and counters on the control API', async () => {
     standIn.rejectAccount('a9');
 
-    const state = await (await fetch(`${standIn.url}/control`)).json();
+    const state = await (await fetch(`${standIn.url}/control`, { headers: AS_CONTROLLER })).json();
 
     expect(state.rejections.a9).toMatchObject({ code: 'ACCOUNT_REJECTED' });
     expect(state).toMatchObject({ outage: null, stored: expect.any(Number), duplicates: expect.any(Number) });
     standIn.clearRejections();
   });
+
+  it('answers the control API only with its token (401) and a loopback Host (403), and changes nothing otherwise', async () => {
+    const outage = (headers: Record<string, string>): Promise<Response> =>
+      fetch(`${standIn.url}/control/outage`, { method: 'PUT', headers, body: JSON.stringify({ status: 503 }) });
+
+    const noToken = await outage({});
+    const wrongToken = await outage({ authorization: 'Bearer guessed' });
+    const rebound = await rawRequest(standIn.url, '/control/transactions', { host: `attacker.example:${new URL(standIn.url).port}`, ...AS_CONTROLLER });
+    const localhost = await rawRequest(standIn.url, '/control', { host: `localhost:${new URL(standIn.url).port}`, ...AS_CONTROLLER });
+
+    expect([noToken.status, (await noToken.json()).error.code]).toEqual([401, 'UNAUTHORIZED']);
+    expect(wrongToken.status).toBe(401);
+    expect([rebound.status, JSON.parse(rebound.body).error.code]).toEqual([403, 'FORBIDDEN']);
+    expect(localhost.status).toBe(200);
+    expect((await client().sendTransactions('acme', [transaction('a10', 1)]))[0]?.status).toBe('ACCEPTED');
+  });
 });
+
+/** A GET with a Host header of our choosing (fetch always sends the URL's host). */
+function rawRequest(base: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${base}${path}`, { headers }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.once('error', reject);
+    request.end();
+  });
+}
 
 describe('the core billing stand-in’s store file', () => {
   it('starts after a kill cut its last append short: the cut entry is dropped, its batch is accepted again when resent, nothing is stored twice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'core-store-'));
     const storePath = join(dir, 'accepted.jsonl');
-    const first = await CoreBillingStandIn.start({ port: 0, apiKey: KEY, storePath });
+    const first = await CoreBillingStandIn.start({ port: 0, apiKey: KEY, controlToken: CONTROL, storePath });
     const send = (standIn: CoreBillingStandIn, batch: CoreTransaction[]) =>
       new HttpCoreBilling({ endpoint: standIn.endpoint, credentials: staticCredentials(KEY), timeoutMs: 2_000, maxAttempts: 1, backoffMs: 5 }).sendTransactions('acme', batch);
     await send(first, [transaction('k1', 1)]);
@@ -138,13 +170,13 @@ describe('the core billing stand-in’s store file', () => {
     // SIGKILL in the middle of appending the next batch: half an entry, no newline, no answer sent.
     appendFileSync(storePath, '{"clientId":"acme","transaction":{"idempotencyKey":"acme:k1/2026-');
 
-    const second = await CoreBillingStandIn.start({ port: 0, apiKey: KEY, storePath });
+    const second = await CoreBillingStandIn.start({ port: 0, apiKey: KEY, controlToken: CONTROL, storePath });
     expect(second.transactions('k1')).toHaveLength(1);
     const resent = await send(second, [transaction('k1', 1), transaction('k1', 2)]);
     expect(resent.map((r) => r.status)).toEqual(['ACCEPTED', 'ACCEPTED']);
     await second.stop();
 
-    const third = await CoreBillingStandIn.start({ port: 0, apiKey: KEY, storePath });
+    const third = await CoreBillingStandIn.start({ port: 0, apiKey: KEY, controlToken: CONTROL, storePath });
     expect(third.transactions('k1').map((t) => t.transaction.transactionId)).toEqual(['k1/2026-11-05/u1', 'k1/2026-11-05/u2']);
     await third.stop();
     expect(readFileSync(storePath, 'utf8').trim().split('\n')).toHaveLength(2);
@@ -156,10 +188,10 @@ describe('the core billing stand-in’s store file', () => {
     const storePath = join(dir, 'accepted.jsonl');
     writeFileSync(storePath, 'not json\n{}\n');
     const port = await freePort();
-    await expect(CoreBillingStandIn.start({ port, apiKey: KEY, storePath })).rejects.toThrow(/line 1 of .*accepted\.jsonl is not JSON/);
+    await expect(CoreBillingStandIn.start({ port, apiKey: KEY, controlToken: CONTROL, storePath })).rejects.toThrow(/line 1 of .*accepted\.jsonl is not JSON/);
     // The port is free again: a stand-in starts on it.
     writeFileSync(storePath, '');
-    const standIn = await CoreBillingStandIn.start({ port, apiKey: KEY, storePath });
+    const standIn = await CoreBillingStandIn.start({ port, apiKey: KEY, controlToken: CONTROL, storePath });
     await standIn.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -25,7 +25,8 @@ function startRuntime(port: number, dataDir: string): Runtime {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
     cwd: ROOT,
     // The core billing stand-in picks its own free port: PORT + 1 may be taken on a busy machine.
-    env: { ...process.env, PORT: String(port), CORE_BILLING_PORT: '0', DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, DEMO: 'false' },
+    // SCHEDULER=off: nothing fires for the real today beside the run under test.
+    env: { ...process.env, PORT: String(port), CORE_BILLING_PORT: '0', DATA_DIR: dataDir, ADMIN_TOKEN: TOKEN, DEMO: 'false', SCHEDULER: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let printed = '';

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,10 @@ import type { CoreTransaction, CoreTransactionResult } from '../../ports/core-bi
  * paths run over real HTTP.
  *
  *   POST   /v1/transactions/batch      the endpoint (Authorization: Bearer <apiKey>)
+ *
+ * The control API takes `Authorization: Bearer <controlToken>` (npm start records it in
+ * runtime.json) and a loopback Host: any local process, or a web page that rebinds its DNS name
+ * to 127.0.0.1, could otherwise fake outages and read every tenant's transactions.
  *   GET    /control                    rejections, outage, counters
  *   PUT    /control/rejections/{acct}  reject that account's transactions  {"code"?, "message"?}
  *   DELETE /control/rejections/{acct}  accept it again; DELETE /control/rejections: all
@@ -26,6 +31,8 @@ export interface CoreBillingStandInOptions {
   host?: string;
   /** The bearer token the endpoint expects. */
   apiKey: string;
+  /** The bearer token the control API expects. */
+  controlToken: string;
   /** Accepted transactions are appended here (JSON lines) and read back at start, so dedupe survives a restart. */
   storePath?: string;
 }
@@ -118,6 +125,11 @@ export class CoreBillingStandIn {
     return standIn;
   }
 
+  /** The bearer token of the control API. */
+  get controlToken(): string {
+    return this.options.controlToken;
+  }
+
   /** What the core billing client is configured with. */
   get endpoint(): string {
     return `${this.url}/v1`;
@@ -194,7 +206,17 @@ export class CoreBillingStandIn {
       const url = new URL(request.url ?? '/', this.url);
       const body = await readBody(request);
       if (url.pathname === '/v1/transactions/batch' && request.method === 'POST') return await this.receive(request, body, response);
-      if (url.pathname.startsWith('/control')) return this.control(request.method ?? 'GET', url, body, response);
+      if (url.pathname.startsWith('/control')) {
+        if (!isLoopbackHost(request.headers.host)) {
+          send(response, 403, { error: { code: 'FORBIDDEN', message: 'the control API answers only requests addressed to 127.0.0.1, localhost or [::1]' } });
+          return;
+        }
+        if (!sameSecret(request.headers.authorization, `Bearer ${this.options.controlToken}`)) {
+          send(response, 401, { error: { code: 'UNAUTHORIZED', message: 'missing or wrong control token (coreBillingControlToken in DATA_DIR/runtime.json)' } });
+          return;
+        }
+        return this.control(request.method ?? 'GET', url, body, response);
+      }
       send(response, 404, { error: { code: 'NOT_FOUND', message: `${request.method} ${url.pathname} is not a route of the core billing stand-in` } });
     } catch (error) {
       send(response, 400, { error: { code: 'BAD_REQUEST', message: (error as Error).message } });
@@ -282,6 +304,17 @@ export class CoreBillingStandIn {
       send(response, 404, { error: { code: 'NOT_FOUND', message: `${method} ${url.pathname} is not a control route` } });
     }
   }
+}
+
+/** A Host header naming a loopback address (any port): a rebound DNS name is refused. */
+function isLoopbackHost(host: string | undefined): boolean {
+  const name = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(host ?? '')?.[1]?.toLowerCase();
+  return name === '127.0.0.1' || name === 'localhost' || name === '[::1]';
+}
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  const [a, b] = [Buffer.from(given ?? ''), Buffer.from(expected)];
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

@@ -36,7 +36,9 @@ export class RuntimeProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
       cwd: ROOT,
       // The core billing stand-in picks its own free port: PORT + 1 may be taken on a busy machine.
-      env: { ...process.env, PORT: String(options.port), CORE_BILLING_PORT: '0', DATA_DIR: options.dataDir, ADMIN_TOKEN: options.adminToken, DEMO: 'false' },
+      // SCHEDULER=off: the runtime would otherwise fire the clients' daily schedules for the real
+      // today beside the dates the tests trigger.
+      env: { ...process.env, PORT: String(options.port), CORE_BILLING_PORT: '0', DATA_DIR: options.dataDir, ADMIN_TOKEN: options.adminToken, DEMO: 'false', SCHEDULER: 'off' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const runtime = new RuntimeProcess(child, options.port, options.dataDir);
