@@ -1,3 +1,4 @@
+import { assertNever } from './assert-never';
 import { civilDate, daysInMonth, epochDay, isoWeekday } from './calendar-dates';
 import { ValidationError, type ErrorDetail } from './errors';
 
@@ -114,8 +115,13 @@ function describeSpecials(field: CronField): string {
       return '"L" and "W" must stand alone in day-of-month (L, LW or nW such as 15W), and "?" must be the whole field';
     case 'day-of-week':
       return '"L" and "#" must stand alone in day-of-week (L, nL such as 6L, or n#k such as 3#2), and "?" must be the whole field';
-    default:
+    case 'minutes':
+    case 'hours':
+    case 'month':
+    case 'year':
       return `${field} allows only numbers${FIELD_SPECS[field].names ? ', names' : ''} and the wildcards , - * /`;
+    default:
+      return assertNever(field);
   }
 }
 
@@ -288,6 +294,8 @@ function matchingDaysOfMonth(rule: CronDayRule, year: number, month: number): nu
         if (weekday === 1) return [dom.day === lastDay ? dom.day - 2 : dom.day + 1];
         return [dom.day];
       }
+      default:
+        return assertNever(dom);
     }
   }
   const dow = rule.rule;
@@ -304,6 +312,8 @@ function matchingDaysOfMonth(rule: CronDayRule, year: number, month: number): nu
       const d = 1 + ((dow.dayOfWeek - firstWeekday + 7) % 7) + 7 * (dow.nth - 1);
       return d <= lastDay ? [d] : [];
     }
+    default:
+      return assertNever(dow);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { IANAZone } from 'luxon';
+import { assertNever } from './assert-never';
 import { civilDate, daysInMonth, epochDay, formatIsoDate, formatLocalTime, isoWeekday, parseIsoDate, parseLocalTime } from './calendar-dates';
 import { formatInstant, localDayOf, resolveLocal, zoneOf } from './calendar-zone';
 import { cronMatchesDay, MIN_CRON_YEAR, nextCronDay, parseCron, type CronExpression } from './cron-expression';
@@ -75,8 +76,11 @@ function requireInstant(instant: Date, path: string): number {
   return ms;
 }
 
-/** The due day of a month for the month-based frequencies, undefined when the month has none. */
-function dueDayOfMonth(frequency: Frequency, year: number, month: number): number | undefined {
+/** The frequencies whose due date is a day of the month. */
+type MonthBasedFrequency = Extract<Frequency, { type: 'MONTHLY' | 'MONTH_END' | 'QUARTER_END' | 'YEAR_END' }>;
+
+/** The due day of a month for a month-based frequency, undefined when the month has none. */
+function dueDayOfMonth(frequency: MonthBasedFrequency, year: number, month: number): number | undefined {
   const lastDay = daysInMonth(year, month);
   const beforeEnd = (offsetDays: number | undefined): number => Math.max(1, lastDay - (offsetDays ?? 0));
   switch (frequency.type) {
@@ -89,7 +93,7 @@ function dueDayOfMonth(frequency: Frequency, year: number, month: number): numbe
     case 'YEAR_END':
       return month === 12 ? beforeEnd(frequency.offsetDays) : undefined;
     default:
-      return undefined;
+      return assertNever(frequency);
   }
 }
 
@@ -103,10 +107,15 @@ function isDueDay(frequency: Frequency, day: number): boolean {
       return cronMatchesDay(cronOf(frequency.expression), day);
     case 'MANUAL':
       return false;
-    default: {
+    case 'MONTHLY':
+    case 'MONTH_END':
+    case 'QUARTER_END':
+    case 'YEAR_END': {
       const { year, month, day: dayOfMonth } = civilDate(day);
       return dueDayOfMonth(frequency, year, month) === dayOfMonth;
     }
+    default:
+      return assertNever(frequency);
   }
 }
 
@@ -121,7 +130,10 @@ function nextDueDay(frequency: Frequency, from: number): number | undefined {
       return nextCronDay(cronOf(frequency.expression), Math.max(from, epochDay(MIN_CRON_YEAR, 1, 1)));
     case 'MANUAL':
       return undefined;
-    default: {
+    case 'MONTHLY':
+    case 'MONTH_END':
+    case 'QUARTER_END':
+    case 'YEAR_END': {
       let { year, month } = civilDate(from);
       // Every month-based frequency has a due day at least once a year.
       for (let step = 0; step < 13; step++) {
@@ -131,6 +143,8 @@ function nextDueDay(frequency: Frequency, from: number): number | undefined {
       }
       return undefined;
     }
+    default:
+      return assertNever(frequency);
   }
 }
 

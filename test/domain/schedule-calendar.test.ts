@@ -124,6 +124,13 @@ describe('frequencies', () => {
     expect(nextDueDate({ type: 'MANUAL' }, '2027-01-01')).toBeUndefined();
   });
 
+  it('refuses a frequency it has no rule for instead of treating it as month-based and never firing', () => {
+    const unknown = { type: 'FORTNIGHTLY' } as unknown as Frequency;
+
+    expect(() => isDue(unknown, '2027-01-01')).toThrow(/Unhandled case: \{"type":"FORTNIGHTLY"\}/);
+    expect(() => nextOccurrences(spec(unknown), new Date('2027-01-01T00:00:00Z'), 1)).toThrow(/FORTNIGHTLY/);
+  });
+
   it('nextDueDate finds the first due date on or after a date', () => {
     expect(nextDueDate({ type: 'MONTH_END', offsetDays: 2 }, '2027-02-27')).toBe('2027-03-29');
     expect(nextDueDate({ type: 'MONTH_END', offsetDays: 2 }, '2027-02-26')).toBe('2027-02-26');
