@@ -5,12 +5,18 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-l
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../lambdas/composition/env-names';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.url));
 
 /** The one runtime of every function: cdk-nag's AwsSolutions-L1 wants the latest Node.js. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+
+/** Powertools' service name: on every log line and trace, and a dimension of every metric. */
+export const SERVICE_NAME = 'job-schedule-manager';
+/** The CloudWatch namespace of the EMF metrics (items, batch duration, run outcomes per client). */
+export const METRICS_NAMESPACE = 'JobScheduleManager';
 
 /**
  * An ESM bundle still meets CommonJS dependencies that call `require` for Node built-ins; the
@@ -23,7 +29,7 @@ export interface AppFunctionProps {
   readonly handlerFile: string;
   /** What the function is for, shown in the Lambda console. */
   readonly description: string;
-  /** Environment variables on top of NODE_OPTIONS (which turns source maps on). */
+  /** Environment variables on top of NODE_OPTIONS (which turns source maps on) and Powertools' service name and namespace. */
   readonly environment: Readonly<Record<string, string>>;
   /**
    * Invocation timeout.
@@ -89,7 +95,12 @@ export class AppFunction extends Construct implements IGrantable {
       memorySize: props.memorySize ?? 512,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: {
+        ...props.environment,
+        NODE_OPTIONS: '--enable-source-maps',
+        [ENV.serviceName]: SERVICE_NAME,
+        [ENV.metricsNamespace]: METRICS_NAMESPACE,
+      },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',

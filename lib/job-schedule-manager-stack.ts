@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { SharedFunctionSettings } from './app-function';
+import { ENV } from '../lambdas/composition/env-names';
+import { SERVICE_NAME, type SharedFunctionSettings } from './app-function';
 import { dataLifecycle, type StageConfig } from './config/stage-config';
 import { Api } from './constructs/api';
 import { CoreBillingConnection } from './constructs/core-billing';
@@ -18,9 +19,6 @@ export interface JobScheduleManagerStackProps extends StackProps {
 export function stackNameFor(stageName: string): string {
   return `JobScheduleManager-${stageName}`;
 }
-
-/** Powertools service name; also the logs' `service` field. */
-const SERVICE_NAME = 'job-schedule-manager';
 
 /**
  * One deployable environment of the product, composed like the architecture diagram:
@@ -46,14 +44,13 @@ export class JobScheduleManagerStack extends Stack {
 
     const functionSettings: SharedFunctionSettings = {
       environment: {
-        STAGE: config.stageName,
-        CONFIG_TABLE_NAME: this.storage.configTable.tableName,
-        RUNS_TABLE_NAME: this.storage.runsTable.tableName,
-        LEDGER_TABLE_NAME: this.storage.ledgerTable.tableName,
-        ALLOW_SYNTHETIC: String(config.allowSynthetic),
-        OUTCOME_RETENTION_DAYS: String(config.outcomeRetentionDays),
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_LOG_LEVEL: config.logLevel,
+        [ENV.stage]: config.stageName,
+        [ENV.configTable]: this.storage.configTable.tableName,
+        [ENV.runsTable]: this.storage.runsTable.tableName,
+        [ENV.ledgerTable]: this.storage.ledgerTable.tableName,
+        [ENV.allowSynthetic]: String(config.allowSynthetic),
+        [ENV.outcomeRetentionDays]: String(config.outcomeRetentionDays),
+        [ENV.logLevel]: config.logLevel,
       },
       logRetention: config.logRetention,
       logRemovalPolicy: lifecycle.removalPolicy,

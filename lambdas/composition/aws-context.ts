@@ -1,4 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -6,117 +6,126 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
-import { HttpCoreBilling } from '../adapters/aws/http-core-billing';
-import { SecretsManagerCredentials } from '../adapters/aws/secrets-manager-credentials';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
 import { DynamoScheduleCursorStore } from '../adapters/aws/dynamo-schedule-cursor-store';
 import { EventBridgeSchedulerTrigger } from '../adapters/aws/eventbridge-scheduler-trigger';
+import { HttpCoreBilling } from '../adapters/aws/http-core-billing';
+import { PowertoolsRunMetrics } from '../adapters/aws/powertools-run-metrics';
+import { SecretsManagerCredentials } from '../adapters/aws/secrets-manager-credentials';
 import { SfnOrchestrator, SfnTaskCallbacks } from '../adapters/aws/sfn-orchestrator';
-import { createJobRegistry } from '../jobs/job-catalogue';
-import { systemClock } from '../ports/clock';
-import type { CoreBillingClient } from '../ports/core-billing';
-import type { Orchestrator } from '../ports/orchestrator';
-import type { ScheduleTrigger } from '../ports/schedule-trigger';
 import { IamAuthorizer } from '../api/auth';
 import { createApi, type ApiHandler } from '../api/router';
+import { createJobRegistry } from '../jobs/job-catalogue';
+import { systemClock } from '../domain/system-clock';
+import { ExecutionStatusService } from '../services/execution-status-service';
+import { ReconcileService } from '../services/reconcile-service';
+import { RunService } from '../services/run-service';
 import { ScheduleService } from '../services/schedule-service';
-import { AwsEnvironmentSchema, ENV } from './environment';
-import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
+import { SchedulingService } from '../services/scheduling-service';
+import { StepService } from '../services/step-service';
+import { WorkerService } from '../services/worker-service';
+import { DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, RECONCILE_START_GRACE_MS } from './engine';
+import { ENV } from './env-names';
+import {
+  ApiEnvironment,
+  BeginRunEnvironment,
+  ExecutionStatusEnvironment,
+  JobStepEnvironment,
+  loadEnvironment,
+  ReconcileEnvironment,
+  WorkerEnvironment,
+  type BaseEnvironment,
+  type SchedulerEnvironment,
+} from './environment';
+import { logger, metrics, tracer } from './observability';
 
 /**
- * The AWS composition root: built once per Lambda container (module scope), from the
- * environment the CDK stack sets. Handlers stay one line: they call into what this returns.
+ * The AWS composition root, one function per Lambda: each reads its own environment schema and
+ * builds only what its handler calls. Handlers call these once, at module scope (cold start).
+ * Every AWS SDK client is traced: a subsegment per call when X-Ray is on.
  */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'job-schedule-manager' });
+const clock = systemClock;
+const runMetrics = new PowertoolsRunMetrics(metrics);
 
-export interface AwsContext extends Engine {
-  config: DynamoConfigStore;
-  registry: ReturnType<typeof createJobRegistry>;
-  orchestrator: Orchestrator;
-}
-
-let context: AwsContext | undefined;
-
-export function awsContext(): AwsContext {
-  if (context) return context;
-  const env = AwsEnvironmentSchema.parse(process.env);
-  const document = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-  const sfn = new SFNClient({});
-  const runs = new DynamoRunStore(document, env[ENV.runsTable], { outcomeRetentionDays: env[ENV.outcomeRetentionDays] });
-  const config = new DynamoConfigStore(document, env[ENV.configTable]);
-  const coreBillingUrl = env[ENV.coreBillingUrl];
-  const coreBillingSecretId = env[ENV.coreBillingSecretId];
-  // Only the worker syncs transactions, so only the worker has core billing's URL and secret.
-  const coreBilling: CoreBillingClient =
-    coreBillingUrl && coreBillingSecretId
-      ? new HttpCoreBilling({ endpoint: coreBillingUrl, credentials: new SecretsManagerCredentials(new SecretsManagerClient({}), coreBillingSecretId) })
-      : { sendTransactions: () => Promise.reject(new Error(`${ENV.coreBillingUrl} and ${ENV.coreBillingSecretId} are not set for this function`)) };
-  const registry = createJobRegistry({
-    allowSynthetic: env[ENV.allowSynthetic] === 'true',
-    billing: { ledger: new DynamoLedger(document, env[ENV.ledgerTable]), coreBilling, clock: systemClock },
-  });
-  const stateMachineArn = env[ENV.stateMachineArn];
-  const orchestrator: Orchestrator = stateMachineArn
-    ? new SfnOrchestrator(sfn, stateMachineArn)
-    : {
-        startExecution: () => Promise.reject(new Error(`${ENV.stateMachineArn} is not set for this function`)),
-        stopExecution: () => Promise.reject(new Error(`${ENV.stateMachineArn} is not set for this function`)),
-        describeExecution: () => Promise.reject(new Error(`${ENV.stateMachineArn} is not set for this function`)),
-      };
-  const groupName = env[ENV.scheduleGroup];
-  const roleArn = env[ENV.schedulerRoleArn];
-  const deadLetterQueueArn = env[ENV.schedulerDeadLetterQueueArn];
-  const notArming = (): Promise<never> => Promise.reject(new Error(`${ENV.scheduleGroup} and the scheduler settings are not set for this function`));
-  const trigger: ScheduleTrigger =
-    stateMachineArn && groupName && roleArn && deadLetterQueueArn
-      ? new EventBridgeSchedulerTrigger(new SchedulerClient({}), { groupName, stateMachineArn, roleArn, deadLetterQueueArn })
-      : { arm: notArming, disarm: notArming, armedAt: notArming };
-  const engine = createEngine({
-    trigger,
-    cursors: new DynamoScheduleCursorStore(document, env[ENV.runsTable]),
-    runs,
-    config,
-    registry,
-    orchestrator,
-    callbacks: new SfnTaskCallbacks(sfn),
-    clock: systemClock,
-    logger,
-    steps: {
-      maxConcurrency: Number(process.env.MAP_MAX_CONCURRENCY ?? DEFAULT_STEP_SETTINGS.maxConcurrency),
-      batchTimeoutSeconds: Number(process.env.BATCH_TIMEOUT_SECONDS ?? DEFAULT_STEP_SETTINGS.batchTimeoutSeconds),
-    },
-    worker: DEFAULT_WORKER_SETTINGS,
-  });
-  context = { ...engine, config, registry, orchestrator };
-  return context;
-}
-
-let api: ApiHandler | undefined;
-
-/** The API Gateway handler: the routes of lambdas/api over the AWS composition, IAM principals mapped to clients. */
-export function awsApi(): ApiHandler {
-  if (api) return api;
-  const ctx = awsContext();
-  api = createApi({
-    schedules: new ScheduleService({ store: ctx.config, registry: ctx.registry, clock: systemClock, scheduling: ctx.scheduling }),
-    runs: ctx.runs,
-    authorizer: new IamAuthorizer(ctx.config),
-    logger,
-  });
-  return api;
-}
-
-/**
- * Wraps a handler so that its errors reach Step Functions with the domain error's name (the
- * ASL's Retry and the run's error show it) and are logged once with the step's name.
- */
-export function loggedHandler<E, R>(step: string, fn: (event: E) => Promise<R>): (event: E) => Promise<R> {
-  return async (event: E) => {
-    try {
-      return await fn(event);
-    } catch (error) {
-      logger.error(`${step} failed`, { error: error as Error });
-      throw error;
-    }
+function tables(env: BaseEnvironment) {
+  const document = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    document,
+    runs: new DynamoRunStore(document, env[ENV.runsTable], { outcomeRetentionDays: env[ENV.outcomeRetentionDays] }),
+    config: new DynamoConfigStore(document, env[ENV.configTable]),
   };
+}
+
+/** The API, BeginRun and the reconciler start executions and arm EventBridge Scheduler triggers. */
+function scheduler(env: SchedulerEnvironment, { document, runs, config }: ReturnType<typeof tables>) {
+  const registry = createJobRegistry({ allowSynthetic: env[ENV.allowSynthetic] });
+  const orchestrator = new SfnOrchestrator(tracer.captureAWSv3Client(new SFNClient({})), env[ENV.stateMachineArn]);
+  const trigger = new EventBridgeSchedulerTrigger(tracer.captureAWSv3Client(new SchedulerClient({})), {
+    groupName: env[ENV.scheduleGroup],
+    stateMachineArn: env[ENV.stateMachineArn],
+    roleArn: env[ENV.schedulerRoleArn],
+    deadLetterQueueArn: env[ENV.schedulerDeadLetterQueueArn],
+  });
+  const cursors = new DynamoScheduleCursorStore(document, env[ENV.runsTable]);
+  const scheduling = new SchedulingService({ trigger, cursors, config, runs, registry, orchestrator, clock, logger });
+  return { registry, orchestrator, scheduling };
+}
+
+/** API Gateway: the routes of lambdas/api over DynamoDB, IAM principals mapped to clients. */
+export function awsApi(): ApiHandler {
+  const env = loadEnvironment(ApiEnvironment);
+  const stores = tables(env);
+  const { registry, orchestrator, scheduling } = scheduler(env, stores);
+  return createApi({
+    schedules: new ScheduleService({ store: stores.config, registry, clock, scheduling }),
+    runs: new RunService({ runs: stores.runs, config: stores.config, registry, orchestrator, clock, logger }),
+    authorizer: new IamAuthorizer(stores.config),
+    logger,
+  });
+}
+
+/** BeginRun: claims runs (re-arming a fired schedule's trigger first) and answers the Map's settings. */
+export function awsBeginRunSteps(): StepService {
+  const env = loadEnvironment(BeginRunEnvironment);
+  const stores = tables(env);
+  const { registry, scheduling } = scheduler(env, stores);
+  const settings = { maxConcurrency: env[ENV.mapMaxConcurrency], batchTimeoutSeconds: env[ENV.batchTimeoutSeconds] };
+  return new StepService({ runs: stores.runs, config: stores.config, registry, clock, settings, scheduling, metrics: runMetrics });
+}
+
+/** BeginJob, CollectWorkItems, FinalizeJob, CompleteRun: the job's work items come from the ledger. */
+export function awsJobSteps(): StepService {
+  const env = loadEnvironment(JobStepEnvironment);
+  const { document, runs, config } = tables(env);
+  const registry = createJobRegistry({ allowSynthetic: env[ENV.allowSynthetic], billing: { ledger: new DynamoLedger(document, env[ENV.ledgerTable]), clock } });
+  return new StepService({ runs, config, registry, clock, settings: DEFAULT_STEP_SETTINGS, metrics: runMetrics });
+}
+
+/** The SQS worker: the only function that calls core billing, with the key from Secrets Manager. */
+export function awsWorker(): WorkerService {
+  const env = loadEnvironment(WorkerEnvironment);
+  const { document, runs } = tables(env);
+  const secrets = new SecretsProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})) });
+  const coreBilling = new HttpCoreBilling({ endpoint: env[ENV.coreBillingUrl], credentials: new SecretsManagerCredentials(secrets, env[ENV.coreBillingSecretId]) });
+  const registry = createJobRegistry({
+    allowSynthetic: env[ENV.allowSynthetic],
+    billing: { ledger: new DynamoLedger(document, env[ENV.ledgerTable]), coreBilling, clock },
+  });
+  const callbacks = new SfnTaskCallbacks(tracer.captureAWSv3Client(new SFNClient({})));
+  return new WorkerService({ runs, registry, callbacks, clock, logger, settings: DEFAULT_WORKER_SETTINGS, metrics: runMetrics });
+}
+
+/** The EventBridge rule target for the state machine's execution status changes. */
+export function awsExecutionStatus(): ExecutionStatusService {
+  const env = loadEnvironment(ExecutionStatusEnvironment);
+  return new ExecutionStatusService({ runs: tables(env).runs, clock, logger, metrics: runMetrics });
+}
+
+/** The reconciler: active runs against their executions, and every schedule's trigger. */
+export function awsReconciler(): ReconcileService {
+  const env = loadEnvironment(ReconcileEnvironment);
+  const stores = tables(env);
+  const { orchestrator, scheduling } = scheduler(env, stores);
+  const executionStatus = new ExecutionStatusService({ runs: stores.runs, clock, logger, metrics: runMetrics });
+  return new ReconcileService({ runs: stores.runs, orchestrator, executionStatus, scheduling, clock, logger, startGraceMs: RECONCILE_START_GRACE_MS });
 }

@@ -1,42 +1,59 @@
 import { z } from 'zod';
+import { ENV } from './env-names';
 
 /**
- * Environment of the deployed Lambdas, validated once at cold start. The CDK stack sets exactly
- * these variables (lib/); a missing one fails the cold start with a clear message.
+ * One environment schema per function, each the base plus what that function uses; the stack
+ * sets exactly these (lib/). Validated once at cold start: a missing or invalid variable fails
+ * the function's init with the variable's name.
  */
-export const ENV = {
-  stage: 'STAGE',
-  configTable: 'CONFIG_TABLE_NAME',
-  runsTable: 'RUNS_TABLE_NAME',
-  /** The billing ledger the job catalogue works on. */
-  ledgerTable: 'LEDGER_TABLE_NAME',
-  /** Core billing's base URL and the secret with its API key (the worker only: SYNC_TRANSACTIONS). */
-  coreBillingUrl: 'CORE_BILLING_URL',
-  /** The secret's ARN or name. */
-  coreBillingSecretId: 'CORE_BILLING_SECRET_ID',
-  stateMachineArn: 'STATE_MACHINE_ARN',
-  /** Days a batch of item outcomes is kept before DynamoDB TTL removes it. */
-  outcomeRetentionDays: 'OUTCOME_RETENTION_DAYS',
-  /** Whether the SYNTHETIC diagnostic job may run (never in production stages). */
-  allowSynthetic: 'ALLOW_SYNTHETIC',
-  /** EventBridge Scheduler: the stage's schedule group, the role its schedules run as, their dead-letter queue (functions that arm triggers). */
-  scheduleGroup: 'SCHEDULE_GROUP_NAME',
-  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
-  schedulerDeadLetterQueueArn: 'SCHEDULER_DLQ_ARN',
-} as const;
+const arn = z.string().startsWith('arn:');
 
-export const AwsEnvironmentSchema = z.object({
+const BaseEnvironment = z.object({
   [ENV.stage]: z.string().min(1),
   [ENV.configTable]: z.string().min(1),
   [ENV.runsTable]: z.string().min(1),
-  [ENV.ledgerTable]: z.string().min(1),
-  [ENV.coreBillingUrl]: z.url({ protocol: /^https?$/ }).optional(),
-  [ENV.coreBillingSecretId]: z.string().min(1).optional(),
-  [ENV.stateMachineArn]: z.string().startsWith('arn:').optional(),
-  [ENV.outcomeRetentionDays]: z.coerce.number().int().positive().default(400),
-  [ENV.allowSynthetic]: z.enum(['true', 'false']).default('false'),
-  [ENV.scheduleGroup]: z.string().min(1).optional(),
-  [ENV.schedulerRoleArn]: z.string().startsWith('arn:').optional(),
-  [ENV.schedulerDeadLetterQueueArn]: z.string().startsWith('arn:').optional(),
+  [ENV.outcomeRetentionDays]: z.coerce.number().int().positive(),
+  [ENV.allowSynthetic]: z.enum(['true', 'false']).transform((value) => value === 'true'),
 });
-export type AwsEnvironment = z.infer<typeof AwsEnvironmentSchema>;
+
+const ledger = { [ENV.ledgerTable]: z.string().min(1) };
+
+/** What arms EventBridge Scheduler triggers and starts executions. */
+const scheduler = {
+  [ENV.stateMachineArn]: arn,
+  [ENV.scheduleGroup]: z.string().min(1),
+  [ENV.schedulerRoleArn]: arn,
+  [ENV.schedulerDeadLetterQueueArn]: arn,
+};
+
+const SchedulerEnvironment = BaseEnvironment.extend(scheduler);
+
+export const ApiEnvironment = SchedulerEnvironment;
+export const BeginRunEnvironment = SchedulerEnvironment.extend({
+  [ENV.mapMaxConcurrency]: z.coerce.number().int().positive(),
+  [ENV.batchTimeoutSeconds]: z.coerce.number().int().positive(),
+});
+/** BeginJob, CollectWorkItems, FinalizeJob and CompleteRun. */
+export const JobStepEnvironment = BaseEnvironment.extend(ledger);
+export const WorkerEnvironment = BaseEnvironment.extend({
+  ...ledger,
+  [ENV.coreBillingUrl]: z.url({ protocol: /^https?$/ }),
+  [ENV.coreBillingSecretId]: z.string().min(1),
+});
+export const ExecutionStatusEnvironment = BaseEnvironment;
+export const ReconcileEnvironment = SchedulerEnvironment;
+
+export type BaseEnvironment = z.infer<typeof BaseEnvironment>;
+export type SchedulerEnvironment = z.infer<typeof SchedulerEnvironment>;
+
+export class InvalidEnvironmentError extends Error {
+  override readonly name = 'InvalidEnvironmentError';
+}
+
+/** Parses the function's environment, naming every variable that is missing or invalid. */
+export function loadEnvironment<S extends z.ZodType>(schema: S, source: Record<string, string | undefined> = process.env): z.infer<S> {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${source[String(issue.path[0])] === undefined ? 'not set' : issue.message}`);
+  throw new InvalidEnvironmentError(`invalid function environment: ${problems.join('; ')}`);
+}

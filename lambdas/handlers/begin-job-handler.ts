@@ -1,5 +1,8 @@
-import { awsContext, loggedHandler } from '../composition/aws-context';
+import { awsJobSteps } from '../composition/aws-context';
+import { lambdaHandler } from '../composition/observability';
 import type { BeginJobInput } from '../services/step-service';
 
+const steps = awsJobSteps();
+
 /** Step Functions task BeginJob: starts the next job, or asks to wait out an exception window. */
-export const handler = loggedHandler('BeginJob', (event: BeginJobInput) => awsContext().steps.beginJob(event));
+export const handler = lambdaHandler('BeginJob', ({ runId, executionName }: BeginJobInput) => ({ runId, executionName }), (event) => steps.beginJob(event));

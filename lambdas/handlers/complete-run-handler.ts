@@ -1,5 +1,8 @@
-import { awsContext, loggedHandler } from '../composition/aws-context';
+import { awsJobSteps } from '../composition/aws-context';
+import { lambdaHandler } from '../composition/observability';
 import type { CompleteRunInput } from '../services/step-service';
 
+const steps = awsJobSteps();
+
 /** Step Functions task CompleteRun: the run's last step. */
-export const handler = loggedHandler('CompleteRun', (event: CompleteRunInput) => awsContext().steps.completeRun(event));
+export const handler = lambdaHandler('CompleteRun', ({ runId, executionName }: CompleteRunInput) => ({ runId, executionName }), (event) => steps.completeRun(event));

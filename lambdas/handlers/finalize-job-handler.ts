@@ -1,5 +1,10 @@
-import { awsContext, loggedHandler } from '../composition/aws-context';
+import { awsJobSteps } from '../composition/aws-context';
+import { lambdaHandler } from '../composition/observability';
 import type { FinalizeJobInput } from '../services/step-service';
 
+const steps = awsJobSteps();
+
 /** Step Functions task FinalizeJob: recomputes the job's statistics from stored outcomes. */
-export const handler = loggedHandler('FinalizeJob', (event: FinalizeJobInput) => awsContext().steps.finalizeJob(event));
+export const handler = lambdaHandler('FinalizeJob', ({ runId, seq, executionName }: FinalizeJobInput) => ({ runId, seq, executionName }), (event) =>
+  steps.finalizeJob(event),
+);

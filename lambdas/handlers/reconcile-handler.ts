@@ -1,7 +1,10 @@
-import { awsContext, loggedHandler } from '../composition/aws-context';
+import { awsReconciler } from '../composition/aws-context';
+import { lambdaHandler } from '../composition/observability';
+
+const reconciler = awsReconciler();
 
 /**
  * Runs every few minutes (EventBridge schedule): settles runs whose execution ended without its
  * status event arriving, and starts executions a crashed API call never started.
  */
-export const handler = loggedHandler('Reconcile', () => awsContext().reconcile.reconcile());
+export const handler = lambdaHandler('Reconcile', () => ({}), () => reconciler.reconcile());

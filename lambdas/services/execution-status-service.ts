@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RunJob } from '../domain/model';
 import type { Clock } from '../ports/clock';
+import type { RunMetrics } from '../ports/run-metrics';
 import type { RunStore } from '../ports/run-store';
 import { jobStatsFromOutcomes } from './step-service';
 
@@ -20,7 +21,7 @@ export interface ExecutionStatusDetail {
  * out of order: the redrive count orders them.
  */
 export class ExecutionStatusService {
-  constructor(private readonly deps: { runs: RunStore; clock: Clock; logger: Logger }) {}
+  constructor(private readonly deps: { runs: RunStore; clock: Clock; logger: Logger; metrics?: RunMetrics }) {}
 
   async handle(detail: ExecutionStatusDetail): Promise<void> {
     const { runs, clock, logger } = this.deps;
@@ -47,13 +48,15 @@ export class ExecutionStatusService {
       const error = failedJob?.error && failedJob.stats.failed > 0
         ? { code: 'ITEMS_FAILED', message: `${failedJob.stats.failed} work items of job ${failedJob.seq} (${failedJob.type}) failed`, seq: failedJob.seq }
         : { code: detail.error || `EXECUTION_${detail.status}`, message: detail.cause || `the execution ${detail.status.toLowerCase()}`, ...(failedJob ? { seq: failedJob.seq } : {}) };
-      await runs.transitionRun(run.runId, {
+      const failed = await runs.transitionRun(run.runId, {
         from: ['PENDING', 'RUNNING', 'FAILED'],
         executionName: detail.name,
         redriveBelow: redriveCount + 1,
         set: { status: 'FAILED', endedAt: now, error, redriveCount },
         remove: ['waitingUntil', 'waitingReason'],
       });
+      // A repeated event for a run already FAILED is not another failure.
+      if (failed && run.status !== 'FAILED') this.deps.metrics?.runEnded({ clientId: run.clientId, status: 'FAILED' });
       return;
     }
 

@@ -5,6 +5,7 @@ import { exceptionWindowEnd, occurrenceForScheduledTime } from '../domain/schedu
 import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
 import type { ExecutionInput } from '../ports/orchestrator';
+import type { RunMetrics } from '../ports/run-metrics';
 import type { ActiveRunHeader, RunStore } from '../ports/run-store';
 import { jobOf, loadOwnedRun } from './run-guard';
 import { newRunDraft } from './run-factory';
@@ -93,7 +94,9 @@ export class StepService {
       registry: JobRegistry;
       clock: Clock;
       settings: StepSettings;
-      scheduling: SchedulingService;
+      /** BeginRun's alone: a scheduler's fire re-arms its trigger. The other steps' Lambdas are built without it. */
+      scheduling?: SchedulingService;
+      metrics?: RunMetrics;
     },
   ) {}
 
@@ -110,7 +113,10 @@ export class StepService {
 
     const key = { clientId: input.clientId, scheduleId: input.scheduleId };
     const schedule = await this.deps.config.getSchedule(key.clientId, key.scheduleId);
-    if (input.scheduledTime) await this.deps.scheduling.fired(key, schedule, input.scheduledTime);
+    if (input.scheduledTime) {
+      if (!this.deps.scheduling) throw new Error('a scheduler fire reached a StepService built without scheduling');
+      await this.deps.scheduling.fired(key, schedule, input.scheduledTime);
+    }
     if (!schedule) return this.answer(undefined, 'DONE', 'schedule no longer exists');
     if (!schedule.enabled) return this.answer(undefined, 'DONE', 'schedule is disabled');
     let processingDate = input.processingDate;
@@ -299,12 +305,13 @@ export class StepService {
     const { runs, clock } = this.deps;
     const run = await loadOwnedRun(runs, runId, executionName);
     if (run.status === 'COMPLETED') return {};
-    await runs.transitionRun(runId, {
+    const completed = await runs.transitionRun(runId, {
       from: ['RUNNING', 'PENDING', 'FAILED'],
       executionName,
       set: { status: 'COMPLETED', endedAt: clock.now().toISOString() },
       remove: ['error', 'waitingUntil', 'waitingReason'],
     });
+    if (completed) this.deps.metrics?.runEnded({ clientId: run.clientId, status: 'COMPLETED' });
     return {};
   }
 }

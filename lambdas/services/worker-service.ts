@@ -7,6 +7,7 @@ import type { JobRegistry } from '../domain/job-registry';
 import type { Run } from '../domain/model';
 import type { Clock } from '../ports/clock';
 import type { TaskCallbacks } from '../ports/orchestrator';
+import type { RunMetrics } from '../ports/run-metrics';
 import type { BatchRecord, RunStore } from '../ports/run-store';
 import { jobContext } from './step-service';
 
@@ -72,6 +73,7 @@ export class WorkerService {
       clock: Clock;
       logger: Logger;
       settings: WorkerSettings;
+      metrics?: RunMetrics;
     },
   ) {}
 
@@ -171,6 +173,9 @@ export class WorkerService {
         }
       }
       if (!(await save())) throw this.lostRace(message);
+      const processed = todo.filter((i) => batch.status[i] === 'SUCCEEDED').length;
+      const durationMs = clock.now().getTime() - deliveredAtMs;
+      this.deps.metrics?.batchProcessed({ clientId: run.clientId, jobType: job.type, succeeded: processed, failed: todo.length - processed, durationMs });
     }
 
     const { failed, succeeded } = counts(batch);

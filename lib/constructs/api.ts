@@ -17,6 +17,7 @@ import {
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/composition/env-names';
 import { z } from 'zod';
 import { API_ROUTES, type ApiRoute } from '../../lambdas/api/route-table';
 import { AppFunction, type SharedFunctionSettings } from '../app-function';
@@ -75,7 +76,7 @@ export class Api extends Construct {
       description: 'HTTP API v1: clients, schedules, runs, reprocess and reset',
       // API Gateway gives up on an integration after 29 s.
       timeout: Duration.seconds(29),
-      environment: { ...functionSettings.environment, STATE_MACHINE_ARN: props.stateMachine.stateMachine },
+      environment: { ...functionSettings.environment, [ENV.stateMachineArn]: props.stateMachine.stateMachine },
     });
     storage.grantReadWriteAll(this.handler);
     this.handler.role.addToPrincipalPolicy(

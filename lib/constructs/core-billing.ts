@@ -2,6 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/composition/env-names';
 import type { DataLifecycle } from '../config/stage-config';
 
 export interface CoreBillingConnectionProps {
@@ -51,7 +52,7 @@ export class CoreBillingConnection extends Construct {
 
   /** The worker's environment: where core billing is and which secret holds its key. */
   get environment(): Record<string, string> {
-    return { CORE_BILLING_URL: this.endpoint, CORE_BILLING_SECRET_ID: this.secret.secretArn };
+    return { [ENV.coreBillingUrl]: this.endpoint, [ENV.coreBillingSecretId]: this.secret.secretArn };
   }
 
   grantRead(grantee: IGrantable): void {

@@ -8,6 +8,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/composition/env-names';
 import { AppFunction, type SharedFunctionSettings } from '../app-function';
 import type { StageConfig } from '../config/stage-config';
 import type { CoreBillingConnection } from './core-billing';
@@ -175,8 +176,8 @@ export class Orchestration extends Construct {
           step.id === 'BeginRun'
             ? {
                 ...functionSettings.environment,
-                MAP_MAX_CONCURRENCY: String(config.mapMaxConcurrency),
-                BATCH_TIMEOUT_SECONDS: String(config.batchTimeout.toSeconds()),
+                [ENV.mapMaxConcurrency]: String(config.mapMaxConcurrency),
+                [ENV.batchTimeoutSeconds]: String(config.batchTimeout.toSeconds()),
               }
             : functionSettings.environment,
       });
@@ -282,7 +283,7 @@ export class Orchestration extends Construct {
       handlerFile: 'reconcile-handler',
       description: 'Settles runs whose execution ended without a status event, and starts executions a failed API call never started',
       timeout: Duration.minutes(5),
-      environment: { ...functionSettings.environment, STATE_MACHINE_ARN: this.arns.stateMachine },
+      environment: { ...functionSettings.environment, [ENV.stateMachineArn]: this.arns.stateMachine },
     });
     storage.grantRunWork(fn);
     fn.function.addToRolePolicy(new PolicyStatement({ sid: 'StartOrphanedRuns', actions: ['states:StartExecution'], resources: [this.arns.stateMachine] }));

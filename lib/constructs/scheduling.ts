@@ -3,7 +3,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/composition/environment';
+import { ENV } from '../../lambdas/composition/env-names';
 import type { AppFunction } from '../app-function';
 import { acknowledgeWildcardResource, nagResourceName } from '../nag';
 import type { StateMachineArns } from './orchestration';
