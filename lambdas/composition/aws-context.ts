@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
@@ -13,6 +14,7 @@ import { HttpCoreBilling } from '../adapters/aws/http-core-billing';
 import { PowertoolsRunMetrics } from '../adapters/aws/powertools-run-metrics';
 import { SecretsManagerCredentials } from '../adapters/aws/secrets-manager-credentials';
 import { SfnOrchestrator, SfnTaskCallbacks } from '../adapters/aws/sfn-orchestrator';
+import { SqsWorkQueue } from '../adapters/aws/sqs-work-queue';
 import { IamAuthorizer } from '../api/auth';
 import { createApi, type ApiHandler } from '../api/router';
 import { createJobRegistry } from '../jobs/job-catalogue';
@@ -112,7 +114,8 @@ export function awsWorker(): WorkerService {
     billing: { ledger: new DynamoLedger(document, env[ENV.ledgerTable]), coreBilling, clock },
   });
   const callbacks = new SfnTaskCallbacks(tracer.captureAWSv3Client(new SFNClient({})));
-  return new WorkerService({ runs, registry, callbacks, clock, logger, settings: DEFAULT_WORKER_SETTINGS, metrics: runMetrics });
+  const queue = new SqsWorkQueue(tracer.captureAWSv3Client(new SQSClient({})));
+  return new WorkerService({ runs, registry, callbacks, queue, clock, logger, settings: DEFAULT_WORKER_SETTINGS, metrics: runMetrics });
 }
 
 /** The EventBridge rule target for the state machine's execution status changes. */

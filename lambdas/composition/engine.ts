@@ -4,6 +4,7 @@ import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
 import type { Orchestrator, TaskCallbacks } from '../ports/orchestrator';
 import type { RunStore } from '../ports/run-store';
+import type { WorkQueue } from '../ports/work-queue';
 import type { ScheduleCursorStore, ScheduleTrigger } from '../ports/schedule-trigger';
 import { ExecutionStatusService } from '../services/execution-status-service';
 import { ReconcileService } from '../services/reconcile-service';
@@ -18,6 +19,8 @@ export interface EngineDependencies {
   registry: JobRegistry;
   orchestrator: Orchestrator;
   callbacks: TaskCallbacks;
+  /** The queue the worker's batch messages arrive on (SQS, or the local queue). */
+  workQueue: WorkQueue;
   clock: Clock;
   logger: Logger;
   steps: StepSettings;
@@ -61,7 +64,7 @@ export function createEngine(deps: EngineDependencies): Engine {
   });
   return {
     steps: new StepService({ runs, config, registry, clock, settings: deps.steps, scheduling }),
-    worker: new WorkerService({ runs, registry, callbacks, clock, logger, settings: deps.worker }),
+    worker: new WorkerService({ runs, registry, callbacks, queue: deps.workQueue, clock, logger, settings: deps.worker }),
     executionStatus,
     runs: new RunService({ runs, config, registry, orchestrator, clock, logger }),
     reconcile: new ReconcileService({ runs, orchestrator, executionStatus, scheduling, clock, logger, startGraceMs: RECONCILE_START_GRACE_MS }),

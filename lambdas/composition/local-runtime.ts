@@ -190,6 +190,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const callbacks: TaskCallbacks = {
     sendTaskSuccess: (token, output) => stateMachineOf().callbacks.sendTaskSuccess(token, output),
     sendTaskFailure: (token, error, cause) => stateMachineOf().callbacks.sendTaskFailure(token, error, cause),
+    sendTaskHeartbeat: (token) => stateMachineOf().callbacks.sendTaskHeartbeat(token),
   };
   const stateMachineOf = (): LocalStateMachine => {
     if (!late.stateMachine) throw new Error('the state machine is not ready');
@@ -232,6 +233,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     registry,
     orchestrator: idempotentOrchestrator,
     callbacks,
+    workQueue,
     clock,
     logger,
     steps: {

@@ -28,8 +28,14 @@ export interface ExecutionInput {
   trigger: 'SCHEDULED' | 'MANUAL' | 'API';
 }
 
-/** The callbacks a worker makes for the Map child that waits on its batch (`.waitForTaskToken`). */
+/**
+ * The callbacks a worker makes for the Map child that waits on its batch (`.waitForTaskToken`).
+ * Each throws an error named TaskTimedOut, InvalidToken or TaskDoesNotExist for a token that is
+ * no longer open (its task timed out and was retried, or the execution ended).
+ */
 export interface TaskCallbacks {
   sendTaskSuccess(taskToken: string, output: unknown): Promise<void>;
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
+  /** Restarts the task's heartbeat clock (the ASL's HeartbeatSeconds): the batch is being worked on. */
+  sendTaskHeartbeat(taskToken: string): Promise<void>;
 }

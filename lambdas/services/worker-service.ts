@@ -7,6 +7,7 @@ import type { JobRegistry } from '../domain/job-registry';
 import type { Run } from '../domain/model';
 import type { Clock } from '../ports/clock';
 import type { TaskCallbacks } from '../ports/orchestrator';
+import type { WorkQueue } from '../ports/work-queue';
 import type { RunMetrics } from '../ports/run-metrics';
 import type { BatchRecord, RunStore } from '../ports/run-store';
 import { jobContext } from './step-service';
@@ -41,7 +42,8 @@ export interface WorkerSettings {
    * returns. Must not exceed the queue's visibility timeout, or a crashed worker's batch would
    * wait for its lease after it reappears. Checkpoints keep the lease but do not extend it: the
    * message is not extended either, and a lease that outlived its message would turn the
-   * redelivery after a crash away for another whole visibility timeout.
+   * redelivery after a crash away for another whole visibility timeout. A delivery that finds
+   * the batch leased comes back after this long, not after the whole visibility timeout.
    */
   leaseMs: number;
 }
@@ -51,7 +53,7 @@ const LEASE_MARGIN_MS = 1_000;
 
 export type BatchResult = 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
 
-/** Another delivery holds the batch, or recorded it first: the message returns to the queue and is delivered again later. */
+/** Another delivery holds the batch, or recorded it first: the message returns to the queue and is delivered again once that delivery's lease has ended. */
 export class BatchBusyError extends Error {
   override readonly name = 'BatchBusyError';
 }
@@ -70,6 +72,7 @@ export class WorkerService {
       runs: RunStore;
       registry: JobRegistry;
       callbacks: TaskCallbacks;
+      queue: WorkQueue;
       clock: Clock;
       logger: Logger;
       settings: WorkerSettings;
@@ -102,13 +105,39 @@ export class WorkerService {
       if (typeof token === 'string') await this.callback(token, { failure: ['MalformedMessage', 'the batch message did not match its schema'] });
       return;
     }
-    await this.processBatch(parsed.data);
+    try {
+      await this.processBatch(parsed.data);
+    } catch (error) {
+      if (error instanceof BatchBusyError) await this.returnWhenLeaseEnds(record);
+      throw error;
+    }
+  }
+
+  /**
+   * The delivery holding the batch ends its lease within leaseMs, by finishing or by dying; the
+   * message need not wait out the queue's whole visibility timeout (30 minutes deployed) to find
+   * the batch done or free. Not sooner: each receive counts towards the dead-letter queue.
+   */
+  private async returnWhenLeaseEnds(record: SQSRecord): Promise<void> {
+    const seconds = Math.ceil(this.deps.settings.leaseMs / 1000);
+    try {
+      await this.deps.queue.changeMessageVisibility(record.eventSourceARN, record.receiptHandle, seconds);
+    } catch (error) {
+      this.deps.logger.warn('could not shorten the visibility of a message whose batch is busy; it returns after the visibility timeout', { messageId: record.messageId, error: error as Error });
+    }
   }
 
   /** Processes one batch; throws only when the message should be retried. */
   async processBatch(message: BatchMessage): Promise<BatchResult> {
     const { runs, registry, clock, settings, logger } = this.deps;
     const deliveredAtMs = clock.now().getTime();
+    // Time in the queue ends here: the heartbeat restarts the Map child's HeartbeatSeconds. A
+    // closed token means nothing waits for this message (its task was retried with a newer
+    // message, or the execution ended), so the work is left to whoever still waits.
+    if (!(await this.heartbeat(message.taskToken))) {
+      logger.info('the task token of this message is closed; nothing waits for it', { ...message, taskToken: undefined });
+      return 'SKIPPED';
+    }
     const run = await runs.getRun(message.runId, true);
     const refusal = refuse(run, message);
     if (refusal || !run) {
@@ -169,6 +198,8 @@ export class WorkerService {
         const more = start + settings.chunkSize < todo.length;
         if (more && Date.now() - lastSave >= settings.checkpointMs) {
           if (!(await save(true))) throw this.lostRace(message);
+          // Progress is a sign of life; the worker's own timeout bounds how long it can go on.
+          await this.heartbeat(message.taskToken);
           lastSave = Date.now();
         }
       }
@@ -212,12 +243,27 @@ export class WorkerService {
     } catch (error) {
       // A closed token (the child timed out and sent the batch again, or the execution ended) is not
       // this message's problem: the newer message carries a live token.
-      const name = (error as Error).name;
-      if (name === 'TaskTimedOut' || name === 'InvalidToken' || name === 'TaskDoesNotExist') {
-        this.deps.logger.info('task token already closed', { error: name });
+      if (isClosedToken(error)) {
+        this.deps.logger.info('task token already closed', { error: (error as Error).name });
         return;
       }
       throw error;
+    }
+  }
+
+  /**
+   * SendTaskHeartbeat; false when the token is closed. Any other failure is logged and taken as
+   * sent: a lost heartbeat at worst lets the child send the batch again, which is idempotent, and
+   * must not cost the message one of its receives.
+   */
+  private async heartbeat(token: string): Promise<boolean> {
+    try {
+      await this.deps.callbacks.sendTaskHeartbeat(token);
+      return true;
+    } catch (error) {
+      if (isClosedToken(error)) return false;
+      this.deps.logger.warn('task heartbeat failed', { error: error as Error });
+      return true;
     }
   }
 }
@@ -229,6 +275,11 @@ export class WorkerService {
  */
 function leaseEnd(deliveredAtMs: number, leaseMs: number): number {
   return deliveredAtMs + leaseMs - Math.min(LEASE_MARGIN_MS, leaseMs / 10);
+}
+
+function isClosedToken(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  return name === 'TaskTimedOut' || name === 'InvalidToken' || name === 'TaskDoesNotExist';
 }
 
 function refuse(run: Run | undefined, message: BatchMessage): [string, string] | undefined {

@@ -94,6 +94,8 @@ export interface StateMachineArns {
   readonly executions: string;
   /** Child executions of its Distributed Map runs: `execution:<name>/<map label>:*`. */
   readonly mapRunExecutions: string;
+  /** What the children of its Distributed Map runs execute: `stateMachine:<name>/<map label>`. */
+  readonly mapRunStateMachines: string;
   /** Its Distributed Map runs: `mapRun:<name>/<map label>:*`. */
   readonly mapRuns: string;
 }
@@ -106,6 +108,7 @@ export function stateMachineArns(scope: Construct, name: string): StateMachineAr
     stateMachine: arn('stateMachine', name),
     executions: arn('execution', `${name}:*`),
     mapRunExecutions: arn('execution', `${name}/*:*`),
+    mapRunStateMachines: arn('stateMachine', `${name}/*`),
     mapRuns: arn('mapRun', `${name}/*:*`),
   };
 }
@@ -218,7 +221,20 @@ export class Orchestration extends Construct {
     storage.grantRunWork(this.worker);
     storage.grantLedgerReadWrite(this.worker);
     props.coreBilling.grantRead(this.worker);
-    this.stateMachine.grantTaskResponse(this.worker);
+    // The tokens the worker answers are minted in Distributed Map child executions, which run as
+    // `stateMachine:<name>/<map label>`: the grant names those as well as the state machine.
+    this.worker.function.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'AnswerBatchTaskTokens',
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        resources: [this.arns.stateMachine, this.arns.mapRunStateMachines],
+      }),
+    );
+    acknowledgeWildcardResource(
+      this.worker.role,
+      nagResourceName(this, this.arns.mapRunStateMachines),
+      'Map labels are fixed in the ASL, but the map-run children are named at run time; the wildcard covers only Distributed Map children of this state machine.',
+    );
     this.worker.function.addEventSource(
       new SqsEventSource(this.workQueue, {
         // One message is already a batch of hundreds of work items.

@@ -141,6 +141,46 @@ describe('the batch worker', () => {
     expect(engine.orchestrator.stopped).toEqual([executionName]);
   });
 
+  it('heartbeats the waiting Map child when it picks the batch up and at each checkpoint, so time in the queue ends at pick-up', async () => {
+    const { runId, executionName } = await startRun({ items: 20 });
+
+    expect(await engine.worker.processBatch(message(runId, executionName, 0, 'live'))).toBe('SUCCEEDED');
+
+    // Pick-up, then a checkpoint after each of the first three chunks of five (checkpointMs 0).
+    expect(engine.callbacks.heartbeats).toEqual(['live', 'live', 'live', 'live']);
+    expect(engine.callbacks.answers).toEqual([{ token: 'live', ok: true }]);
+  });
+
+  it('leaves a message whose task token is closed (its task was retried, or the execution ended) without doing its work', async () => {
+    const { runId, executionName } = await startRun({ items: 20 });
+    engine.callbacks.sendTaskHeartbeat = async () => {
+      throw Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
+    };
+
+    expect(await engine.worker.processBatch(message(runId, executionName, 0, 'stale'))).toBe('SKIPPED');
+
+    expect(job.processed.size).toBe(0);
+    expect(engine.callbacks.answers).toEqual([]);
+  });
+
+  it('sends a message whose batch another delivery holds back for the lease time, not the whole visibility timeout', async () => {
+    const { runId, executionName } = await startRun({ items: 20 });
+    const now = engine.clock.now().getTime();
+    expect(await engine.store.leaseBatch({ runId, seq: 1, batchNo: 0 }, 0, { holder: 'other-delivery', untilMs: now + 60_000 }, now)).toBe(true);
+    const queueArn = 'arn:aws:sqs:us-east-1:000000000000:work';
+
+    const response = await engine.worker.handleSqsEvent({
+      Records: [
+        { messageId: 'm-1', receiptHandle: 'receipt-1', body: JSON.stringify(message(runId, executionName, 0)), attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: queueArn, awsRegion: 'us-east-1' } as never,
+      ],
+    });
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    // The harness's lease is 60 s; the deployed queue would otherwise keep it hidden for 30 minutes.
+    expect(engine.workQueue.visibilityChanges).toEqual([{ queueArn, receiptHandle: 'receipt-1', seconds: 60 }]);
+    expect(job.processed.size).toBe(0);
+  });
+
   it('drops a malformed message, failing its task token when it has one, and reports SQS failures per record', async () => {
     const { runId, executionName } = await startRun({ items: 20 });
     job.crashOnCalls = new Set([1]);

@@ -332,16 +332,27 @@ describe('the schedule-run state machine', () => {
 });
 
 describe('the worker', () => {
-  it('may answer task tokens of the state machine and nothing more on it', () => {
+  it('may answer and heartbeat task tokens of the state machine and of its Distributed Map children, and nothing more on it', () => {
     const { json } = stage('dev');
-    const [machineId] = stateMachine(json);
     const [, worker] = workerFunction(json);
 
     const statements = roleStatements(json, roleOf(worker)).filter((statement) => asArray(statement.Action).some((action) => action.startsWith('states:')));
 
     expect(statements).toHaveLength(1);
     expect(new Set(asArray(statements[0]!.Action))).toEqual(new Set(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']));
-    expect(asArray(statements[0]!.Resource).map(render)).toEqual([`\${${machineId}}`]);
+    // The tokens come from Map child executions, which run as stateMachine:<name>/<map label>.
+    const arn = (resourcePart: string): string => `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:${resourcePart}`;
+    expect(asArray(statements[0]!.Resource).map(render).sort()).toEqual([arn(`stateMachine:${STATE_MACHINE_NAME}`), arn(`stateMachine:${STATE_MACHINE_NAME}/*`)].sort());
+  });
+
+  it('may shorten the visibility of the work queue’s messages, for a batch another delivery holds', () => {
+    const { json } = stage('dev');
+    const [, worker] = workerFunction(json);
+    const [queueId] = resourceByPrefix(json, 'AWS::SQS::Queue', 'OrchestrationWorkQueue');
+
+    const statements = roleStatements(json, roleOf(worker)).filter((statement) => asArray(statement.Action).includes('sqs:ChangeMessageVisibility'));
+
+    expect(statements.flatMap((statement) => asArray(statement.Resource).map(render))).toEqual([`\${${queueId}.Arn}`]);
   });
 });
 

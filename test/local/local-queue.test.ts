@@ -186,6 +186,30 @@ describe('LocalQueue', () => {
     await until(() => work.approximateDepth() === 0, 'deleted by the latest receipt');
   });
 
+  it('lets a handler bring its message back sooner with changeMessageVisibility, by its latest receipt handle only', async () => {
+    const work = queue();
+    const received: string[] = [];
+    work.startConsumer(
+      consumer({
+        visibilityTimeoutMs: 60_000,
+        handler: async (event) => {
+          const record = event.Records[0]!;
+          received.push(record.receiptHandle);
+          if (received.length > 1) return;
+          await work.changeMessageVisibility(record.eventSourceARN, record.receiptHandle, 0);
+          return { batchItemFailures: [{ itemIdentifier: record.messageId }] };
+        },
+      }),
+    );
+
+    await work.send('busy');
+    // A minute's visibility timeout, yet the message is back at once.
+    await until(() => received.length === 2 && work.approximateDepth() === 0, 'the second delivery');
+
+    await expect(work.changeMessageVisibility(work.arn, received[0]!, 0)).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+    await expect(work.changeMessageVisibility('arn:aws:sqs:us-east-1:000000000000:other', received[1]!, 0)).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
+  });
+
   it('stop() waits for handlers in flight and stops delivering', async () => {
     const work = queue();
     let finished = 0;

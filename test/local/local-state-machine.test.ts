@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalQueue } from '../../lambdas/adapters/local/local-queue';
 import { LocalStateMachine, TaskTimedOut, definitionSubstitutions, loadDefinition, type StepFunctions } from '../../lambdas/adapters/local/local-state-machine';
+import { sleep } from './support';
 import { UsageMeter } from '../../lambdas/ports/usage-meter';
 
 const definitionPath = fileURLToPath(new URL('../../statemachines/schedule-run.asl.json', import.meta.url));
@@ -48,6 +49,66 @@ describe('LocalStateMachine', () => {
 
     await expect(machine.callbacks.sendTaskSuccess('no-such-token', {})).rejects.toBeInstanceOf(TaskTimedOut);
     await expect(machine.callbacks.sendTaskFailure('no-such-token', 'E', 'c')).rejects.toThrow(/Task Timed Out/);
+    await expect(machine.callbacks.sendTaskHeartbeat('no-such-token')).rejects.toBeInstanceOf(TaskTimedOut);
+  });
+
+  it('refuses TimeoutSecondsPath on a Task with Parameters, which the interpreter would read from the wrong input', () => {
+    const timeoutPath = join(scratch, 'timeout-path.asl.json');
+    writeFileSync(timeoutPath, JSON.stringify({ StartAt: 'T', States: { T: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken', Parameters: { QueueUrl: 'q' }, TimeoutSecondsPath: '$.t', End: true } } }));
+
+    expect(() => loadDefinition(timeoutPath, {})).toThrow(/TimeoutSecondsPath/);
+  });
+
+  /** One job with one batch, whose Map child waits HeartbeatSeconds 1 between signs of life. */
+  function oneBatchMachine(queue: LocalQueue): LocalStateMachine {
+    return new LocalStateMachine({
+      definitionPath,
+      workQueue: queue,
+      retryIntervalOverrides: { ProcessBatch: 0 },
+      steps: steps({
+        BeginRun: async () => ({ runId: 'run_1', index: 0, action: 'RUN', maxConcurrency: 1, batchTimeoutSeconds: 1 }),
+        CollectWorkItems: async (input) => ({ batches: (input as { failedOnly?: boolean }).failedOnly ? [] : [0] }),
+      }),
+    });
+  }
+
+  it('fails a batch that gets no heartbeat within HeartbeatSeconds with States.HeartbeatTimeout, once the ASL’s retries have sent it again', async () => {
+    const queue = new LocalQueue({ name: 'work' });
+    const machine = oneBatchMachine(queue);
+
+    const outcome = await machine.start('run_1-x1', { clientId: 'acme' }).result;
+
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.HeartbeatTimeout' });
+    // Nobody consumes the queue: the first message and the two the Retry sent are all still there.
+    expect(queue.approximateDepth()).toBe(3);
+  });
+
+  it('keeps a batch waiting past HeartbeatSeconds while its worker heartbeats, and sends it only once', async () => {
+    const queue = new LocalQueue({ name: 'work' });
+    const machine = oneBatchMachine(queue);
+    let deliveries = 0;
+    queue.startConsumer({
+      batchSize: 1,
+      maxConcurrency: 1,
+      visibilityTimeoutMs: 30_000,
+      maxReceiveCount: 1,
+      handler: async (event) => {
+        deliveries += 1;
+        const { taskToken } = JSON.parse(event.Records[0]!.body) as { taskToken: string };
+        // Two seconds of work against a one-second heartbeat window.
+        for (let beat = 0; beat < 10; beat++) {
+          await machine.callbacks.sendTaskHeartbeat(taskToken);
+          await sleep(200);
+        }
+        await machine.callbacks.sendTaskSuccess(taskToken, {});
+      },
+    });
+
+    const outcome = await machine.start('run_1-x1', { clientId: 'acme' }).result;
+    await queue.stop();
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(deliveries).toBe(1);
   });
 
   it('retries a step per the ASL’s Retry, counting each attempt as an invocation and each retry as a transition', async () => {

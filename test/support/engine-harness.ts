@@ -12,6 +12,7 @@ import type { ExecutionDescription, ExecutionInput, Orchestrator, TaskCallbacks 
 import type { ScheduleKey, ScheduleTrigger } from '../../lambdas/ports/schedule-trigger';
 import type { Occurrence } from '../../lambdas/domain/schedule-calendar';
 import { UsageMeter } from '../../lambdas/ports/usage-meter';
+import type { WorkQueue } from '../../lambdas/ports/work-queue';
 import { createTestTables } from './dynamo';
 import { scheduleFixture } from './fixtures';
 
@@ -27,6 +28,22 @@ export class RecordingCallbacks implements TaskCallbacks {
 
   async sendTaskFailure(token: string, error: string, cause: string): Promise<void> {
     this.answers.push({ token, ok: false, error, cause });
+  }
+
+  /** Tokens heartbeaten, in order. */
+  readonly heartbeats: string[] = [];
+
+  async sendTaskHeartbeat(token: string): Promise<void> {
+    this.heartbeats.push(token);
+  }
+}
+
+/** Records the visibility changes the worker asks of the queue. */
+export class RecordingWorkQueue implements WorkQueue {
+  readonly visibilityChanges: Array<{ queueArn: string; receiptHandle: string; seconds: number }> = [];
+
+  async changeMessageVisibility(queueArn: string, receiptHandle: string, seconds: number): Promise<void> {
+    this.visibilityChanges.push({ queueArn, receiptHandle, seconds });
   }
 }
 
@@ -72,6 +89,7 @@ export interface EngineHarness<T extends ScheduleTrigger = RecordingTrigger> ext
   config: DynamoConfigStore;
   registry: JobRegistry;
   callbacks: RecordingCallbacks;
+  workQueue: RecordingWorkQueue;
   orchestrator: RecordingOrchestrator;
   trigger: T;
   cursors: DynamoScheduleCursorStore;
@@ -90,6 +108,7 @@ export async function createEngineHarness<T extends ScheduleTrigger = RecordingT
   const config = new DynamoConfigStore(tables.document, tables.tableName(CONFIG_TABLE), meter);
   const registry = options.registry ?? createJobRegistry({ allowSynthetic: true });
   const callbacks = new RecordingCallbacks();
+  const workQueue = new RecordingWorkQueue();
   const orchestrator = new RecordingOrchestrator();
   const trigger = options.trigger ?? (new RecordingTrigger() as ScheduleTrigger as T);
   const cursors = new DynamoScheduleCursorStore(tables.document, tables.tableName(RUNS_TABLE), meter);
@@ -103,6 +122,7 @@ export async function createEngineHarness<T extends ScheduleTrigger = RecordingT
     registry,
     orchestrator,
     callbacks,
+    workQueue,
     clock,
     logger: silentLogger,
     steps: { maxConcurrency: 4, batchTimeoutSeconds: 30 },
@@ -119,6 +139,7 @@ export async function createEngineHarness<T extends ScheduleTrigger = RecordingT
     config,
     registry,
     callbacks,
+    workQueue,
     orchestrator,
     trigger,
     cursors,

@@ -3,6 +3,7 @@ import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -71,5 +72,9 @@ export class SfnTaskCallbacks implements TaskCallbacks {
 
   async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
     await this.sfn.send(new SendTaskFailureCommand({ taskToken, error: error.slice(0, MAX_ERROR), cause: cause.slice(0, MAX_CAUSE) }));
+  }
+
+  async sendTaskHeartbeat(taskToken: string): Promise<void> {
+    await this.sfn.send(new SendTaskHeartbeatCommand({ taskToken }));
   }
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { UsageMeter } from '../../ports/usage-meter';
+import type { WorkQueue } from '../../ports/work-queue';
 
 /**
  * An in-process stand-in for an SQS standard queue plus the Lambda event source mapping that
@@ -17,10 +18,12 @@ import type { UsageMeter } from '../../ports/usage-meter';
  *   next receive, as an SQS redrive policy does;
  * - `duplicateRate` injects SQS's at-least-once delivery: a copy of a sent message (same
  *   messageId and body) is delivered again later.
- * Usage: one 'sqsRequests' per SendMessage, per ReceiveMessage and per DeleteMessageBatch (10
- * messages each), one 'lambdaInvocations' and the measured 'lambdaMillis' per handler call. The
- * idle long polls an ESM makes in AWS are not counted. Messages live in memory only: after a
- * restart the orchestrator re-runs its executions, which sends the batches again.
+ * - `changeMessageVisibility` moves a message in flight's reappearance, as SQS does.
+ * Usage: one 'sqsRequests' per SendMessage, per ChangeMessageVisibility, per ReceiveMessage and
+ * per DeleteMessageBatch (10 messages each), one 'lambdaInvocations' and the measured
+ * 'lambdaMillis' per handler call. The idle long polls an ESM makes in AWS are not counted.
+ * Messages live in memory only: after a restart the orchestrator re-runs its executions, which
+ * sends the batches again.
  */
 
 const REGION = 'us-east-1';
@@ -82,7 +85,7 @@ interface StoredMessage extends QueuedMessage {
   receiptHandle?: string;
 }
 
-export class LocalQueue {
+export class LocalQueue implements WorkQueue {
   readonly name: string;
   readonly url: string;
   readonly arn: string;
@@ -120,6 +123,19 @@ export class LocalQueue {
     }
     this.schedulePump();
     return message.messageId;
+  }
+
+  /**
+   * ChangeMessageVisibility for a message in flight: it becomes visible `seconds` from now. As in
+   * SQS, only the latest receipt handle of a message not yet deleted may change it.
+   */
+  async changeMessageVisibility(queueArn: string, receiptHandle: string, seconds: number): Promise<void> {
+    this.options.meter?.count('sqsRequests');
+    if (queueArn !== this.arn) throw namedError('QueueDoesNotExist', `No local queue ${queueArn}`);
+    const message = [...this.messages].find((m) => m.receiptHandle === receiptHandle);
+    if (!message) throw namedError('ReceiptHandleIsInvalid', 'The receipt handle is not that of a message in flight');
+    message.visibleAt = Date.now() + seconds * 1000;
+    this.schedulePump();
   }
 
   /** Starts the event source mapping. One consumer per queue. */
@@ -284,6 +300,12 @@ export class LocalQueue {
     this.wakeTimer = undefined;
     this.wakeAt = Infinity;
   }
+}
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
 }
 
 /**

@@ -22,19 +22,23 @@ import type { LocalQueue } from './local-queue';
  *     sends `JSON.stringify(MessageBody)` to the LocalQueue and waits until `callbacks`
  *     (the TaskCallbacks port) settles the token. `sendTaskFailure(token, error, cause)` fails
  *     the Task with that error name and cause, so the child and then the Map fail as in AWS.
+ *     HeartbeatSeconds / HeartbeatSecondsPath (which the interpreter ignores) are honoured: a
+ *     token that gets no `sendTaskHeartbeat` for that long, counted from the message's sending
+ *     and then from each heartbeat, fails its Task with States.HeartbeatTimeout. The path is read
+ *     from the state input as in AWS (the loader copies its value into a reserved Parameters
+ *     field, which the override strips again).
  *     A token that is unknown, already settled, superseded by a retry of its Task (after
- *     States.Timeout; a retry is recognised by its identical message, which holds because batch
+ *     a timeout; a retry is recognised by its identical message, which holds because batch
  *     numbers are unique within a job), or whose Map or execution has ended, is closed:
  *     SendTask* on it throws `TaskTimedOut`, as AWS does. Messages already in the queue stay
  *     there, as in SQS.
  * (b) Distributed Map. The interpreter runs the Map inline (p-limit over the items, MaxConcurrency
- *     honoured; MaxConcurrency 0 means 40 here, 10,000 in AWS). Two fixes: once a child failed,
+ *     honoured; MaxConcurrency 0 means 40 here, 10,000 in AWS). One fix: once a child failed,
  *     the Map starts no further child (AWS fails the Map Run at the first failure when nothing is
  *     tolerated; the interpreter would go on starting queued children after it gave up, and
- *     after an abort), and TimeoutSecondsPath is read from the state input as in AWS (the
- *     interpreter reads it from the effective input, after Parameters, where `$.timeoutSeconds`
- *     does not exist): the loader copies the path's value into a reserved Parameters field that
- *     the overrides strip again. ItemReader, ItemBatcher, ToleratedFailure*, ResultWriter are
+ *     after an abort). The loader refuses TimeoutSecondsPath on a Task with Parameters: the
+ *     interpreter would read it from the effective input, after Parameters, not the state input
+ *     as AWS does. ItemReader, ItemBatcher, ToleratedFailure*, ResultWriter are
  *     ignored by the interpreter; this ASL does not use them (CollectWorkItems persists the
  *     batches and the Map iterates over their numbers), and the loader refuses them.
  * (c) Wait. A Wait with TimestampPath really sleeps until the instant (the interpreter does, and
@@ -61,8 +65,8 @@ const STATE_MACHINE_NAME = 'local-schedule-run';
 const SEND_MESSAGE_AND_WAIT = 'arn:aws:states:::sqs:sendMessage.waitForTaskToken';
 /** Stands in for `$$.Task.Token` in the context object; replaced by a minted token per attempt. */
 const TOKEN_PLACEHOLDER = 'local-task-token-placeholder';
-/** Reserved Parameters field that carries a TimeoutSecondsPath value past Parameters (bridge b). */
-const TIMEOUT_PARAMETER = 'localTaskTimeoutSeconds';
+/** Reserved Parameters field that carries a HeartbeatSeconds(Path) value past Parameters (bridge a). */
+const HEARTBEAT_PARAMETER = 'localHeartbeatSeconds';
 
 const validatedDefinitions = new Set<string>();
 
@@ -144,6 +148,8 @@ interface AslState {
   Resource?: string;
   Parameters?: unknown;
   TimeoutSecondsPath?: string;
+  HeartbeatSeconds?: number;
+  HeartbeatSecondsPath?: string;
   ItemProcessor?: { States: Record<string, AslState> };
   Iterator?: { States: Record<string, AslState> };
   Branches?: { States: Record<string, AslState> }[];
@@ -152,7 +158,7 @@ interface AslState {
 
 const UNSUPPORTED_MAP_FIELDS = ['ItemReader', 'ItemBatcher', 'ToleratedFailureCount', 'ToleratedFailureCountPath', 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath', 'ResultWriter'];
 
-/** Reads the ASL file, substitutes every `${Name}`, and applies the TimeoutSecondsPath bridge (b). */
+/** Reads the ASL file, substitutes every `${Name}`, and carries HeartbeatSeconds(Path) into the task-token Task's input (bridge a). */
 export function loadDefinition(path: string, substitutions: Record<string, string>): StateMachineDefinition {
   const missing = new Set<string>();
   const text = readFileSync(path, 'utf8').replace(/\$\{([A-Za-z0-9_]+)\}/g, (placeholder, name: string) => {
@@ -165,11 +171,16 @@ export function loadDefinition(path: string, substitutions: Record<string, strin
   forEachState(definition.States, (name, state) => {
     const unsupported = UNSUPPORTED_MAP_FIELDS.filter((field) => field in state);
     if (unsupported.length > 0) throw new Error(`State ${name}: ${unsupported.join(', ')} not supported by the local runtime`);
-    if (state.Type === 'Task' && state.TimeoutSecondsPath !== undefined && state.Parameters !== undefined) {
-      if (!isPlainObject(state.Parameters)) throw new Error(`State ${name}: TimeoutSecondsPath with non-object Parameters is not supported`);
-      state.Parameters = { ...state.Parameters, [`${TIMEOUT_PARAMETER}.$`]: state.TimeoutSecondsPath };
-      state.TimeoutSecondsPath = `$.${TIMEOUT_PARAMETER}`;
+    if (state.Type !== 'Task') return;
+    if (state.TimeoutSecondsPath !== undefined && state.Parameters !== undefined) throw new Error(`State ${name}: TimeoutSecondsPath with Parameters is not supported by the local runtime`);
+    if (state.HeartbeatSeconds === undefined && state.HeartbeatSecondsPath === undefined) return;
+    if (state.Resource !== SEND_MESSAGE_AND_WAIT || !isPlainObject(state.Parameters)) {
+      throw new Error(`State ${name}: HeartbeatSeconds is bridged only on ${SEND_MESSAGE_AND_WAIT} with object Parameters`);
     }
+    state.Parameters =
+      state.HeartbeatSecondsPath === undefined
+        ? { ...state.Parameters, [HEARTBEAT_PARAMETER]: state.HeartbeatSeconds }
+        : { ...state.Parameters, [`${HEARTBEAT_PARAMETER}.$`]: state.HeartbeatSecondsPath };
   });
   return definition as unknown as StateMachineDefinition;
 }
@@ -189,6 +200,10 @@ interface OpenToken {
   readonly key: string;
   resolve(output: JsonValue): void;
   reject(error: Error): void;
+  /** Restarts the heartbeat clock (no-op without HeartbeatSeconds). */
+  beat(): void;
+  /** Stops the heartbeat clock. */
+  stop(): void;
 }
 
 export class LocalStateMachine {
@@ -200,11 +215,11 @@ export class LocalStateMachine {
   private readonly executions = new Map<string, ExecutionState>();
 
   /**
-   * The TaskCallbacks port of the local runtime: the worker settles its batch's token here.
-   * `sendTaskHeartbeat` answers TaskTimedOut for a closed token and nothing else (the ASL sets no
-   * HeartbeatSeconds): a worker can use it to skip a stale redelivery before doing any work.
+   * The TaskCallbacks port of the local runtime: the worker settles its batch's token here, and
+   * its heartbeats restart the token's heartbeat clock. All three answer TaskTimedOut for a
+   * closed token, as AWS does.
    */
-  readonly callbacks: TaskCallbacks & { sendTaskHeartbeat(taskToken: string): Promise<void> } = {
+  readonly callbacks: TaskCallbacks = {
     sendTaskSuccess: async (taskToken, output) => {
       this.takeToken(taskToken).resolve(toJson(output));
     },
@@ -212,7 +227,9 @@ export class LocalStateMachine {
       this.takeToken(taskToken).reject(namedError(error || 'States.TaskFailed', cause));
     },
     sendTaskHeartbeat: async (taskToken) => {
-      if (!this.openTokens.has(taskToken)) throw new TaskTimedOut();
+      const open = this.openTokens.get(taskToken);
+      if (!open) throw new TaskTimedOut();
+      open.beat();
     },
   };
 
@@ -299,7 +316,7 @@ export class LocalStateMachine {
       meter?.count('lambdaInvocations');
       const started = performance.now();
       try {
-        return toJson(await this.options.steps[name].call(this.options.steps, toJson(withoutTimeoutParameter(input))));
+        return toJson(await this.options.steps[name].call(this.options.steps, toJson(input)));
       } catch (error) {
         throw lambdaError(error);
       } finally {
@@ -313,16 +330,30 @@ export class LocalStateMachine {
     // let them land before deciding whether this child may still start.
     await afterPendingCallbacks();
     if (execution.closed || execution.mapFailed) throw namedError('States.Runtime', 'The Map has ended: child not started');
-    const { QueueUrl, MessageBody } = withoutTimeoutParameter(input) as { QueueUrl?: unknown; MessageBody?: JsonValue };
+    const { QueueUrl, MessageBody, [HEARTBEAT_PARAMETER]: heartbeatSeconds } = input as { QueueUrl?: unknown; MessageBody?: JsonValue; [HEARTBEAT_PARAMETER]?: unknown };
     if (QueueUrl !== this.options.workQueue.url) throw namedError('SQS.QueueDoesNotExistException', `No local queue at ${String(QueueUrl)}`);
     const key = JSON.stringify(MessageBody);
     const superseded = execution.tokens.get(key);
-    if (superseded) this.openTokens.delete(superseded);
+    if (superseded) this.forget(superseded);
     const token = randomBytes(48).toString('base64url');
     const body = replaceDeep(MessageBody ?? null, TOKEN_PLACEHOLDER, token);
+    if (heartbeatSeconds !== undefined && !(typeof heartbeatSeconds === 'number' && heartbeatSeconds > 0)) {
+      throw namedError('States.Runtime', `HeartbeatSeconds must be a positive number, not ${JSON.stringify(heartbeatSeconds)}`);
+    }
     const settled = new Promise<JsonValue>((resolve, reject) => {
-      this.openTokens.set(token, { execution, key, resolve, reject });
+      let timer: NodeJS.Timeout | undefined;
+      const stop = (): void => clearTimeout(timer);
+      const beat = (): void => {
+        if (heartbeatSeconds === undefined) return;
+        stop();
+        timer = setTimeout(() => {
+          this.forget(token);
+          reject(namedError('States.HeartbeatTimeout', `No heartbeat for ${heartbeatSeconds} s`));
+        }, heartbeatSeconds * 1000);
+      };
+      this.openTokens.set(token, { execution, key, resolve, reject, beat, stop });
       execution.tokens.set(key, token);
+      beat();
     });
     try {
       await this.options.workQueue.send(typeof body === 'string' ? body : JSON.stringify(body));
@@ -354,6 +385,7 @@ export class LocalStateMachine {
   private forget(token: string): void {
     const open = this.openTokens.get(token);
     if (!open) return;
+    open.stop();
     this.openTokens.delete(token);
     if (open.execution.tokens.get(open.key) === token) open.execution.tokens.delete(open.key);
   }
@@ -365,8 +397,7 @@ export class LocalStateMachine {
 
   /** The interpreter has abandoned these waits (aborted children); a late callback gets TaskTimedOut. */
   private closeTokens(execution: ExecutionState): void {
-    for (const token of execution.tokens.values()) this.openTokens.delete(token);
-    execution.tokens.clear();
+    for (const token of [...execution.tokens.values()]) this.forget(token);
   }
 }
 
@@ -404,12 +435,6 @@ function isStepName(name: string): name is StepName {
 /** Payloads cross a process boundary in AWS: only JSON survives. */
 function toJson(value: unknown): JsonValue {
   return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
-}
-
-function withoutTimeoutParameter(input: JsonValue): JsonValue {
-  if (!isPlainObject(input) || !(TIMEOUT_PARAMETER in input)) return input;
-  const { [TIMEOUT_PARAMETER]: _timeout, ...rest } = input;
-  return rest as JsonValue;
 }
 
 function replaceDeep(value: JsonValue, from: string, to: string): JsonValue {
