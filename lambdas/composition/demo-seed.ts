@@ -1,9 +1,11 @@
+import { DateTime } from 'luxon';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { seedAccountId, seedLedger } from '../jobs/ledger-generator';
 import type { Ledger, LedgerAdmin } from '../ports/ledger';
 import type { ScheduleService } from '../services/schedule-service';
 
 export const DEMO_CLIENT_ID = 'demo';
+export const DEMO_TIMEZONE = 'America/New_York';
 
 /**
  * The demo client of `npm start`: onboarded with its mandatory daily schedule and a billing
@@ -18,14 +20,14 @@ export async function seedDemo(schedules: ScheduleService, ledger?: Ledger & Led
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
   }
-  await schedules.putClient(DEMO_CLIENT_ID, { name: 'Demo Billing Co', timezone: 'America/New_York' });
+  await schedules.putClient(DEMO_CLIENT_ID, { name: 'Demo Billing Co', timezone: DEMO_TIMEZONE });
   try {
     await schedules.createSchedule(DEMO_CLIENT_ID, {
       name: 'Synthetic demo',
       description: '2,000 diagnostic work items; items 5 and 17 fail until reprocessed with heal',
       frequency: { type: 'MANUAL' },
       executionTime: '02:00:00',
-      timezone: 'America/New_York',
+      timezone: DEMO_TIMEZONE,
       exceptionWindows: [],
       jobs: [{ type: 'SYNTHETIC', settings: { items: 2000, failItems: [5, 17], delayMs: 20 } }],
       enabled: true,
@@ -37,10 +39,13 @@ export async function seedDemo(schedules: ScheduleService, ledger?: Ledger & Led
 
 /**
  * The demo client's billing ledger, once: 62 accounts (two per anniversary day) with three usage
- * records each, dated in the month of the first start, 3% of them of a type no plan rates — so
- * the first daily run meets NO_RATE, and an operator can add the rate and reprocess (README).
+ * records each, 3% of them of a type no plan rates — so the first daily run meets NO_RATE, and an
+ * operator can add the rate and reprocess (README). The usage is dated from the 1st to today of
+ * the first start's month in the client's zone, not UTC: a daily run for the client's today
+ * (an evening in New York is already tomorrow in UTC) has all of it due.
  */
 async function seedDemoLedger(ledger: Ledger & LedgerAdmin, now: Date): Promise<void> {
   if ((await ledger.getAccounts(DEMO_CLIENT_ID, [seedAccountId(0)])).size > 0) return;
-  await seedLedger(ledger, { clientId: DEMO_CLIENT_ID, accounts: 62, usagePerAccount: 3, seed: 1, month: now.toISOString().slice(0, 7), unratedShare: 0.03 });
+  const today = DateTime.fromJSDate(now, { zone: DEMO_TIMEZONE });
+  await seedLedger(ledger, { clientId: DEMO_CLIENT_ID, accounts: 62, usagePerAccount: 3, seed: 1, month: today.toFormat('yyyy-MM'), lastDay: today.day, unratedShare: 0.03 });
 }
