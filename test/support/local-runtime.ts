@@ -2,10 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lambdas/composition/local-runtime';
 import type { RunStatus } from '../../lambdas/domain/model';
+import type { Clock } from '../../lambdas/ports/clock';
 import type { RunView } from '../../lambdas/services/run-operations';
 import { silentLogger } from './engine-harness';
 
 export const ADMIN_TOKEN = 'test-admin-token';
+
+/** Where the test runtimes' clock starts: what they take for "now" never depends on the real date. */
+export const TEST_CLOCK_START = '2026-11-25T12:00:00Z';
+const loadedAt = Date.now();
+/**
+ * Starts at TEST_CLOCK_START and runs at real speed (leases and timeouts still pass), shared by
+ * every runtime of a test file, so a runtime started again sees time move on, not back.
+ */
+export const testClock: Clock = { now: () => new Date(Date.parse(TEST_CLOCK_START) + Date.now() - loadedAt) };
 
 /** The local runtime on the test run's DynamoDB Local, with its own tables and an ephemeral port. */
 export async function startTestRuntime(overrides: Partial<LocalRuntimeOptions> = {}): Promise<LocalRuntime> {
@@ -20,6 +30,10 @@ export async function startTestRuntime(overrides: Partial<LocalRuntimeOptions> =
     // The local scheduler's timer would fire the clients' daily schedules whenever a test happens
     // to run at their hour: tests that schedule drive `scheduler.tick()` or turn it on.
     schedule: false,
+    clock: testClock,
+    // The interpreter's Wait states sleep until an instant of the real clock, not of the
+    // runtime's: with a clock of its own, a queued run or an exception window looks again soon.
+    waitTimeOverrides: { WaitForPreviousRun: 200, WaitForExceptionWindow: 200 },
     ...overrides,
   });
 }
