@@ -4,6 +4,14 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { API_ROUTES, ROUTES } from '../../lambdas/api/route-table';
+import {
+  ApiEnvironment,
+  BeginRunEnvironment,
+  ExecutionStatusEnvironment,
+  JobStepEnvironment,
+  ReconcileEnvironment,
+  WorkerEnvironment,
+} from '../../lambdas/composition/environment';
 import { dataLifecycle, stageConfig, STAGES, UnknownStageError } from '../../lib/config/stage-config';
 import { requestBodyJsonSchema, requestParameters } from '../../lib/constructs/api';
 import { SCHEDULE_RUN_ASL } from '../../lib/constructs/orchestration';
@@ -815,6 +823,62 @@ describe.each(['dev', 'prod'] as const)('cdk-nag AwsSolutions (%s)', (name) => {
     expect(report.pluginReports.flatMap((plugin) => plugin.violations ?? [])).toEqual([]);
     for (const scope of [stack, stack.node.scope!]) {
       expect(scope.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY), scope.node.path || 'app').toEqual([]);
+    }
+  });
+});
+
+// ── Observability and each function's environment ─────────────────────────────────────────────
+
+/** The environment schema each handler file reads at cold start (lambdas/composition/aws-context.ts). */
+const HANDLER_ENVIRONMENTS = {
+  'api-handler': ApiEnvironment,
+  'begin-run-handler': BeginRunEnvironment,
+  'begin-job-handler': JobStepEnvironment,
+  'collect-work-items-handler': JobStepEnvironment,
+  'finalize-job-handler': JobStepEnvironment,
+  'complete-run-handler': JobStepEnvironment,
+  'worker-handler': WorkerEnvironment,
+  'execution-status-handler': ExecutionStatusEnvironment,
+  'reconcile-handler': ReconcileEnvironment,
+} as const;
+
+/** AppFunction describes each function's own role as `Runs <handler file>`. */
+function handlerFileOf(json: TemplateJson, fn: CfnResourceJson): keyof typeof HANDLER_ENVIRONMENTS {
+  return String(resource(json, roleOf(fn)).Properties?.Description).replace('Runs ', '') as keyof typeof HANDLER_ENVIRONMENTS;
+}
+
+describe.each(['dev', 'prod'] as const)('observability and environment of every function (%s)', (name) => {
+  it('sets every variable its handler’s schema requires, so no cold start fails on a missing one', () => {
+    const { json } = stage(name);
+
+    const handlerFiles = appFunctions(json).map(([id, fn]) => {
+      const handlerFile = handlerFileOf(json, fn);
+      const variables = Object.keys((fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables);
+      expect(variables, id).toEqual(expect.arrayContaining(Object.keys(HANDLER_ENVIRONMENTS[handlerFile].shape)));
+      return handlerFile;
+    });
+    expect(handlerFiles.sort()).toEqual(Object.keys(HANDLER_ENVIRONMENTS).sort());
+  });
+
+  it('names the Powertools service and metrics namespace, and traces with X-Ray', () => {
+    const { json } = stage(name);
+
+    for (const [id, fn] of appFunctions(json)) {
+      const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables, id).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'job-schedule-manager', POWERTOOLS_METRICS_NAMESPACE: 'JobScheduleManager' });
+      expect(fn.Properties?.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(roleStatements(json, roleOf(fn)).flatMap((statement) => asArray(statement.Action)), id).toEqual(
+        expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+      );
+    }
+  });
+
+  it('gives only the worker core billing’s endpoint and secret', () => {
+    const { json } = stage(name);
+
+    for (const [id, fn] of appFunctions(json)) {
+      const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect('CORE_BILLING_SECRET_ID' in variables, id).toBe(handlerFileOf(json, fn) === 'worker-handler');
     }
   });
 });
