@@ -76,6 +76,13 @@ export function shortTime(localTime) {
   return /^\d\d:\d\d:00$/.test(localTime) ? localTime.slice(0, 5) : localTime;
 }
 
+/** "18:00" → "18:00:00": people type HH:MM, the API stores HH:MM:SS. Anything else stays as typed. */
+export function normaliseLocalTime(text) {
+  const trimmed = String(text ?? '').trim();
+  const match = /^(\d{1,2}):(\d{2})$/.exec(trimmed);
+  return match ? `${match[1].padStart(2, '0')}:${match[2]}:00` : trimmed;
+}
+
 export function timeAndZone(executionTime, timezone) {
   return `${shortTime(executionTime)} ${timezone}`;
 }
