@@ -95,9 +95,9 @@ export class Api {
     return (await this.request('POST', `/v1/clients/${enc(clientId)}/schedule-preview`, { body: calendar })).body.occurrences;
   }
 
-  /** 202 with a new run, or 200 with the date's existing run: `{ run, created }`. */
+  /** 202 with a new run, or 200 with the date's existing run: `{ run, created }`. A person asked for it: MANUAL. */
   async trigger(clientId, scheduleId, processingDate) {
-    const { status, body } = await this.request('POST', `/v1/clients/${enc(clientId)}/schedules/${enc(scheduleId)}/runs`, { body: { processingDate } });
+    const { status, body } = await this.request('POST', `/v1/clients/${enc(clientId)}/schedules/${enc(scheduleId)}/runs`, { body: { processingDate, trigger: 'MANUAL' } });
     return { run: body, created: status === 202 };
   }
 

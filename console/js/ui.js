@@ -4,9 +4,9 @@ import { percent, statusTone, statusWord } from './format.js';
 /** Shared pieces of the console's screens: status badges, progress, notices and confirmation. */
 
 /** A status as colour, shape and word, so it never relies on colour alone. */
-export function statusBadge(status, { large = false } = {}) {
+export function statusBadge(status, { large = false, word = statusWord(status) } = {}) {
   const tone = statusTone(status);
-  return h('span', { class: ['status', `status-${tone}`, large && 'status-large'], dataset: { status } }, h('span', { class: 'status-dot', 'aria-hidden': 'true' }), statusWord(status));
+  return h('span', { class: ['status', `status-${tone}`, large && 'status-large'], dataset: { status } }, h('span', { class: 'status-dot', 'aria-hidden': 'true' }), word);
 }
 
 /** A labelled bar: succeeded and failed shares of a total. */
@@ -32,6 +32,8 @@ export function progressBar({ total, succeeded, failed }, label) {
 }
 
 let toastRegion;
+/** Long enough to read a line, short enough not to linger. */
+const NOTICE_MS = 5000;
 
 /** Errors of the screen being left are no longer about what is shown: they go with it. */
 export function dismissPersistentNotices() {
@@ -40,15 +42,16 @@ export function dismissPersistentNotices() {
 
 /**
  * Tells the outcome of an action: a message in a polite live region, so screen readers read it
- * too. Errors of actions stay until dismissed; other messages go after a while.
+ * too. It sits beside the page's heading, where no control is, one at a time: a newer message
+ * replaces it. Errors stay until dismissed (or replaced); other messages go after a few seconds.
  */
 export function notify(message, { tone = 'info', detail, persist = tone === 'error' } = {}) {
   toastRegion ??= document.getElementById('toasts');
   const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss' }, '×');
-  const toast = h('div', { class: ['toast', `toast-${tone}`, persist && 'toast-persistent'], role: tone === 'error' ? 'alert' : undefined }, h('div', {}, h('strong', {}, message), detail ? h('div', { class: 'toast-detail' }, detail) : null), close);
+  const toast = h('div', { class: ['toast', `toast-${tone}`, persist && 'toast-persistent'], role: tone === 'error' ? 'alert' : undefined }, h('div', {}, h('strong', {}, message), detail ? h('div', { class: 'toast-detail', title: detail }, detail) : null), close);
   close.addEventListener('click', () => toast.remove());
-  toastRegion.append(toast);
-  if (!persist) setTimeout(() => toast.remove(), 8000);
+  toastRegion.replaceChildren(toast);
+  if (!persist) setTimeout(() => toast.remove(), NOTICE_MS);
   return toast;
 }
 
@@ -98,7 +101,8 @@ export function confirmAction({ title, body, confirmLabel, danger = false, colle
       resolve(result);
     });
     dialog.showModal();
-    confirm.focus();
+    // A stray Enter must not reset or reprocess a run: the safe choice has the focus.
+    cancel.focus();
   });
 }
 

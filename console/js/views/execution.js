@@ -1,39 +1,28 @@
 import { mapLimited } from '../api.js';
+import { occurrenceOn } from '../due.js';
 import { field, h, replace, select } from '../dom.js';
-import {
-  addDays,
-  canReprocess,
-  daysOfMonth,
-  elapsed,
-  formatCount,
-  formatDate,
-  formatInstant,
-  frequencyInWords,
-  isActive,
-  isIsoDate,
-  jobTypeLabel,
-  percent,
-  shortTime,
-  statusWord,
-  timeAndZone,
-  todayIn,
-  triggerWord,
-} from '../format.js';
+import { addDays, daysOfMonth, formatCount, formatDate, formatInstant, frequencyInWords, isActive, isIsoDate, jobTypeLabel, statusWord, timeAndZone, todayIn } from '../format.js';
 import { routeHash } from '../router.js';
-import { confirmAction, errorBanner, errorText, loading, notify, pageHeading, progressBar, statusBadge } from '../ui.js';
+import { errorBanner, errorText, loading, notify, pageHeading } from '../ui.js';
+import { runActions } from './execution/run-actions.js';
+import { runView } from './execution/run-view.js';
 import { itemsPanel } from './items.js';
 import { runCalendar } from './run-calendar.js';
 
 /**
  * The execution screen: one schedule on one processing date. The run's status at a glance, the
- * configuration it ran with, a tile per job, the work items of a job, and the operator's actions
- * (create and run, reprocess the run or one job, reset), each confirmed and each reporting its
- * outcome. While anything runs the screen refreshes itself.
+ * configuration it ran with, a tile per job, the work items of a job, the date's attempts, and the
+ * operator's actions (execution/run-actions.js). While the run is active the screen refreshes itself.
  */
 
 const POLL_MS = 1500;
 /** Requests in flight while the month's dates are looked up (one GET /runs?date= per day). */
 const MONTH_CONCURRENCY = 6;
+
+/** A date's mark on the calendar: its live attempt's status, RESET when every attempt was reset. */
+function markOf(runs) {
+  return (runs.find((run) => run.status !== 'RESET') ?? runs[0])?.status;
+}
 
 export async function renderExecution(context) {
   const { main, api, clientId, route } = context;
@@ -62,6 +51,9 @@ export async function renderExecution(context) {
     run: undefined,
     job: Number(route.query.job) || undefined,
     itemStatus: route.query.status ?? 'FAILED',
+    /** An earlier attempt being looked at (`run=` in the route); the date's current run otherwise. */
+    runId: route.query.run,
+    attempts: [],
     monthMarks: new Map(),
     loadingMarks: false,
   };
@@ -100,7 +92,7 @@ export async function renderExecution(context) {
 
   // ── Navigation ────────────────────────────────────────────────────────────────────────────
   function syncRoute() {
-    context.replaceRoute(routeHash(clientId, 'execution', { schedule: state.schedule.scheduleId, date: state.date, job: state.job, status: state.job ? state.itemStatus : undefined }));
+    context.replaceRoute(routeHash(clientId, 'execution', { schedule: state.schedule.scheduleId, date: state.date, run: state.runId, job: state.job, status: state.job ? state.itemStatus : undefined }));
   }
 
   function showScheduleSummary() {
@@ -112,6 +104,7 @@ export async function renderExecution(context) {
     if (!isIsoDate(date)) return;
     state.date = date;
     state.job = undefined;
+    state.runId = undefined;
     dateInput.value = date;
     const month = date.slice(0, 7);
     if (month !== state.month) {
@@ -125,6 +118,7 @@ export async function renderExecution(context) {
   scheduleSelect.addEventListener('change', () => {
     state.schedule = schedules.find((s) => s.scheduleId === scheduleSelect.value);
     state.job = undefined;
+    state.runId = undefined;
     showScheduleSummary();
     syncRoute();
     loadMonth();
@@ -168,9 +162,8 @@ export async function renderExecution(context) {
       const runsPerDay = await mapLimited(days, MONTH_CONCURRENCY, (date) => api.listRuns(clientId, date, { scheduleId }));
       if (mine !== monthRequest || !context.isCurrent()) return;
       days.forEach((date, index) => {
-        const live = runsPerDay[index].filter((run) => run.status !== 'RESET');
-        const shown = live[0] ?? runsPerDay[index][0];
-        if (shown) state.monthMarks.set(date, shown.status);
+        const mark = markOf(runsPerDay[index]);
+        if (mark) state.monthMarks.set(date, mark);
       });
     } catch (error) {
       if (mine !== monthRequest) return;
@@ -185,6 +178,24 @@ export async function renderExecution(context) {
   let pollTimer;
   let items;
   context.onLeave(() => clearTimeout(pollTimer));
+  const actions = runActions({
+    api,
+    clientId,
+    show: (run, options) => {
+      if (!context.isCurrent()) return;
+      if (options.fresh) state.runId = undefined;
+      showRun(run, options);
+      if (options.fresh) loadAttempts();
+    },
+  });
+
+  async function loadAttempts() {
+    const mine = runRequest;
+    const attempts = await api.listRuns(clientId, state.date, { scheduleId: state.schedule.scheduleId }).catch(() => state.attempts);
+    if (mine !== runRequest || !context.isCurrent()) return;
+    state.attempts = attempts.sort((a, b) => a.attempt - b.attempt);
+    if (state.run) showRun(state.run);
+  }
 
   async function loadRun() {
     const mine = ++runRequest;
@@ -193,24 +204,38 @@ export async function renderExecution(context) {
     replace(itemsSlot);
     items = undefined;
     try {
-      const run = await api.findRunByDate(clientId, state.schedule.scheduleId, state.date);
+      const scheduleId = state.schedule.scheduleId;
+      const [current, attempts] = await Promise.all([api.findRunByDate(clientId, scheduleId, state.date), api.listRuns(clientId, state.date, { scheduleId })]);
       if (mine !== runRequest || !context.isCurrent()) return;
-      showRun(run, { fresh: true });
+      state.attempts = attempts.sort((a, b) => a.attempt - b.attempt);
+      const chosen = state.attempts.find((attempt) => attempt.runId === state.runId);
+      if (!chosen) state.runId = undefined;
+      showRun(chosen ?? current ?? state.attempts.at(-1), { fresh: true });
     } catch (error) {
       if (mine !== runRequest) return;
       replace(runSlot, errorBanner(error, { title: 'The run could not be loaded', actions: [h('button', { type: 'button', class: 'button', onClick: loadRun }, 'Try again')] }));
     }
   }
 
+  function openAttempt(runId) {
+    const latest = state.attempts.at(-1);
+    state.runId = runId === latest?.runId ? undefined : runId;
+    state.job = undefined;
+    syncRoute();
+    loadRun();
+  }
+
   /** Draws the run (or its absence), keeping focus on the same control across refreshes. */
   function showRun(run, { fresh = false } = {}) {
     const previous = state.run;
     state.run = run;
+    if (run) state.attempts = [...state.attempts.filter((attempt) => attempt.runId !== run.runId), run].sort((a, b) => a.attempt - b.attempt);
     const focusKey = runSlot.contains(document.activeElement) ? document.activeElement.dataset.focusKey : undefined;
-    replace(runSlot, run ? runView(run) : noRunView());
+    replace(runSlot, run ? drawRun(run) : noRunView());
     if (focusKey) runSlot.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
-    if (run) state.monthMarks.set(run.processingDate, run.status);
-    if (!fresh && previous && run && previous.status !== run.status) {
+    const mark = markOf(state.attempts);
+    if (mark) state.monthMarks.set(state.date, mark);
+    if (!fresh && previous && run && previous.runId === run.runId && previous.status !== run.status) {
       announcer.textContent = `Run is now ${statusWord(run.status)}`;
       // A run that ends while watched says so; an action's own outcome was told by the action.
       if (isActive(previous.status) && !isActive(run.status)) {
@@ -223,10 +248,9 @@ export async function renderExecution(context) {
       if (!items || fresh) openItems(state.job, { focus: false });
       else if (jobChanged) items.reload();
     }
-    if (run && (isActive(run.status) || run.jobs.some((job) => isActive(job.status)))) {
-      clearTimeout(pollTimer);
-      pollTimer = setTimeout(poll, POLL_MS);
-    }
+    // Only an active run changes by itself: a FAILED run waits for a person, however its jobs read.
+    clearTimeout(pollTimer);
+    if (run && isActive(run.status)) pollTimer = setTimeout(poll, POLL_MS);
   }
 
   async function poll() {
@@ -242,108 +266,61 @@ export async function renderExecution(context) {
     }
   }
 
+  function drawRun(run) {
+    const latest = state.attempts.at(-1)?.runId === run.runId;
+    return runView({
+      run,
+      attempts: state.attempts,
+      latest,
+      openSeq: state.job,
+      onItems: (seq) => openItems(seq),
+      onReprocessRun: () => actions.reprocessRun(run),
+      onReprocessJob: (job) => actions.reprocessJob(run, job),
+      onReset: () => actions.reset(run),
+      onRunAgain: () => actions.runAgain(run),
+      onRefresh: () => poll(),
+      onOpenAttempt: openAttempt,
+    });
+  }
+
+  /** No run yet: when the date is due by the calendar (the server's preview), and a button to run it. */
   function noRunView() {
-    const due = state.schedule.nextRuns?.find((occurrence) => occurrence.processingDate === state.date);
+    const schedule = state.schedule;
+    const date = state.date;
+    const dueText = h('p', { class: 'muted' }, schedule.frequency.type === 'MANUAL' ? 'A manual schedule runs only when triggered.' : 'Looking up when it is due…');
+    let due;
+    if (schedule.frequency.type !== 'MANUAL') {
+      occurrenceOn(api, clientId, schedule, date)
+        .then((occurrence) => {
+          due = occurrence;
+          const past = occurrence && Date.parse(occurrence.at) <= Date.now();
+          dueText.className = past ? 'missing-note' : '';
+          dueText.textContent = occurrence
+            ? `${past ? 'It was due' : 'It is due'} at ${formatInstant(occurrence.at, schedule.timezone)}${past ? ' and has no run: missing.' : '.'}${schedule.enabled ? '' : ' (The schedule is disabled.)'}`
+            : 'Not due on this date by its calendar.';
+        })
+        .catch((error) => {
+          dueText.textContent = `When it is due could not be looked up: ${errorText(error)}`;
+        });
+    }
     const create = h('button', { type: 'button', class: 'button button-primary', dataset: { focusKey: 'create-run' } }, 'Create and run');
     create.addEventListener('click', async () => {
       create.disabled = true;
-      try {
-        const { run, created } = await api.trigger(clientId, state.schedule.scheduleId, state.date);
-        notify(created ? `Run created for ${formatDate(state.date)}` : 'This date already had a run', { tone: 'success', detail: `Attempt ${run.attempt}: ${statusWord(run.status)}.` });
-        if (!context.isCurrent()) return;
-        showRun(run, { fresh: true });
-        runSlot.querySelector('h2')?.focus();
-      } catch (error) {
-        create.disabled = false;
-        notify('The run was not created', { tone: 'error', detail: errorText(error) });
-      }
+      const created = await actions.create(schedule, date, due);
+      if (created) runSlot.querySelector('h2')?.focus();
+      else create.disabled = false;
     });
     return h(
       'div',
       { class: 'card no-run' },
-      h('h2', { id: 'run-title', tabindex: '-1' }, `No run of “${state.schedule.name}” for ${formatDate(state.date)}`),
-      due
-        ? h('p', {}, `It is due at ${formatInstant(due.at, state.schedule.timezone)}.`)
-        : h('p', { class: 'muted' }, state.schedule.frequency.type === 'MANUAL' ? 'A manual schedule runs only when triggered.' : 'Nothing was run for this date.'),
+      h('h2', { id: 'run-title', tabindex: '-1' }, `No run of “${schedule.name}” for ${formatDate(date)}`),
+      dueText,
       h('p', {}, 'Create a run for this processing date and start it now. The schedule’s current configuration is used and kept with the run.'),
       create,
     );
   }
 
-  // ── Actions ───────────────────────────────────────────────────────────────────────────────
-  const hasSynthetic = (jobs) => jobs.some((job) => job.type === 'SYNTHETIC');
-
-  function healOption(checked = false) {
-    const box = h('input', { type: 'checkbox', name: 'heal', id: 'heal-option', checked });
-    return { box, element: h('div', { class: 'field field-check' }, box, h('label', { for: 'heal-option' }, 'Heal: let SYNTHETIC items that were set to fail succeed this time (diagnostic job only)')) };
-  }
-
-  /** Runs an action and says how it went: success with the run's new status, or the API's error. */
-  async function act({ done, failed }, action) {
-    try {
-      const run = await action();
-      notify(done, { tone: 'success', detail: `The run is ${statusWord(run.status).toLowerCase()}; this screen follows it.` });
-      if (context.isCurrent()) showRun(run, { fresh: false });
-    } catch (error) {
-      notify(failed, { tone: 'error', detail: errorText(error) });
-    }
-  }
-
-  async function reprocessRun(run) {
-    const heal = hasSynthetic(run.jobs) ? healOption() : undefined;
-    const confirmed = await confirmAction({
-      title: 'Reprocess the run?',
-      body: [h('p', {}, `Re-runs every failed job of the run for ${formatDate(run.processingDate)} from where it failed, failed items only. Items that succeeded are not processed again.`), heal?.element],
-      confirmLabel: 'Reprocess run',
-      collect: () => ({ scope: 'RUN', ...(heal?.box.checked ? { heal: true } : {}) }),
-    });
-    if (confirmed) await act({ done: 'Reprocessing started', failed: 'The run was not reprocessed' }, () => api.reprocess(clientId, run.runId, confirmed));
-  }
-
-  async function reprocessJob(run, job) {
-    const failedOnly = h('input', { type: 'radio', name: 'items', id: 'items-failed', value: 'FAILED', checked: true });
-    const all = h('input', { type: 'radio', name: 'items', id: 'items-all', value: 'ALL' });
-    const heal = job.type === 'SYNTHETIC' ? healOption() : undefined;
-    const confirmed = await confirmAction({
-      title: `Reprocess job ${job.seq} (${jobTypeLabel(job.type)})?`,
-      body: [
-        h('p', {}, 'The job runs again, then the rest of the sequence.'),
-        h(
-          'fieldset',
-          { class: 'choice' },
-          h('legend', {}, 'Which items'),
-          h('div', { class: 'field-check' }, failedOnly, h('label', { for: 'items-failed' }, `Failed items only (${formatCount(job.stats.failed)})`)),
-          h('div', { class: 'field-check' }, all, h('label', { for: 'items-all' }, `All items (${formatCount(job.stats.total)}): every item is processed once more`)),
-        ),
-        heal?.element,
-      ],
-      confirmLabel: 'Reprocess job',
-      collect: () => ({ scope: 'JOB', seq: job.seq, items: all.checked ? 'ALL' : 'FAILED', ...(heal?.box.checked ? { heal: true } : {}) }),
-    });
-    if (confirmed) await act({ done: `Job ${job.seq} reprocessing started`, failed: `Job ${job.seq} was not reprocessed` }, () => api.reprocess(clientId, run.runId, confirmed));
-  }
-
-  async function resetRun(run) {
-    const confirmed = await confirmAction({
-      title: 'Reset the run?',
-      body: h('p', {}, `Stops any execution of attempt ${run.attempt}, marks it RESET and frees ${formatDate(run.processingDate)}: the next trigger for the date creates attempt ${run.attempt + 1} with the schedule’s current configuration.`),
-      confirmLabel: 'Reset run',
-      danger: true,
-    });
-    if (confirmed) await act({ done: 'Run reset', failed: 'The run was not reset' }, () => api.reset(clientId, run.runId));
-  }
-
-  async function runAgain(run) {
-    try {
-      const { run: next } = await api.trigger(clientId, run.scheduleId, run.processingDate);
-      notify(`Attempt ${next.attempt} created`, { tone: 'success', detail: `${statusWord(next.status)}.` });
-      if (context.isCurrent()) showRun(next, { fresh: true });
-    } catch (error) {
-      notify('The run was not created', { tone: 'error', detail: errorText(error) });
-    }
-  }
-
-  // ── Drawing a run ─────────────────────────────────────────────────────────────────────────
+  // ── Work items of a job ───────────────────────────────────────────────────────────────────
   function openItems(seq, { focus = true } = {}) {
     state.job = seq;
     syncRoute();
@@ -351,6 +328,7 @@ export async function renderExecution(context) {
       api,
       clientId,
       run: state.run,
+      currentRun: () => state.run,
       seq,
       status: state.itemStatus,
       onStatus: (status) => {
@@ -370,115 +348,6 @@ export async function renderExecution(context) {
     items.reload();
     for (const button of runSlot.querySelectorAll('[data-items-seq]')) button.setAttribute('aria-pressed', String(Number(button.dataset.itemsSeq) === seq));
     if (focus) items.element.querySelector('h3')?.focus();
-  }
-
-  function jobTile(run, job) {
-    const running = isActive(job.status);
-    const stats = job.stats;
-    const itemsButton = h(
-      'button',
-      { type: 'button', class: 'button button-small', dataset: { focusKey: `items-${job.seq}`, itemsSeq: String(job.seq) }, 'aria-pressed': String(state.job === job.seq), onClick: () => openItems(job.seq) },
-      stats.failed ? `Failed items (${formatCount(stats.failed)})` : 'Work items',
-    );
-    const reprocessButton = h(
-      'button',
-      { type: 'button', class: 'button button-small', dataset: { focusKey: `reprocess-${job.seq}` }, disabled: !canReprocess(run), onClick: () => reprocessJob(run, job) },
-      'Reprocess job…',
-    );
-    return h(
-      'li',
-      { class: ['tile', `tile-${job.status.toLowerCase()}`], dataset: { seq: String(job.seq), status: job.status }, 'aria-label': `Job ${job.seq}: ${jobTypeLabel(job.type)}, ${statusWord(job.status)}` },
-      h('div', { class: 'tile-head' }, h('h3', {}, h('span', { class: 'seq' }, String(job.seq)), jobTypeLabel(job.type)), statusBadge(job.status)),
-      h(
-        'dl',
-        { class: 'stats' },
-        [
-          ['Total', formatCount(stats.total)],
-          ['Succeeded', formatCount(stats.succeeded)],
-          ['Failed', formatCount(stats.failed)],
-          ['Pending', formatCount(stats.pending)],
-          ['Duration', elapsed(job.startedAt, job.endedAt) || '—'],
-        ].map(([term, value]) => h('div', { class: ['stat', term === 'Failed' && stats.failed ? 'stat-failed' : null] }, h('dt', {}, term), h('dd', {}, value))),
-      ),
-      running ? progressBar(stats, `Progress of job ${job.seq}`) : null,
-      running ? h('p', { class: 'muted small' }, `${percent(stats.succeeded + stats.failed, stats.total)} % of ${formatCount(stats.total)} items done`) : null,
-      job.error ? h('p', { class: 'tile-error' }, h('code', {}, job.error.code), ` ${job.error.message}`) : null,
-      h('div', { class: 'tile-actions' }, itemsButton, reprocessButton),
-    );
-  }
-
-  function configSummary(config) {
-    return h(
-      'details',
-      { class: 'card config' },
-      h('summary', {}, `Configuration this run used (version ${config.version}, saved ${formatInstant(config.updatedAt, config.timezone)})`),
-      h(
-        'dl',
-        { class: 'definition' },
-        [
-          ['Name', config.name],
-          ['Frequency', frequencyInWords(config.frequency)],
-          ['Time', `${shortTime(config.executionTime)} ${config.timezone}`],
-          ['Exception windows', config.exceptionWindows.length ? config.exceptionWindows.map((w) => `${shortTime(w.start)}–${shortTime(w.end)}`).join(', ') : 'none'],
-          ['Jobs', h('ol', { class: 'config-jobs' }, config.jobs.map((j) => h('li', {}, jobTypeLabel(j.type), j.settings ? h('code', { class: 'small' }, ` ${JSON.stringify(j.settings)}`) : null)))],
-          ['Enabled', config.enabled ? 'yes' : 'no'],
-        ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
-      ),
-    );
-  }
-
-  function runView(run) {
-    const active = isActive(run.status) || run.jobs.some((job) => isActive(job.status));
-    const { items: itemStats } = run.stats;
-    const reprocessReason = canReprocess(run) ? undefined : isActive(run.status) ? 'Reprocessing is possible once the run has ended.' : `A ${statusWord(run.status).toLowerCase()} run cannot be reprocessed.`;
-    const actions = h(
-      'div',
-      { class: 'run-actions' },
-      h('button', { type: 'button', class: 'button button-primary', dataset: { focusKey: 'reprocess-run' }, disabled: !canReprocess(run), onClick: () => reprocessRun(run) }, 'Reprocess run…'),
-      run.status === 'RESET'
-        ? h('button', { type: 'button', class: 'button', dataset: { focusKey: 'run-again' }, onClick: () => runAgain(run) }, `Run again (attempt ${run.attempt + 1})`)
-        : h('button', { type: 'button', class: 'button button-danger-quiet', dataset: { focusKey: 'reset-run' }, onClick: () => resetRun(run) }, 'Reset run…'),
-      h('button', { type: 'button', class: 'button button-quiet', dataset: { focusKey: 'refresh-run' }, onClick: () => poll() }, 'Refresh'),
-      reprocessReason ? h('span', { class: 'muted small' }, reprocessReason) : null,
-    );
-    return h(
-      'div',
-      { class: 'stack' },
-      h(
-        'div',
-        { class: ['card', 'run-head', `run-${run.status.toLowerCase()}`] },
-        h('div', { class: 'run-title-row' }, h('h2', { id: 'run-title', tabindex: '-1' }, `${run.scheduleName} · ${formatDate(run.processingDate)}`), statusBadge(run.status, { large: true })),
-        h(
-          'dl',
-          { class: 'facts' },
-          [
-            ['Attempt', String(run.attempt)],
-            ['Trigger', triggerWord(run.trigger)],
-            ['Created', formatInstant(run.createdAt, run.config.timezone)],
-            ['Started', run.startedAt ? formatInstant(run.startedAt, run.config.timezone) : '—'],
-            ['Ended', run.endedAt ? formatInstant(run.endedAt, run.config.timezone) : '—'],
-            ['Duration', elapsed(run.startedAt, isActive(run.status) ? undefined : run.endedAt) || '—'],
-            ['Run id', h('code', {}, run.runId)],
-          ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
-        ),
-        run.waitingUntil ? h('p', { class: 'banner banner-info' }, `Waiting for an exception window to close, until ${formatInstant(run.waitingUntil, run.config.timezone)}.`) : null,
-        run.error && run.status === 'FAILED' ? h('div', { class: 'banner banner-error' }, h('strong', {}, 'Needs a person: '), h('code', {}, run.error.code), ` ${run.error.message}`) : null,
-        h(
-          'div',
-          { class: 'overall' },
-          progressBar(itemStats, 'Items of the run'),
-          h(
-            'p',
-            { class: 'small' },
-            `${formatCount(itemStats.total)} items: ${formatCount(itemStats.succeeded)} succeeded · ${formatCount(itemStats.failed)} failed · ${formatCount(itemStats.pending)} pending · jobs ${run.stats.jobs.completed}/${run.stats.jobs.total} completed`,
-          ),
-        ),
-        actions,
-        active ? h('p', { class: 'muted small refreshing' }, 'Refreshing by itself while the run is active.') : null,
-      ),
-      h('ol', { class: 'tiles', 'aria-label': 'Jobs in sequence' }, run.jobs.map((job) => jobTile(run, job))),
-      configSummary(run.config),
-    );
   }
 
   showScheduleSummary();

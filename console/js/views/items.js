@@ -14,14 +14,20 @@ const STATUS_FILTERS = [
   ['PENDING', 'Pending'],
 ];
 const PAGE_SIZES = ['50', '100', '500'];
+/** The API has no lookup by item id: a search reads pages of this size, at most this many. */
+const SEARCH_PAGE = 1000;
+const SEARCH_PAGES = 20;
+/** The job's statistic that counts the items a status filter shows. */
+const STAT_OF = { '': 'total', FAILED: 'failed', SUCCEEDED: 'succeeded', PENDING: 'pending' };
 
 /**
- * @param {{ api, clientId: string, run, seq: number, status: string,
- *   onStatus(status: string): void, onClose(): void }} props
+ * @param {{ api, clientId: string, run, currentRun(): object, seq: number, status: string,
+ *   onStatus(status: string): void, onClose(): void }} props  currentRun: the run as last refreshed (for its counts)
  * @returns {{ element: HTMLElement, reload(): Promise<void> }}
  */
-export function itemsPanel({ api, clientId, run, seq, status, onStatus, onClose }) {
+export function itemsPanel({ api, clientId, run, currentRun, seq, status, onStatus, onClose }) {
   const job = run.jobs.find((candidate) => candidate.seq === seq);
+  const itemIdInput = h('input', { name: 'itemId', spellcheck: 'false', autocomplete: 'off', placeholder: 'e.g. item-0001500', class: 'mono' });
   const statusSelect = select(STATUS_FILTERS, status, { name: 'itemStatus' });
   const pageSize = select(PAGE_SIZES, '100', { name: 'pageSize' });
   const body = h('div', { class: 'items-body' });
@@ -47,9 +53,21 @@ export function itemsPanel({ api, clientId, run, seq, status, onStatus, onClose 
     }
   }
 
-  function showPage(items, hasNext) {
+  /** How many items the filter shows in all, from the job's statistics. */
+  function totalOf(filter) {
+    const stats = (currentRun().jobs.find((candidate) => candidate.seq === seq) ?? job).stats;
+    return stats[STAT_OF[filter]];
+  }
+
+  function showPage(items, hasNext, { searched } = {}) {
     const filterWord = statusSelect.value ? `${statusSelect.value.toLowerCase()} ` : '';
-    counter.textContent = items.length ? `Page ${page + 1}: ${formatCount(items.length)} ${filterWord}item${items.length === 1 ? '' : 's'}${hasNext ? ', more on the next page' : ''}` : '';
+    const total = totalOf(statusSelect.value);
+    const first = page * Number(pageSize.value) + 1;
+    counter.textContent = searched
+      ? `Found ${searched}.`
+      : items.length
+        ? `Items ${formatCount(first)}–${formatCount(first + items.length - 1)} of ${formatCount(total)} ${filterWord}item${total === 1 ? '' : 's'} (page ${page + 1})`
+        : '';
     if (items.length === 0) {
       replace(body, h('p', { class: 'empty' }, page === 0 ? `No ${filterWord}work items.` : 'No more items.'));
     } else {
@@ -91,6 +109,33 @@ export function itemsPanel({ api, clientId, run, seq, status, onStatus, onClose 
     );
   }
 
+  /** Reads pages (under the status filter) until the item turns up; says so when it does not. */
+  async function find(event) {
+    event.preventDefault();
+    const wanted = itemIdInput.value.trim();
+    if (!wanted) return restart();
+    const mine = ++request;
+    replace(body, loading(`Looking for ${wanted}…`));
+    replace(pager);
+    let nextToken;
+    try {
+      for (let read = 0; read < SEARCH_PAGES; read++) {
+        const result = await api.listItems(clientId, run.runId, seq, { status: statusSelect.value || undefined, limit: SEARCH_PAGE, nextToken });
+        if (mine !== request) return;
+        const item = result.items.find((candidate) => candidate.itemId === wanted);
+        if (item) return showPage([item], false, { searched: wanted });
+        nextToken = result.nextToken;
+        if (!nextToken) break;
+      }
+      counter.textContent = '';
+      const where = statusSelect.value ? ` among the ${statusSelect.value.toLowerCase()} items` : '';
+      replace(body, h('p', { class: 'empty' }, nextToken ? `${wanted} is not in the first ${formatCount(SEARCH_PAGE * SEARCH_PAGES)} items${where}: choose a status to narrow the search.` : `No item ${wanted}${where} in this job.`));
+    } catch (error) {
+      if (mine !== request) return;
+      replace(body, errorBanner(error, { title: 'The work items could not be searched' }));
+    }
+  }
+
   function goTo(target) {
     page = target;
     load();
@@ -124,6 +169,7 @@ export function itemsPanel({ api, clientId, run, seq, status, onStatus, onClose 
       field({ label: 'Per page', control: pageSize }),
       h('button', { type: 'button', class: 'button button-small', onClick: () => restart() }, 'Refresh items'),
     ),
+    h('form', { class: 'filters item-search', role: 'search', 'aria-label': `Find a work item of job ${seq}`, onSubmit: find }, field({ label: 'Find an item by id', control: itemIdInput }), h('button', { type: 'submit', class: 'button button-small' }, 'Find')),
     counter,
     body,
     pager,

@@ -1,4 +1,4 @@
-import { h, replace } from '../dom.js';
+import { h } from '../dom.js';
 import { addDays, addMonths, daysOfMonth, formatDate, formatMonth, statusTone, statusWord, weekdayIndex } from '../format.js';
 
 /**
@@ -55,7 +55,7 @@ export function runCalendar({ month, selected, today, marks, loadingMarks, onPic
         },
       },
       h('span', { class: 'day-number' }, String(Number(date.slice(8)))),
-      status ? h('span', { class: ['day-mark', `mark-${statusTone(status)}`], 'aria-hidden': 'true' }) : null,
+      status ? h('span', { class: ['day-mark', markClass(status)], 'aria-hidden': 'true' }) : null,
     );
     return button;
   }
@@ -86,17 +86,17 @@ export function runCalendar({ month, selected, today, marks, loadingMarks, onPic
       'p',
       { class: 'calendar-legend muted small' },
       loadingMarks ? 'Finding runs…' : null,
-      !loadingMarks ? ['ok', 'failed', 'running', 'pending'].map((tone) => h('span', { class: 'legend-item' }, h('span', { class: ['day-mark', `mark-${tone}`], 'aria-hidden': 'true' }), legendWord(tone))) : null,
+      !loadingMarks ? LEGEND.map((status) => h('span', { class: 'legend-item' }, h('span', { class: ['day-mark', markClass(status)], 'aria-hidden': 'true' }), statusWord(status).toLowerCase())) : null,
     ),
   );
   if (focusDate && days.includes(focusDate)) queueMicrotask(() => grid.querySelector(`[data-date="${focusDate}"]`)?.focus());
   return root;
 }
 
-function legendWord(tone) {
-  return { ok: 'completed', failed: 'failed', running: 'running', pending: 'pending' }[tone];
+/** Every status a date's run can have; skipped and reset share a colour but not a shape. */
+const LEGEND = ['COMPLETED', 'FAILED', 'RUNNING', 'PENDING', 'SKIPPED', 'RESET'];
+
+function markClass(status) {
+  return status === 'SKIPPED' ? 'mark-skipped' : `mark-${statusTone(status)}`;
 }
 
-export function renderInto(container, props) {
-  return replace(container, runCalendar(props));
-}

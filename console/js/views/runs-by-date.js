@@ -1,6 +1,9 @@
+import { mapLimited } from '../api.js';
+import { occurrenceOn } from '../due.js';
 import { field, h, replace } from '../dom.js';
 import { addDays, elapsed, formatCount, formatDate, formatInstant, isActive, isIsoDate, statusWord, todayIn, triggerWord } from '../format.js';
 import { routeHash } from '../router.js';
+import { skipText } from '../run-words.js';
 import { errorBanner, errorText, loading, notify, pageHeading, progressBar, statusBadge } from '../ui.js';
 
 /**
@@ -9,7 +12,17 @@ import { errorBanner, errorText, loading, notify, pageHeading, progressBar, stat
  */
 
 const POLL_MS = 3000;
+/** Preview requests in flight while the date's due schedules are worked out. */
+const DUE_CONCURRENCY = 4;
 const ORDER = { FAILED: 0, RUNNING: 1, PENDING: 2, SKIPPED: 3, COMPLETED: 4, RESET: 5 };
+
+/** What needs saying in the Problem column: a failure's error, a skip's reason and what to do. */
+function problemOf(run) {
+  if (run.status === 'FAILED' && run.error) return [h('code', {}, run.error.code), ` ${run.error.message}`];
+  const skipped = skipText(run);
+  if (skipped) return [h('code', {}, skipped.code), ` ${skipped.reason} ${skipped.remedy}`];
+  return '';
+}
 
 export async function renderRunsByDate(context) {
   const { main, api, clientId, client, route } = context;
@@ -28,6 +41,8 @@ export async function renderRunsByDate(context) {
   );
 
   let schedules = [];
+  /** The date's occurrence of each schedule (undefined: not due), from the calendar. */
+  let occurrences = new Map();
   let request = 0;
   let timer;
   context.onLeave(() => clearTimeout(timer));
@@ -38,6 +53,11 @@ export async function renderRunsByDate(context) {
     if (!quiet) replace(body, loading());
     try {
       const [runs, list] = await Promise.all([api.listRuns(clientId, date), quiet ? schedules : api.listSchedules(clientId)]);
+      if (!quiet) {
+        const enabled = list.filter((schedule) => schedule.enabled);
+        const found = await mapLimited(enabled, DUE_CONCURRENCY, (schedule) => occurrenceOn(api, clientId, schedule, date));
+        occurrences = new Map(enabled.map((schedule, index) => [schedule.scheduleId, found[index]]));
+      }
       if (mine !== request || !context.isCurrent()) return;
       schedules = list;
       show(runs);
@@ -57,7 +77,9 @@ export async function renderRunsByDate(context) {
     current.sort((a, b) => ORDER[a.status] - ORDER[b.status] || a.scheduleName.localeCompare(b.scheduleName));
     const scheduleName = new Map(schedules.map((s) => [s.scheduleId, s.name]));
     const ran = new Set(current.map((run) => run.scheduleId));
-    const due = schedules.filter((s) => !ran.has(s.scheduleId) && s.nextRuns?.some((occurrence) => occurrence.processingDate === date));
+    const due = schedules.filter((s) => !ran.has(s.scheduleId) && occurrences.get(s.scheduleId));
+    const now = Date.now();
+    const missing = due.filter((s) => Date.parse(occurrences.get(s.scheduleId).at) <= now);
     const counts = {};
     for (const run of current) counts[run.status] = (counts[run.status] ?? 0) + 1;
     const needPerson = counts.FAILED ?? 0;
@@ -67,7 +89,8 @@ export async function renderRunsByDate(context) {
       `: ${current.length} run${current.length === 1 ? '' : 's'}`,
       Object.keys(counts).length ? ` (${Object.entries(counts).map(([status, n]) => `${n} ${statusWord(status).toLowerCase()}`).join(', ')})` : '',
       needPerson ? h('span', { class: 'needs-person' }, ` · ${needPerson} need${needPerson === 1 ? 's' : ''} a person`) : '',
-      due.length ? ` · ${due.length} due, not run yet` : '',
+      missing.length ? h('span', { class: 'needs-person' }, ` · ${missing.length} missing`) : '',
+      due.length > missing.length ? ` · ${due.length - missing.length} due later` : '',
       resets ? h('span', { class: 'muted' }, ` · ${resets} reset attempt${resets === 1 ? '' : 's'} not shown`) : '',
     );
     const rows = current.map((run) => {
@@ -78,11 +101,11 @@ export async function renderRunsByDate(context) {
         h('th', { scope: 'row' }, h('a', { href: open }, run.scheduleName || scheduleName.get(run.scheduleId) || run.scheduleId)),
         h('td', {}, statusBadge(run.status)),
         h('td', { class: 'items-cell' }, progressBar(run.stats.items, `Items of ${run.scheduleName}`), h('span', { class: 'small' }, `${formatCount(run.stats.items.succeeded)} ok · ${formatCount(run.stats.items.failed)} failed · ${formatCount(run.stats.items.total)} total`)),
-        h('td', { class: 'small' }, `${run.stats.jobs.completed}/${run.stats.jobs.total}`),
+        h('td', { class: 'small' }, run.status === 'SKIPPED' ? 'none: skipped' : `${run.stats.jobs.completed}/${run.stats.jobs.total}`),
         h('td', { class: 'small' }, `${triggerWord(run.trigger)}, attempt ${run.attempt}`),
         h('td', { class: 'small' }, run.startedAt ? formatInstant(run.startedAt, run.config?.timezone ?? client.timezone) : '—'),
         h('td', { class: 'small' }, elapsed(run.startedAt, isActive(run.status) ? undefined : run.endedAt) || '—'),
-        h('td', { class: 'small' }, run.error && run.status === 'FAILED' ? [h('code', {}, run.error.code), ` ${run.error.message}`] : ''),
+        h('td', { class: 'small' }, problemOf(run)),
       );
     });
     replace(
@@ -104,13 +127,19 @@ export async function renderRunsByDate(context) {
         ? h(
             'section',
             { class: 'card', 'aria-labelledby': 'due-title' },
-            h('h2', { id: 'due-title' }, 'Due this date, not run yet'),
+            h('h2', { id: 'due-title' }, 'Due this date by the calendar, no run'),
             h(
               'ul',
-              { class: 'link-list' },
+              { class: 'link-list due-list' },
               due.map((s) => {
-                const at = s.nextRuns.find((occurrence) => occurrence.processingDate === date).at;
-                return h('li', {}, h('a', { href: routeHash(clientId, 'execution', { schedule: s.scheduleId, date }) }, s.name), ` at ${formatInstant(at, s.timezone)}`);
+                const { at } = occurrences.get(s.scheduleId);
+                const late = Date.parse(at) <= now;
+                return h(
+                  'li',
+                  { dataset: { scheduleId: s.scheduleId, due: late ? 'missing' : 'later' } },
+                  h('a', { href: routeHash(clientId, 'execution', { schedule: s.scheduleId, date }) }, s.name),
+                  late ? [` was due at ${formatInstant(at, s.timezone)}: `, h('strong', { class: 'missing-note' }, 'missing')] : ` due at ${formatInstant(at, s.timezone)}`,
+                );
               }),
             ),
           )

@@ -1,0 +1,158 @@
+import { h } from '../../dom.js';
+import { canReprocess, elapsed, formatCount, formatDate, formatInstant, frequencyInWords, isActive, jobTypeLabel, percent, shortTime, statusWord, triggerWord } from '../../format.js';
+import { jobState, passOf, runStatsText, skipText, waitingText } from '../../run-words.js';
+import { progressBar, statusBadge } from '../../ui.js';
+
+/**
+ * A run as the execution screen draws it: its head (status, facts, why it waits or was skipped,
+ * its attempts and passes), a tile per job, and the configuration it ran with. Pure drawing: every
+ * action is a handler of the screen.
+ */
+
+function jobTile(run, job, { openSeq, onItems, onReprocessJob }) {
+  const state = jobState(run, job);
+  const running = isActive(job.status) && isActive(run.status);
+  const stats = job.stats;
+  const itemsButton = h(
+    'button',
+    { type: 'button', class: 'button button-small', dataset: { focusKey: `items-${job.seq}`, itemsSeq: String(job.seq) }, 'aria-pressed': String(openSeq === job.seq), onClick: () => onItems(job.seq) },
+    stats.failed ? `Failed items (${formatCount(stats.failed)})` : 'Work items',
+  );
+  const reprocessButton = h(
+    'button',
+    { type: 'button', class: 'button button-small', dataset: { focusKey: `reprocess-${job.seq}` }, disabled: !canReprocess(run), onClick: () => onReprocessJob(job) },
+    'Reprocess job…',
+  );
+  return h(
+    'li',
+    { class: ['tile', `tile-${state.status.toLowerCase()}`], dataset: { seq: String(job.seq), status: state.status }, 'aria-label': `Job ${job.seq}: ${jobTypeLabel(job.type)}, ${state.word}` },
+    h('div', { class: 'tile-head' }, h('h3', {}, h('span', { class: 'seq' }, String(job.seq)), jobTypeLabel(job.type)), statusBadge(state.status, { word: state.word })),
+    state.note ? h('p', { class: 'muted small tile-note' }, state.note) : null,
+    h(
+      'dl',
+      { class: 'stats' },
+      [
+        ['Total', formatCount(stats.total)],
+        ['Succeeded', formatCount(stats.succeeded)],
+        ['Failed', formatCount(stats.failed)],
+        ['Pending', formatCount(stats.pending)],
+        ['Duration', elapsed(job.startedAt, job.endedAt) || '—'],
+      ].map(([term, value]) => h('div', { class: ['stat', term === 'Failed' && stats.failed ? 'stat-failed' : null] }, h('dt', {}, term), h('dd', {}, value))),
+    ),
+    running ? progressBar(stats, `Progress of job ${job.seq}`) : null,
+    running ? h('p', { class: 'muted small' }, `${percent(stats.succeeded + stats.failed, stats.total)} % of ${formatCount(stats.total)} items done`) : null,
+    job.error ? h('p', { class: 'tile-error' }, h('code', {}, job.error.code), ` ${job.error.message}`) : null,
+    h('div', { class: 'tile-actions' }, itemsButton, reprocessButton),
+  );
+}
+
+function configSummary(config) {
+  return h(
+    'details',
+    { class: 'card config' },
+    h('summary', {}, `Configuration this run used (version ${config.version}, saved ${formatInstant(config.updatedAt, config.timezone)})`),
+    h(
+      'dl',
+      { class: 'definition' },
+      [
+        ['Name', config.name],
+        ['Frequency', frequencyInWords(config.frequency)],
+        ['Time', `${shortTime(config.executionTime)} ${config.timezone}`],
+        ['Exception windows', config.exceptionWindows.length ? config.exceptionWindows.map((w) => `${shortTime(w.start)}–${shortTime(w.end)}`).join(', ') : 'none'],
+        ['Jobs', h('ol', { class: 'config-jobs' }, config.jobs.map((j) => h('li', {}, jobTypeLabel(j.type), j.settings ? h('code', { class: 'small' }, ` ${JSON.stringify(j.settings)}`) : null)))],
+        ['Enabled', config.enabled ? 'yes' : 'no'],
+      ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
+    ),
+  );
+}
+
+/** Every attempt of the date (a reset frees the date for the next one), each one click away. */
+function attemptsNav(run, attempts, onOpenAttempt) {
+  if (attempts.length < 2) return null;
+  return h(
+    'nav',
+    { class: 'attempts', 'aria-label': 'Attempts of this date' },
+    h('span', { class: 'muted small' }, 'Attempts of this date:'),
+    h(
+      'ul',
+      {},
+      attempts.map((attempt) =>
+        h(
+          'li',
+          {},
+          h(
+            'button',
+            { type: 'button', class: 'button button-small', 'aria-current': attempt.runId === run.runId ? 'true' : undefined, dataset: { focusKey: `attempt-${attempt.attempt}` }, onClick: () => onOpenAttempt(attempt.runId) },
+            `Attempt ${attempt.attempt}: ${statusWord(attempt.status)}`,
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** What earlier passes left behind: a reprocessed run says so, a reset run says what it was. */
+function historyNote(run) {
+  const pass = passOf(run);
+  if (pass < 2) return null;
+  const reprocessed = pass - 1;
+  return h('p', { class: 'banner banner-info history-note' }, `Pass ${pass} of attempt ${run.attempt}: reprocessed ${reprocessed === 1 ? 'once' : `${reprocessed} times`} after it had ended. Items that needed more than one try show it in their Attempts column.`);
+}
+
+/**
+ * @param {{ run, attempts: object[], latest: boolean, openSeq?: number, onItems(seq), onReprocessRun(), onReprocessJob(job),
+ *   onReset(), onRunAgain(), onRefresh(), onOpenAttempt(runId) }} props  latest: the date's newest attempt
+ */
+export function runView(props) {
+  const { run, attempts, latest } = props;
+  const active = isActive(run.status);
+  const skipped = skipText(run);
+  const waiting = waitingText(run, run.config.timezone);
+  const reprocessReason = canReprocess(run) ? undefined : active ? 'Reprocessing is possible once the run has ended.' : `A ${statusWord(run.status).toLowerCase()} run cannot be reprocessed.`;
+  const newest = attempts.reduce((max, attempt) => Math.max(max, attempt.attempt), run.attempt);
+  const actions = h(
+    'div',
+    { class: 'run-actions' },
+    h('button', { type: 'button', class: 'button button-primary', dataset: { focusKey: 'reprocess-run' }, disabled: !canReprocess(run), onClick: props.onReprocessRun }, 'Reprocess run…'),
+    run.status !== 'RESET'
+      ? h('button', { type: 'button', class: 'button button-danger-quiet', dataset: { focusKey: 'reset-run' }, onClick: props.onReset }, 'Reset run…')
+      : latest
+        ? h('button', { type: 'button', class: 'button', dataset: { focusKey: 'run-again' }, onClick: props.onRunAgain }, `Run again (attempt ${run.attempt + 1})`)
+        : h('span', { class: 'muted small' }, `Attempt ${newest} is the current one.`),
+    h('button', { type: 'button', class: 'button button-quiet', dataset: { focusKey: 'refresh-run' }, onClick: props.onRefresh }, 'Refresh'),
+    reprocessReason ? h('span', { class: 'muted small' }, reprocessReason) : null,
+  );
+  return h(
+    'div',
+    { class: 'stack' },
+    h(
+      'div',
+      { class: ['card', 'run-head', `run-${run.status.toLowerCase()}`] },
+      h('div', { class: 'run-title-row' }, h('h2', { id: 'run-title', tabindex: '-1' }, `${run.scheduleName} · ${formatDate(run.processingDate)}`), statusBadge(run.status, { large: true })),
+      h(
+        'dl',
+        { class: 'facts' },
+        [
+          ['Attempt', String(run.attempt)],
+          ['Pass', String(passOf(run))],
+          ['Trigger', triggerWord(run.trigger)],
+          ['Created', formatInstant(run.createdAt, run.config.timezone)],
+          ['Started', run.startedAt ? formatInstant(run.startedAt, run.config.timezone) : '—'],
+          ['Ended', run.endedAt ? formatInstant(run.endedAt, run.config.timezone) : '—'],
+          ['Duration', elapsed(run.startedAt, active ? undefined : run.endedAt) || '—'],
+          ['Run id', h('code', {}, run.runId)],
+        ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
+      ),
+      attemptsNav(run, attempts, props.onOpenAttempt),
+      waiting && active ? h('p', { class: 'banner banner-info waiting-note' }, waiting) : null,
+      skipped ? h('div', { class: 'banner banner-warn skip-note' }, h('strong', {}, skipped.reason), h('p', {}, skipped.remedy)) : null,
+      run.error && run.status === 'FAILED' ? h('div', { class: 'banner banner-error' }, h('strong', {}, 'Needs a person: '), h('code', {}, run.error.code), ` ${run.error.message}`) : null,
+      historyNote(run),
+      h('div', { class: 'overall' }, skipped ? null : progressBar(run.stats.items, 'Items of the run'), h('p', { class: 'small run-stats' }, runStatsText(run, formatCount))),
+      actions,
+      active ? h('p', { class: 'muted small refreshing' }, 'Refreshing by itself while the run is active.') : null,
+    ),
+    h('ol', { class: 'tiles', 'aria-label': 'Jobs in sequence' }, run.jobs.map((job) => jobTile(run, job, props))),
+    configSummary(run.config),
+  );
+}
