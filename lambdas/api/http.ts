@@ -102,9 +102,12 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
   return undefined;
 }
 
-/** The query string as single values (the last one wins, as in API Gateway's single-value map). */
+/**
+ * The query string as single values (the last one wins, as in API Gateway's single-value map).
+ * No prototype: a parameter named `__proto__` or `toString` is a name like any other.
+ */
 export function queryOf(event: APIGatewayProxyEvent): Record<string, string> {
-  const query: Record<string, string> = {};
+  const query = Object.create(null) as Record<string, string>;
   for (const [key, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
     const last = values?.[values.length - 1];
     if (last !== undefined) query[key] = last;
@@ -115,14 +118,28 @@ export function queryOf(event: APIGatewayProxyEvent): Record<string, string> {
   return query;
 }
 
-function isJsonMediaType(contentType: string): boolean {
-  const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  return mediaType === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(mediaType);
+/** Why a body with this Content-Type is not read (415), or undefined for JSON in UTF-8 (RFC 8259). */
+function unsupportedMediaType(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return 'a body needs Content-Type: application/json';
+  const [type = '', ...parameters] = contentType.split(';');
+  const mediaType = type.trim().toLowerCase();
+  if (mediaType !== 'application/json' && !/^application\/[a-z0-9.!#$&^_-]+\+json$/.test(mediaType)) {
+    return `the body must be JSON (Content-Type: application/json), not ${contentType}`;
+  }
+  for (const parameter of parameters) {
+    const [name = '', value = ''] = parameter.split('=', 2).map((part) => part.trim().toLowerCase());
+    if (name === 'charset' && !['utf-8', 'utf8'].includes(value.replace(/^"(.*)"$/, '$1'))) {
+      return `the body must be JSON in UTF-8, not charset=${value}`;
+    }
+  }
+  return undefined;
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The request body as parsed JSON; undefined when there is none. Checks size first (413), then
- * the media type (415; a missing Content-Type is taken as JSON), then the syntax (400).
+ * the media type (415: JSON in UTF-8, declared), then the encoding and the syntax (400).
  */
 export function jsonBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
@@ -130,11 +147,14 @@ export function jsonBody(event: APIGatewayProxyEvent): unknown {
   if (bytes.byteLength > MAX_BODY_BYTES) {
     throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the body has ${bytes.byteLength} bytes; at most ${MAX_BODY_BYTES} are accepted`);
   }
-  const contentType = header(event, 'content-type');
-  if (contentType !== undefined && !isJsonMediaType(contentType)) {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `the body must be JSON (Content-Type: application/json), not ${contentType}`);
+  const unsupported = unsupportedMediaType(header(event, 'content-type'));
+  if (unsupported) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', unsupported);
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new HttpError(400, 'MALFORMED_JSON', 'the body is not valid UTF-8');
   }
-  const text = bytes.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROCESSING_DATES } from '../domain/model';
 import { API_ROUTES, type ApiRoute, type RouteResponse } from './route-table';
 import { requestComponents, responseComponents, type ComponentMeta } from './schemas';
 
@@ -26,6 +27,7 @@ export function generateOpenApiDocument(routes: readonly ApiRoute[] = API_ROUTES
       version: '1.0.0',
       description:
         'Clients, job schedules and their runs. Every error, from every route, is `{ "error": { "code", "message", "details": [...] } }`. ' +
+        `A run’s processing date is from ${PROCESSING_DATES.first} to ${PROCESSING_DATES.last}. Bodies are JSON in UTF-8, sent with Content-Type: application/json. ` +
         'Deployed, API Gateway authorizes callers with IAM (SigV4); the local runtime takes `Authorization: Bearer <token>`.',
     },
     tags: [
@@ -87,9 +89,13 @@ function responseObject(response: RouteResponse): Record<string, unknown> {
   };
 }
 
+/**
+ * A parameter is text on the wire; its schema's output says what that text must denote (a number
+ * parameter: `type: integer`, which in a URL means plain decimal digits).
+ */
 function parametersOf(shape: z.ZodObject, location: 'path' | 'query' | 'header'): JsonSchema[] {
   return Object.entries(shape.shape).map(([name, schema]) => {
-    const json = convert(schema as z.ZodType, 'input');
+    const json = convert(schema as z.ZodType, 'output');
     const { description, ...rest } = json;
     return {
       name,

@@ -69,7 +69,7 @@ const COMMON_ERRORS = {
 /** What any route with a JSON body may answer besides. */
 const BODY_ERRORS = {
   413: error('The body is larger than 256 KiB.'),
-  415: error('The body is not JSON (Content-Type must be application/json).'),
+  415: error('The body is not declared as JSON in UTF-8 (Content-Type: application/json, no other charset).'),
 } as const;
 
 const ETAG = { ETag: 'The schedule’s version, as an entity tag ("3"): send it back in If-Match.' };
@@ -206,6 +206,7 @@ export const ROUTES = {
     path: '/v1/clients/{clientId}/schedules/{scheduleId}/runs',
     operationId: 'triggerRun',
     summary: 'Run a schedule for a processing date (idempotent)',
+    description: 'A system (core billing) triggers with trigger API, the default; a person (the console) with MANUAL.',
     tag: 'Runs',
     params: SchedulePathSchema,
     body: TriggerBodySchema,

@@ -60,7 +60,7 @@ function routeHandlers({ schedules, runs }: ApiDependencies): RouteHandlers {
     },
     previewSchedule: async ({ body }) => json(200, { occurrences: schedules.preview(body) }),
     triggerRun: async ({ params, body }) => {
-      const { run, created } = await runs.trigger(params.clientId, resolveScheduleId(params.scheduleId), { ...body, trigger: 'API' });
+      const { run, created } = await runs.trigger(params.clientId, resolveScheduleId(params.scheduleId), body);
       return json(created ? 202 : 200, run);
     },
     getRunByDate: async ({ params }) =>

@@ -8,6 +8,8 @@ import {
   JobStatusSchema,
   JobTypeSchema,
   LocalTimeSchema,
+  PROCESSING_DATES,
+  ProcessingDateSchema,
   RunStatusSchema,
   ScheduleConfigSchema,
   ScheduleIdSchema,
@@ -45,6 +47,24 @@ function responseComponent<T extends z.ZodType>(id: string, schema: T, descripti
 const InstantSchema = z.iso.datetime({ offset: true });
 const CountSchema = z.number().int().nonnegative();
 
+/** An instant whose UTC date is a possible processing date (PROCESSING_DATES). */
+const ProcessingInstantSchema = InstantSchema.refine((value) => {
+  const time = Date.parse(value);
+  // Not an instant at all: the format check has said so already.
+  if (Number.isNaN(time)) return true;
+  const date = new Date(time).toISOString().slice(0, 10);
+  return date >= PROCESSING_DATES.first && date <= PROCESSING_DATES.last;
+}, `an instant from ${PROCESSING_DATES.first} to ${PROCESSING_DATES.last} (UTC)`);
+
+/** A whole number in a query or path: plain decimal digits only, so `0x10`, `1e3`, ` 5`, `+5` and `5.0` are refused. */
+function decimalIntegerSchema(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d{1,9}$/, 'a whole number in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Path, query and header parameters
 
@@ -53,19 +73,19 @@ export const RunIdSchema = z.string().regex(/^run_[a-z0-9]{1,64}$/, 'a run id (r
 
 export const ClientPathSchema = z.object({ clientId: ClientIdSchema });
 export const SchedulePathSchema = ClientPathSchema.extend({ scheduleId: ScheduleIdSchema });
-export const RunDatePathSchema = SchedulePathSchema.extend({ processingDate: IsoDateSchema });
+export const RunDatePathSchema = SchedulePathSchema.extend({ processingDate: ProcessingDateSchema });
 export const RunPathSchema = ClientPathSchema.extend({ runId: RunIdSchema });
-export const JobItemsPathSchema = RunPathSchema.extend({ seq: z.coerce.number().int().min(1).max(20) });
+export const JobItemsPathSchema = RunPathSchema.extend({ seq: decimalIntegerSchema(1, 20) });
 
 export const RunListQuerySchema = z.object({
-  date: IsoDateSchema.describe('The processing date (YYYY-MM-DD, in the schedule’s time zone).'),
+  date: ProcessingDateSchema.describe('The processing date (YYYY-MM-DD, in the schedule’s time zone).'),
   scheduleId: ScheduleIdSchema.optional().describe('Only runs of this schedule (`daily` = the mandatory daily schedule).'),
   status: RunStatusSchema.optional().describe('Only runs in this status.'),
 });
 
 export const ItemListQuerySchema = z.object({
   status: ItemStatusSchema.optional().describe('Only items in this status.'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Items per page, 1..1000.'),
+  limit: decimalIntegerSchema(1, 1000).default(100).describe('Items per page, 1..1000, in decimal digits.'),
   nextToken: z.string().min(1).max(4096).optional().describe('The nextToken of the previous page.'),
 });
 
@@ -96,7 +116,9 @@ export const PreviewBodySchema = requestComponent(
       frequency: FrequencySchema,
       executionTime: LocalTimeSchema,
       timezone: TimezoneSchema,
-      from: InstantSchema.optional().describe('Occurrences strictly after this instant; default now.'),
+      from: ProcessingInstantSchema.optional().describe(
+        `Occurrences strictly after this instant (from ${PROCESSING_DATES.first} to ${PROCESSING_DATES.last}); default now.`,
+      ),
       count: z.number().int().min(1).max(100).default(5),
     })
     .strict(),
@@ -106,8 +128,13 @@ export const TriggerBodySchema = requestComponent(
   'TriggerInput',
   z
     .object({
-      processingDate: IsoDateSchema,
+      processingDate: ProcessingDateSchema.describe(
+        `The date to run for (YYYY-MM-DD, in the schedule’s time zone), from ${PROCESSING_DATES.first} to ${PROCESSING_DATES.last}.`,
+      ),
       jobs: z.array(JobSpecSchema).min(1).max(20).optional().describe('Overrides the schedule’s job sequence for this run only.'),
+      trigger: TriggerSchema.exclude(['SCHEDULED'])
+        .default('API')
+        .describe('Who asks: API (a system such as core billing, the default) or MANUAL (a person, e.g. in the console). SCHEDULED is the scheduler’s own.'),
     })
     .strict(),
 );

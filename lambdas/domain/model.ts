@@ -38,10 +38,20 @@ export const ClientIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes, 1-40 characters, not starting with a dash');
 export const ScheduleIdSchema = z.string().regex(/^(sch_[a-z0-9_]{1,40}|daily)$/, 'a schedule id (sch_...) or "daily"');
-export const IsoDateSchema = z
+export const IsoDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine(isCalendarDate, 'not a calendar date');
+
+/** The processing dates a run may have: wide enough for any billing period, never a five-digit year. */
+export const PROCESSING_DATES = { first: '2000-01-01', last: '2099-12-31' } as const;
+/** A run's processing date. The pattern is the range itself, so the OpenAPI document shows it. */
+export const ProcessingDateSchema = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
+  .regex(/^20\d{2}-\d{2}-\d{2}$/, `a date YYYY-MM-DD from ${PROCESSING_DATES.first} to ${PROCESSING_DATES.last}`)
+  .refine(isCalendarDate, 'not a calendar date');
+
+function isCalendarDate(s: string): boolean {
+  return !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+}
+
 export const LocalTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, 'a local time HH:MM:SS');
 export const TimezoneSchema = z.string().refine(isKnownTimezone, 'an IANA time zone such as America/New_York');
 

@@ -23,7 +23,11 @@ export function newRunDraft(args: {
       settings = args.registry.get(spec.type).parseSettings(spec.settings);
     } catch (error) {
       if (error instanceof ValidationError) {
-        throw new ValidationError(error.message, [{ path: `jobs[${i}]`, message: error.message }, ...error.details]);
+        const details = error.details.length > 0 ? error.details : [{ message: error.message }];
+        throw new ValidationError(
+          error.message,
+          details.map((detail) => ({ ...detail, path: [`jobs.${i}`, detail.path].filter(Boolean).join('.') })),
+        );
       }
       throw error;
     }

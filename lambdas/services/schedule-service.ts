@@ -210,7 +210,8 @@ export class ScheduleService {
     validateCalendarSpec(config);
     const jobs = config.jobs.map((job, index): JobSpec => {
       const handler = withPath(`jobs.${index}.type`, () => this.registry.get(job.type));
-      const settings = withPath(`jobs.${index}.settings`, () => handler.parseSettings(job.settings));
+      // A job type reports its settings' problems at `settings.<field>`: relative to the job.
+      const settings = withPath(`jobs.${index}`, () => handler.parseSettings(job.settings));
       return job.settings === undefined ? { type: job.type } : { type: job.type, settings };
     });
     return { ...config, jobs };

@@ -452,5 +452,21 @@ describe('client and schedule routes', () => {
       expect(invalid.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['from', 'timezone']);
       expect(manual.body).toEqual({ occurrences: [] });
     });
+
+    it('starts from an instant of a processing date (2000-01-01 to 2099-12-31), so every answer is a YYYY-MM-DD date', async () => {
+      const clientId = await h.onboard();
+      const yearly = { ...base, frequency: { type: 'YEAR_END' }, count: 100 };
+
+      for (const from of ['0000-01-01T00:00:00Z', '1999-12-31T23:59:59Z', '2100-01-01T00:00:00Z', '2099-12-31T23:00:00-14:00', '9999-12-31T00:00:00Z']) {
+        const response = await preview(clientId, { ...yearly, from });
+        expect(response.status, from).toBe(400);
+        expect(response.body.error.details).toEqual([expect.objectContaining({ path: 'from' })]);
+      }
+      const latest = await preview(clientId, { ...yearly, from: '2099-12-31T23:59:59Z' });
+
+      expect(latest.status).toBe(200);
+      expect(latest.body.occurrences).toHaveLength(100);
+      for (const occurrence of latest.body.occurrences) expect(occurrence.processingDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    });
   });
 });

@@ -142,15 +142,75 @@ describe('error model and authorization', () => {
       expect(await h.store.listSchedules(clientId)).toHaveLength(1);
     });
 
-    it('accepts JSON with a charset, a +json media type, no Content-Type, and a base64-encoded body', async () => {
+    it('answers 415 for a body without Content-Type and for a charset other than UTF-8', async () => {
+      const clientId = await h.onboard();
+      const post = (headers: Record<string, string>) =>
+        h.send({ method: 'POST', path: `/v1/clients/${clientId}/schedules`, body: JSON.stringify(SCHEDULE), headers });
+
+      const refused = [
+        await post({}),
+        await post({ 'Content-Type': 'application/json; charset=utf-16' }),
+        await post({ 'Content-Type': 'application/json; charset=ISO-8859-1' }),
+      ];
+
+      for (const response of refused) {
+        expect(response.status).toBe(415);
+        expect(response.body.error).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.any(String), details: [] });
+      }
+      expect(await h.store.listSchedules(clientId)).toHaveLength(1);
+    });
+
+    it('answers 400 for a body that is not valid UTF-8, and stores nothing in its place', async () => {
+      const clientId = await h.onboard();
+      const json = Buffer.from(JSON.stringify({ ...SCHEDULE, name: 'Nightly XX' }), 'utf8');
+      const at = json.indexOf('XX');
+      json[at] = 0xff;
+      json[at + 1] = 0xfe;
+
+      const response = await h.send({
+        method: 'POST',
+        path: `/v1/clients/${clientId}/schedules`,
+        body: json,
+        headers: { 'Content-Type': 'application/json' },
+      });
+
+      expect(response.status).toBe(400);
+      expect(response.body.error).toEqual({ code: 'MALFORMED_JSON', message: 'the body is not valid UTF-8', details: [] });
+      expect(await h.store.listSchedules(clientId)).toHaveLength(1);
+    });
+
+    it('accepts JSON in UTF-8 however the charset is written, a +json media type, and a base64-encoded body', async () => {
       const clientId = await h.onboard();
       const post = (name: string, options: { headers?: Record<string, string>; base64?: boolean }) =>
         h.send({ method: 'POST', path: `/v1/clients/${clientId}/schedules`, body: JSON.stringify({ ...SCHEDULE, name }), ...options });
 
       expect((await post('a', { headers: { 'Content-Type': 'application/json; charset=utf-8' } })).status).toBe(201);
       expect((await post('b', { headers: { 'Content-Type': 'application/vnd.api+json' } })).status).toBe(201);
-      expect((await post('c', {})).status).toBe(201);
+      expect((await post('c', { headers: { 'Content-Type': 'application/json;charset="UTF-8"' } })).status).toBe(201);
       expect((await post('d', { headers: { 'Content-Type': 'application/json' }, base64: true })).status).toBe(201);
+      expect((await post('é', { headers: { 'Content-Type': 'application/json' } })).body.name).toBe('é');
+    });
+  });
+
+  describe('names that are members of Object.prototype', () => {
+    const NAMES = ['__proto__', 'toString', 'constructor', 'hasOwnProperty', 'valueOf'];
+
+    it('treats them as any other query or header name, with and without credentials, in the event API Gateway delivers', async () => {
+      const clientId = await h.onboard();
+
+      for (const name of NAMES) {
+        for (const token of [null, ADMIN_TOKEN]) {
+          const event = apiEvent({
+            method: 'GET',
+            path: `/v1/clients/${clientId}/runs?date=2026-11-25&${name}=x`,
+            headers: { [name]: 'y', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+          });
+          // The Lambda runtime hands over JSON.parse of API Gateway's event: `__proto__` arrives as an own key.
+          const result = await h.api(JSON.parse(JSON.stringify(event)));
+
+          expect(result.statusCode, `${name}, ${token ? 'admin' : 'no'} credentials`).toBe(token ? 200 : 401);
+        }
+      }
     });
   });
 

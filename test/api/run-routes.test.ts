@@ -59,6 +59,40 @@ describe('run routes', () => {
       expect(h.runs.calls).toEqual([]);
     });
 
+    it('records a run a person asked for as MANUAL; API by default; SCHEDULED is the scheduler’s own', async () => {
+      const post = (body: object) => h.send({ method: 'POST', path: `${base()}/schedules/daily/runs`, body });
+
+      const manual = await post({ processingDate: '2026-11-28', trigger: 'MANUAL' });
+      const api = await post({ processingDate: '2026-11-29', trigger: 'API' });
+      const scheduled = await post({ processingDate: '2026-11-30', trigger: 'SCHEDULED' });
+      const unknown = await post({ processingDate: '2026-11-30', trigger: 'CONSOLE' });
+
+      expect([manual.status, api.status]).toEqual([202, 202]);
+      expect(h.runs.callsOf('trigger')).toEqual([
+        [clientId, DAILY_SCHEDULE_ID, { processingDate: '2026-11-28', trigger: 'MANUAL' }],
+        [clientId, DAILY_SCHEDULE_ID, { processingDate: '2026-11-29', trigger: 'API' }],
+      ]);
+      for (const refused of [scheduled, unknown]) {
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.details).toEqual([expect.objectContaining({ path: 'trigger' })]);
+      }
+    });
+
+    it('takes processing dates from 2000-01-01 to 2099-12-31 only, in the body, the path and the query', async () => {
+      const trigger = (processingDate: string) => h.send({ method: 'POST', path: `${base()}/schedules/daily/runs`, body: { processingDate } });
+
+      for (const processingDate of ['0000-01-01', '1999-12-31', '2100-01-01', '9999-12-31']) {
+        const response = await trigger(processingDate);
+        expect(response.status, processingDate).toBe(400);
+        expect(response.body.error.details).toEqual([expect.objectContaining({ path: 'processingDate' })]);
+        expect((await h.send({ method: 'GET', path: `${base()}/schedules/daily/runs/${processingDate}` })).status, processingDate).toBe(400);
+        expect((await h.send({ method: 'GET', path: `${base()}/runs?date=${processingDate}` })).status, processingDate).toBe(400);
+      }
+      expect(h.runs.calls).toEqual([]);
+      expect((await trigger('2000-01-01')).status).toBe(202);
+      expect((await trigger('2099-12-31')).status).toBe(202);
+    });
+
     it('passes on the engine’s 404 and 409', async () => {
       h.runs.failNext = new ConflictError('the schedule is disabled', 'SCHEDULE_DISABLED');
 
@@ -131,7 +165,7 @@ describe('run routes', () => {
     });
 
     it('refuses a limit outside 1..1000, an unknown status and a job number that is not a positive integer', async () => {
-      for (const query of ['?limit=0', '?limit=1001', '?limit=ten', '?limit=2.5']) {
+      for (const query of ['?limit=0', '?limit=1001', '?limit=ten', '?limit=2.5', '?limit=0x10', '?limit=1e3', '?limit=%205', '?limit=%2B5', '?limit=5.0', '?limit=']) {
         const response = await items(query);
         expect(response.status, query).toBe(400);
         expect(response.body.error.details).toEqual([expect.objectContaining({ path: 'limit' })]);
@@ -139,6 +173,7 @@ describe('run routes', () => {
       expect((await items('?status=LOST')).status).toBe(400);
       expect((await items('', '0')).status).toBe(400);
       expect((await items('', 'two')).status).toBe(400);
+      for (const seq of ['0x1', '1e0', '%2B1', '1.0']) expect((await items('', seq)).status, seq).toBe(400);
       expect(h.runs.calls).toEqual([]);
     });
   });

@@ -5,7 +5,10 @@ export interface EventSpec {
   method: string;
   /** The request path with its query string, e.g. `/v1/clients/acme/runs?date=2026-11-25`. */
   path: string;
-  /** A value is sent as JSON (with Content-Type: application/json unless headers say otherwise); a string as is. */
+  /**
+   * A value is sent as JSON (with Content-Type: application/json unless headers say otherwise); a
+   * string as is; a Buffer as its bytes, base64-encoded as API Gateway passes a binary body.
+   */
   body?: unknown;
   headers?: Record<string, string>;
   /** IAM identity as API Gateway fills it in after SigV4 authorization. */
@@ -21,25 +24,27 @@ export interface EventSpec {
 export function apiEvent(spec: EventSpec): APIGatewayProxyEvent {
   const url = new URL(spec.path, 'https://api.example.com');
   const path = decodeURIComponent(url.pathname);
+  const binary = Buffer.isBuffer(spec.body);
   const headers: Record<string, string> = {
     Host: 'abc123.execute-api.eu-west-1.amazonaws.com',
     'User-Agent': 'core-billing/1.0',
     'X-Forwarded-Proto': 'https',
-    ...(spec.body !== undefined && typeof spec.body !== 'string' ? { 'Content-Type': 'application/json' } : {}),
+    ...(spec.body !== undefined && typeof spec.body !== 'string' && !binary ? { 'Content-Type': 'application/json' } : {}),
     ...spec.headers,
   };
-  const text = spec.body === undefined ? null : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
-  const query: Record<string, string[]> = {};
-  for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
-  const hasQuery = Object.keys(query).length > 0;
+  const text = spec.body === undefined || binary ? null : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
+  // Keyed by names a test may choose, `__proto__` included: maps without a prototype.
+  const query = new Map<string, string[]>();
+  for (const [key, value] of url.searchParams) query.set(key, [...(query.get(key) ?? []), value]);
+  const hasQuery = query.size > 0;
   return {
     resource: '/{proxy+}',
     path,
     httpMethod: spec.method,
     headers,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: hasQuery ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v[v.length - 1] as string])) : null,
-    multiValueQueryStringParameters: hasQuery ? query : null,
+    queryStringParameters: hasQuery ? Object.fromEntries([...query].map(([k, v]) => [k, v[v.length - 1] as string])) : null,
+    multiValueQueryStringParameters: hasQuery ? Object.fromEntries(query) : null,
     pathParameters: { proxy: path.slice(1) },
     stageVariables: null,
     requestContext: {
@@ -72,7 +77,7 @@ export function apiEvent(spec: EventSpec): APIGatewayProxyEvent {
       resourceId: 'proxy1',
       resourcePath: '/{proxy+}',
     },
-    body: text === null ? null : spec.base64 ? Buffer.from(text, 'utf8').toString('base64') : text,
-    isBase64Encoded: spec.base64 ?? false,
+    body: binary ? (spec.body as Buffer).toString('base64') : text === null ? null : spec.base64 ? Buffer.from(text, 'utf8').toString('base64') : text,
+    isBase64Encoded: binary || (spec.base64 ?? false),
   };
 }

@@ -1,14 +1,13 @@
 import { expect } from 'vitest';
-import { z } from 'zod';
 import { DynamoConfigStore } from '../../../lambdas/adapters/aws/dynamo-config-store';
 import { CONFIG_TABLE } from '../../../lambdas/adapters/aws/table-definitions';
 import { TokenAuthorizer, type Authorizer } from '../../../lambdas/api/auth';
 import { API_ROUTES, type ApiRoute } from '../../../lambdas/api/route-table';
 import { createApi, type ApiHandler } from '../../../lambdas/api/router';
 import { ErrorBodySchema } from '../../../lambdas/api/schemas';
-import { ValidationError } from '../../../lambdas/domain/errors';
 import { JobRegistry, type JobHandler } from '../../../lambdas/domain/job-registry';
 import type { JobType } from '../../../lambdas/domain/model';
+import { SyntheticJob } from '../../../lambdas/jobs/synthetic-job';
 import type { Clock } from '../../../lambdas/ports/clock';
 import type { RunOperations } from '../../../lambdas/services/run-operations';
 import { ScheduleService } from '../../../lambdas/services/schedule-service';
@@ -21,13 +20,10 @@ export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 export const API_TOKENS = 'acme-token:acme,beta-token:beta';
 export const NOW = new Date('2026-11-25T12:00:00.000Z');
 
-const SyntheticSettingsSchema = z
-  .object({ items: z.number().int().min(0).max(100_000), failItems: z.array(z.number().int().min(0)).default([]), delayMs: z.number().int().min(0).default(0) })
-  .strict();
-
 /**
  * Job types as a deployment registers them, reduced to what the API needs: their settings
- * validation. RERATING is left out: it stands for a job type this deployment does not offer.
+ * validation (SYNTHETIC's is the real one). RERATING is left out: it stands for a job type this
+ * deployment does not offer.
  */
 export function testRegistry(): JobRegistry {
   const handler = (type: JobType, parseSettings: JobHandler['parseSettings'] = (s) => s ?? {}): JobHandler => ({
@@ -43,13 +39,7 @@ export function testRegistry(): JobRegistry {
     handler('BILLING'),
     handler('SUSPENSE_REPROCESSING'),
     handler('SYNC_ERROR_REPROCESSING'),
-    handler('SYNTHETIC', (settings) => {
-      const parsed = SyntheticSettingsSchema.safeParse(settings ?? {});
-      if (!parsed.success) {
-        throw new ValidationError('invalid SYNTHETIC settings', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-      }
-      return parsed.data;
-    }),
+    new SyntheticJob(),
   ]);
 }
 
