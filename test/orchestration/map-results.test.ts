@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { StateMachine, type EventLog } from 'aws-local-stepfunctions';
+import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { definitionSubstitutions, loadDefinition } from '../../lambdas/adapters/local/local-state-machine';
 
@@ -12,6 +12,8 @@ import { definitionSubstitutions, loadDefinition } from '../../lambdas/adapters/
  */
 
 const definitionPath = fileURLToPath(new URL('../../statemachines/schedule-run.asl.json', import.meta.url));
+
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncIterable<infer E> ? E : never;
 
 /** Two jobs: the first with `batches` batches, `failed` of them retried; the second with 10 and no failures. */
 async function execute(batches: number, failed: number): Promise<EventLog[]> {
