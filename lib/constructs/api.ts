@@ -36,7 +36,7 @@ export interface ApiProps {
 
 /**
  * Gateway errors answered by API Gateway itself, in the product's error model
- * (`{ "error": { "code", "message" } }`), so that a caller sees one shape from every route.
+ * (`{ "error": { "code", "message", "details": [] } }`), so that a caller sees one shape from every route.
  */
 const GATEWAY_ERRORS: ReadonlyArray<{ type: ResponseType; statusCode: string; code: string }> = [
   { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, statusCode: '401', code: 'UNAUTHENTICATED' },
@@ -158,7 +158,7 @@ export class Api extends Construct {
         type: error.type,
         statusCode: error.statusCode,
         templates: {
-          'application/json': `{"error":{"code":"${error.code}","message":$context.error.messageString}}`,
+          'application/json': `{"error":{"code":"${error.code}","message":$context.error.messageString,"details":[]}}`,
         },
       });
     }

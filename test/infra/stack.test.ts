@@ -549,7 +549,7 @@ describe('the HTTP API', () => {
     expect(byType.THROTTLED?.StatusCode).toBe('429');
     for (const response of responses) {
       const template = (response.ResponseTemplates as Record<string, string>)['application/json']!;
-      expect(template).toMatch(/^\{"error":\{"code":"[A-Z_]+","message":\$context\.error\.messageString\}\}$/);
+      expect(template).toMatch(/^\{"error":\{"code":"[A-Z_]+","message":\$context\.error\.messageString,"details":\[\]\}\}$/);
     }
   });
 });
