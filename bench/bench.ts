@@ -24,7 +24,7 @@ import { benchSynthetic, SYNTHETIC_CLIENT, type SyntheticRunResult } from './syn
  *   and DynamoDB Local's raw BatchWriteItem rate for as many records (bench/ledger-bench.ts);
  * - the same billing workload driven through BullMQ on a Redis server the bench starts
  *   (bench/bullmq-bench.ts), on identically seeded ledgers of other clients;
- * - per 1,000 items the requests counted at the adapters (UsageMeter), GB-seconds, peak RSS.
+ * - per 1,000 items the requests the runtime's meter counted (UsageMeter), GB-seconds, peak RSS.
  * It writes a markdown report with a chart (--report, default docs/benchmark.md, the SVG beside
  * it) and prints one JSON summary line last.
  *

@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { createBunRedisClient, Queue, Worker, type IRedisClient, type JobsOptions } from 'bullmq';
 import { HttpCoreBilling, staticCredentials } from '../lambdas/adapters/aws/http-core-billing';
 import { CoreBillingStandIn } from '../lambdas/adapters/local/core-billing-stand-in';
 import type { LocalRuntime } from '../lambdas/composition/local-runtime';
 import type { JobContext } from '../lambdas/domain/job-registry';
 import { createJobRegistry } from '../lambdas/jobs/job-catalogue';
-import { UsageMeter, type UsageKind } from '../lambdas/ports/usage-meter';
+import { InMemoryUsageMeter } from '../lambdas/adapters/local/usage-meter';
+import type { UsageKind } from '../lambdas/ports/usage-meter';
 import { DAILY_SEQUENCE, meteredLedger, PROCESSING_DATE, type LedgerSize } from './ledger-bench';
 import { per1000Items, round, Timeline, type Sample } from './progress';
 import type { RedisServer } from './redis-server';
@@ -59,9 +61,9 @@ const CORE_BILLING_KEY = 'bench-bullmq-core-billing-key';
 const JOB_OPTIONS: JobsOptions = { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: false };
 
 export async function benchBullmq(runtime: LocalRuntime, redis: RedisServer, options: BullmqBenchOptions): Promise<BullmqBenchResult> {
-  const meter = new UsageMeter();
+  const meter = new InMemoryUsageMeter();
   const { ledger, close } = meteredLedger(runtime, meter);
-  const coreBilling = await CoreBillingStandIn.start({ port: 0, host: '127.0.0.1', apiKey: CORE_BILLING_KEY });
+  const coreBilling = await CoreBillingStandIn.start({ port: 0, host: '127.0.0.1', apiKey: CORE_BILLING_KEY, controlToken: randomUUID() });
   const registry = createJobRegistry({
     allowSynthetic: false,
     billing: { ledger, coreBilling: new HttpCoreBilling({ endpoint: coreBilling.endpoint, credentials: staticCredentials(CORE_BILLING_KEY) }) },
@@ -186,7 +188,7 @@ export async function benchBullmq(runtime: LocalRuntime, redis: RedisServer, opt
     bullJobs,
     seconds: round(seconds),
     itemsPerSecond: Math.round(items / seconds),
-    per1000: per1000Items(new UsageMeter().snapshot(), meter.snapshot(), items),
+    per1000: per1000Items(new InMemoryUsageMeter().snapshot(), meter.snapshot(), items),
     redisCommandsPer1000: perK(redisCounter.commands),
     coreBillingRequestsPer1000: perK(core.requests),
     coreBillingStored: core.stored,

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { sleep } from '../lambdas/adapters/aws/backoff';
 import type { PollerSettings, PollerReport } from './latency';
 
 /**
@@ -31,7 +32,7 @@ async function poll(): Promise<void> {
       const code = String((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name);
       errorsByStatus[code] = (errorsByStatus[code] ?? 0) + 1;
     }
-    if (settings.thinkMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.thinkMs));
+    if (settings.thinkMs > 0) await sleep(settings.thinkMs);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDynamoClient, toDocumentClient } from '../lambdas/adapters/aws/dynamo-toolkit';
 import { DynamoLedger, shardOf } from '../lambdas/adapters/aws/dynamo-ledger';
 import { LEDGER_TABLE } from '../lambdas/adapters/aws/table-definitions';
 import { meterConsumedCapacity } from '../lambdas/adapters/local/dynamo-capacity-meter';
@@ -107,7 +107,7 @@ export async function rawBatchWriteRate(runtime: LocalRuntime, records: number, 
   const definition = { ...LEDGER_TABLE, id: `LedgerRaw${Date.now()}` };
   const tableName = `${runtime.tablePrefix}-${definition.id}`;
   await ensureTables(client, [definition], () => tableName);
-  const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const document = toDocumentClient(client);
   const rating = { amountMinor: 1234, unitPriceMicros: 1000, currency: 'USD', rateEffectiveFrom: '2000-01-01', ratedAt: new Date().toISOString(), version: 1 };
   // Shaped like the ledger's rated usage records: same key layout, same index attributes.
   const items = Array.from({ length: records }, (_, i) => {
@@ -184,19 +184,18 @@ export async function ledgerCensus(runtime: LocalRuntime, clientId: string): Pro
 }
 
 /**
- * A ledger on the runtime's DynamoDB Local that counts its requests and capacity units into
- * `meter`, as the runtime's own ledger does into the runtime's meter. Its client opens as many
+ * A ledger on the runtime's DynamoDB Local whose client counts its requests and capacity units
+ * into `meter`, as the runtime's client does into the runtime's meter. Its client opens as many
  * connections as requests are in flight (the SDK's default caps them at 50), so that BullMQ's
  * concurrency is bounded by its own setting, not by the client.
  */
 export function meteredLedger(runtime: LocalRuntime, meter: UsageMeter): { ledger: DynamoLedger; close(): void } {
-  const client = new DynamoDBClient({
+  const client = createDynamoClient({
     endpoint: runtime.dynamoEndpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: Infinity }) },
   });
   meterConsumedCapacity(client, meter);
-  const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  return { ledger: new DynamoLedger(document, `${runtime.tablePrefix}-${LEDGER_TABLE.id}`, { meter }), close: () => client.destroy() };
+  return { ledger: new DynamoLedger(toDocumentClient(client), `${runtime.tablePrefix}-${LEDGER_TABLE.id}`), close: () => client.destroy() };
 }

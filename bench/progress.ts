@@ -1,6 +1,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoRunStore } from '../lambdas/adapters/aws/dynamo-run-store';
 import { RUNS_TABLE } from '../lambdas/adapters/aws/table-definitions';
+import { sleep } from '../lambdas/adapters/aws/backoff';
 import { localDynamoClient } from '../lambdas/adapters/local/dynamo-local';
 import type { LocalRuntime } from '../lambdas/composition/local-runtime';
 import type { Run } from '../lambdas/domain/model';
@@ -62,7 +63,7 @@ export async function watchRun(store: DynamoRunStore, runId: string, timeline: T
     const done = run.status !== 'PENDING' && run.status !== 'RUNNING';
     timeline.record(processedItems(run), done);
     if (done) return run;
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await sleep(pollMs);
   }
 }
 

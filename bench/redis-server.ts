@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { sleep } from '../lambdas/adapters/aws/backoff';
 import { freePort } from '../lambdas/adapters/local/dynamo-local';
 import { peakRssKiB } from './process-memory';
 import { RespClient } from './resp-client';
@@ -84,7 +85,7 @@ async function waitUntilReady(child: ChildProcess, port: number, output: () => s
       return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
     } catch (error) {
       if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port}: ${output()}`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     } finally {
       client.close();
     }

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ClientIdSchema } from '../domain/model';
-import { systemClock, type Clock } from '../ports/clock';
+import { systemClock } from '../domain/system-clock';
+import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
 import { header } from './http';
 

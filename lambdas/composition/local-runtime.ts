@@ -23,9 +23,10 @@ import { JobRegistry, type JobHandler } from '../domain/job-registry';
 import { JOB_TYPES } from '../domain/model';
 import { createJobRegistry } from '../jobs/job-catalogue';
 import type { Clock } from '../ports/clock';
-import { systemClock } from '../ports/clock';
+import { systemClock } from '../domain/system-clock';
 import type { ExecutionInput, Orchestrator, TaskCallbacks } from '../ports/orchestrator';
-import { UsageMeter } from '../ports/usage-meter';
+import type { UsageMeter } from '../ports/usage-meter';
+import { InMemoryUsageMeter } from '../adapters/local/usage-meter';
 import type { BeginJobInput, BeginRunInput, CompleteRunInput, FinalizeJobInput, JobStepInput } from '../services/step-service';
 import type { ExecutionStatusDetail } from '../services/execution-status-service';
 import { ScheduleService } from '../services/schedule-service';
@@ -143,7 +144,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
 async function startParts(options: LocalRuntimeOptions, started: Array<() => Promise<void>>): Promise<LocalRuntime> {
   const logger = options.logger ?? new Logger({ serviceName: 'job-schedule-manager-local' });
-  const meter = options.meter ?? new UsageMeter();
+  const meter = options.meter ?? new InMemoryUsageMeter();
   const clock = options.clock ?? systemClock;
   let dynamo: DynamoLocal | undefined;
   if (!options.dynamoEndpoint) {
@@ -159,9 +160,9 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const dynamoThrottling = options.faults?.dynamoThrottling ? injectDynamoThrottling(client, options.faults.dynamoThrottling) : undefined;
   const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const [configTable, runsTable] = TABLES;
-  const runStore = new DynamoRunStore(document, tableName(runsTable), { meter });
-  const configStore = new DynamoConfigStore(document, tableName(configTable), meter);
-  const ledger = new DynamoLedger(document, tableName(LEDGER_TABLE), { meter });
+  const runStore = new DynamoRunStore(document, tableName(runsTable));
+  const configStore = new DynamoConfigStore(document, tableName(configTable));
+  const ledger = new DynamoLedger(document, tableName(LEDGER_TABLE));
   const coreBilling = await CoreBillingStandIn.start({
     port: options.coreBilling?.port ?? 0,
     host: '127.0.0.1',
@@ -227,7 +228,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   });
   const engine = createEngine({
     trigger: scheduler,
-    cursors: new DynamoScheduleCursorStore(document, tableName(runsTable), meter),
+    cursors: new DynamoScheduleCursorStore(document, tableName(runsTable)),
     runs: runStore,
     config: configStore,
     registry,

@@ -1,5 +1,4 @@
+/** The time services and jobs act at: the system clock deployed and locally (domain/system-clock.ts), a set one in tests. */
 export interface Clock {
   now(): Date;
 }
-
-export const systemClock: Clock = { now: () => new Date() };

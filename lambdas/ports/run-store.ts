@@ -1,57 +1,10 @@
-import type { ErrorInfo, ItemStats, ItemStatus, Run, RunJob, RunPlan, RunStatus } from '../domain/model';
-
-/** A run with its jobs, as one read returns them. */
-export type RunRecord = Run;
+import type { ItemStats, Run, RunJob, RunStatus } from '../domain/model';
+import type { BatchStore } from './batch-store';
+import type { ItemPages } from './item-pages';
 
 export interface RunListFilter {
   scheduleId?: string;
   status?: RunStatus;
-}
-
-/** A persisted batch of work items: its members are fixed at collect time, forever. */
-export interface BatchRecord {
-  runId: string;
-  seq: number;
-  batchNo: number;
-  itemIds: string[];
-  /** Per item, aligned with itemIds. */
-  status: ItemStatus[];
-  attempts: number[];
-  /** The job generation in which each item last finished (see RunJob.generation). */
-  generations: number[];
-  /** Epoch milliseconds of each item's last outcome (0 = never). */
-  updated: number[];
-  /** Errors of failed items, by index into itemIds. */
-  errors: Record<number, ErrorInfo>;
-  /** Optimistic-concurrency version of the outcome; 0 when collect wrote it. */
-  version: number;
-}
-
-export interface BatchLease {
-  holder: string;
-  untilMs: number;
-}
-
-export interface BatchSummary {
-  batchNo: number;
-  total: number;
-  succeeded: number;
-  failed: number;
-  /** Lowest generation any item of the batch finished in (-1: some item never finished). */
-  minGeneration: number;
-}
-
-export interface ItemView {
-  itemId: string;
-  status: ItemStatus;
-  attempts: number;
-  error?: ErrorInfo;
-  updatedAt?: string;
-}
-
-export interface ItemPage {
-  items: ItemView[];
-  nextToken?: string;
 }
 
 /**
@@ -78,11 +31,8 @@ export interface RunTransition {
   redriveBelow?: number;
 }
 
-/**
- * Runs, their jobs and their batches of work items. Implementation: DynamoRunStore.
- * Writes are per run, per job and per batch, never per item.
- */
-export interface RunStore {
+/** Runs and their jobs, and which execution works for which run. Implementation: DynamoRunStore. */
+export interface RunRecords {
   /**
    * Claims (client, schedule, date) for a new run unless a run that is not RESET exists: returns
    * the run that holds the date, and whether it is the one just created. Safe under concurrency.
@@ -116,24 +66,10 @@ export interface RunStore {
   findRunIdByExecution(executionName: string): Promise<string | undefined>;
   /** Records that an execution now works for a run (a reprocess starts a new one). */
   linkExecution(executionName: string, runId: string): Promise<void>;
-  /** Persists a job's batches; safe to repeat (same batch numbers overwrite nothing already processed). */
-  putBatches(runId: string, seq: number, batches: Array<{ batchNo: number; itemIds: string[] }>): Promise<void>;
-  getBatch(runId: string, seq: number, batchNo: number): Promise<BatchRecord | undefined>;
-  /**
-   * Takes the batch for one worker until `untilMs` (epoch ms), if its version is still
-   * `expectedVersion` and no other holder's lease is running: a duplicate delivery of a batch
-   * that is being processed must not process it too. False when the batch is taken or changed.
-   */
-  leaseBatch(batch: Pick<BatchRecord, 'runId' | 'seq' | 'batchNo'>, expectedVersion: number, lease: BatchLease, nowMs: number): Promise<boolean>;
-  /**
-   * Writes a batch's outcome if its version is still `expectedVersion`; false when another writer
-   * won. With `lease`, the lease is kept (a checkpoint); without, it is released.
-   */
-  saveBatchOutcome(batch: BatchRecord, expectedVersion: number, lease?: BatchLease): Promise<boolean>;
-
-  /** Streams the counts of every batch of a job, in batch order. */
-  batchSummaries(runId: string, seq: number): AsyncIterable<BatchSummary>;
-  listItems(runId: string, seq: number, query: { status?: ItemStatus; limit: number; nextToken?: string }): Promise<ItemPage>;
 }
 
-export type { RunPlan };
+/**
+ * Everything of a run as the services take it: its records, its batches and its item pages.
+ * Writes are per run, per job and per batch, never per item.
+ */
+export interface RunStore extends RunRecords, BatchStore, ItemPages {}

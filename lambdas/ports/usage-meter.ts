@@ -1,11 +1,13 @@
 /**
- * Counts the billable requests the adapters make, so the benchmark reports measured, not
- * estimated, per-item costs. Adapters call `count`; nothing in the domain reads it.
+ * Counts the billable requests the local runtime makes, so the benchmark reports measured, not
+ * estimated, per-item costs. Local adapters count; nothing in the domain reads it.
  */
 export type UsageKind =
+  /** DynamoDB read requests (a Query page, a GetItem, a BatchGetItem, a transaction's condition check). */
   | 'dynamoReads'
+  /** DynamoDB items written (a BatchWriteItem counts each of its items, a transaction each action). */
   | 'dynamoWrites'
-  /** Capacity units DynamoDB reported consumed (what on-demand bills), where the adapter asks for them. */
+  /** Capacity units DynamoDB reported consumed (what on-demand bills). */
   | 'dynamoReadUnits'
   | 'dynamoWriteUnits'
   /** Data-plane requests timed, and their milliseconds: what a request costs in waiting, locally. */
@@ -16,26 +18,9 @@ export type UsageKind =
   | 'lambdaInvocations'
   | 'lambdaMillis';
 
-export class UsageMeter {
-  private readonly counts = new Map<UsageKind, number>();
-
-  count(kind: UsageKind, n = 1): void {
-    this.counts.set(kind, (this.counts.get(kind) ?? 0) + n);
-  }
-
-  get(kind: UsageKind): number {
-    return this.counts.get(kind) ?? 0;
-  }
-
-  snapshot(): Record<UsageKind, number> {
-    const kinds: UsageKind[] = ['dynamoReads', 'dynamoWrites', 'dynamoReadUnits', 'dynamoWriteUnits', 'dynamoCalls', 'dynamoMillis', 'stateTransitions', 'sqsRequests', 'lambdaInvocations', 'lambdaMillis'];
-    return Object.fromEntries(kinds.map((k) => [k, this.get(k)])) as Record<UsageKind, number>;
-  }
-
-  reset(): void {
-    this.counts.clear();
-  }
+export interface UsageMeter {
+  count(kind: UsageKind, n?: number): void;
+  get(kind: UsageKind): number;
+  /** Every kind, 0 for those never counted. */
+  snapshot(): Record<UsageKind, number>;
 }
-
-/** A meter that nobody reads: the deployed Lambdas use it, CloudWatch and billing count there. */
-export const noopMeter = new UsageMeter();

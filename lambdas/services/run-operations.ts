@@ -1,5 +1,5 @@
 import type { ItemStatus, JobSpec, Run, RunStatus, Trigger } from '../domain/model';
-import type { ItemPage } from '../ports/run-store';
+import type { ItemPage } from '../ports/item-pages';
 
 /** A run as the API shows it: the stored run plus statistics over its jobs. */
 export interface RunView extends Omit<Run, 'executionCount' | 'redriveCount' | 'plan' | 'heal'> {

@@ -8,7 +8,8 @@ import {
   DEFAULT_OVERLAP_POLICY,
   ScheduleConfigSchema, type Client, type Frequency, type JobSpec, type Schedule, type ScheduleConfig, type ScheduleConfigInput } from '../domain/model';
 import { nextOccurrences, validateCalendarSpec, type CalendarSpec, type Occurrence } from '../domain/schedule-calendar';
-import { systemClock, type Clock } from '../ports/clock';
+import { systemClock } from '../domain/system-clock';
+import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
 import type { SchedulingService } from './scheduling-service';
 

@@ -9,7 +9,8 @@ import type { Clock } from '../ports/clock';
 import type { TaskCallbacks } from '../ports/orchestrator';
 import type { WorkQueue } from '../ports/work-queue';
 import type { RunMetrics } from '../ports/run-metrics';
-import type { BatchRecord, RunStore } from '../ports/run-store';
+import type { BatchRecord } from '../ports/batch-store';
+import type { RunStore } from '../ports/run-store';
 import { jobContext } from './step-service';
 
 /** The message a Map child sends for one batch (ProcessBatch in the ASL). */

@@ -4,11 +4,11 @@ import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, Quer
 import { TABLES } from '../../lambdas/adapters/aws/table-definitions';
 import { meterConsumedCapacity } from '../../lambdas/adapters/local/dynamo-capacity-meter';
 import { ensureTables, localDynamoClient } from '../../lambdas/adapters/local/dynamo-local';
-import { UsageMeter } from '../../lambdas/ports/usage-meter';
+import { InMemoryUsageMeter } from '../../lambdas/adapters/local/usage-meter';
 
 describe('the consumed-capacity meter on DynamoDB Local', () => {
   it('counts the write units of an item and of each index it lands in, and read units apart', async () => {
-    const meter = new UsageMeter();
+    const meter = new InMemoryUsageMeter();
     const client = localDynamoClient(inject('dynamoEndpoint'));
     meterConsumedCapacity(client, meter);
     const runs = TABLES[1];
@@ -32,6 +32,8 @@ describe('the consumed-capacity meter on DynamoDB Local', () => {
     // The four data-plane requests (put, batch write, get, query) are timed; table management is not.
     expect(meter.get('dynamoCalls')).toBe(4);
     expect(meter.get('dynamoMillis')).toBeGreaterThan(0);
+    // Requests: one per read, one per item written (the batch's two).
+    expect(meter.snapshot()).toMatchObject({ dynamoReads: 2, dynamoWrites: 3 });
     client.destroy();
   });
 });

@@ -4,8 +4,8 @@ import { DynamoConfigStore } from '../../lambdas/adapters/aws/dynamo-config-stor
 import { CONFIG_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { ConflictError, NotFoundError, StaleVersionError } from '../../lambdas/domain/errors';
 import { DAILY_SCHEDULE_ID, type Client, type Schedule } from '../../lambdas/domain/model';
-import { UsageMeter } from '../../lambdas/ports/usage-meter';
 import { createTestTables, type TestTables } from '../support/dynamo';
+import { meteredDocument } from './support/metered-client';
 
 const NOW = '2026-11-25T12:00:00.000Z';
 
@@ -254,9 +254,9 @@ describe('DynamoConfigStore', () => {
   });
 
   describe('usage metering', () => {
-    it('counts one read or write per item touched', async () => {
-      const meter = new UsageMeter();
-      const metered = new DynamoConfigStore(tables.document, tables.tableName(CONFIG_TABLE), meter);
+    it('is counted at the client: one read per request or condition check, one write per item written', async () => {
+      const { document, meter, close } = meteredDocument(tables.endpoint);
+      const metered = new DynamoConfigStore(document, tables.tableName(CONFIG_TABLE));
       const clientId = `c${++counter}`;
 
       await metered.createClient(client(clientId), daily(clientId));
@@ -266,6 +266,7 @@ describe('DynamoConfigStore', () => {
       await metered.getSchedule(clientId, DAILY_SCHEDULE_ID);
       await metered.createSchedule(schedule(clientId));
       expect(meter.snapshot()).toMatchObject({ dynamoReads: 2, dynamoWrites: 2 });
+      close();
     });
   });
 });

@@ -3,17 +3,17 @@ import { DynamoRunStore } from '../../lambdas/adapters/aws/dynamo-run-store';
 import { RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { ValidationError } from '../../lambdas/domain/errors';
 import { runIdFor } from '../../lambdas/domain/run-naming';
-import { UsageMeter } from '../../lambdas/ports/usage-meter';
-import { createTestTables } from '../support/dynamo';
+import { createTestTables, type TestTables } from '../support/dynamo';
 import { runDraftFixture } from '../support/fixtures';
+import { meteredDocument } from './support/metered-client';
 
 describe('DynamoRunStore on DynamoDB Local', () => {
+  let tables: TestTables;
   let store: DynamoRunStore;
-  const meter = new UsageMeter();
 
   beforeAll(async () => {
-    const tables = await createTestTables();
-    store = new DynamoRunStore(tables.document, tables.tableName(RUNS_TABLE), { meter });
+    tables = await createTestTables();
+    store = new DynamoRunStore(tables.document, tables.tableName(RUNS_TABLE));
   });
 
   it('gives 20 concurrent claims of one schedule and date exactly one run', async () => {
@@ -137,7 +137,25 @@ describe('DynamoRunStore on DynamoDB Local', () => {
     await expect(store.listItems('run_x', 1, { limit: 10, nextToken: 'garbage!' })).rejects.toBeInstanceOf(ValidationError);
   });
 
-  it('counts writes at the adapter', () => {
-    expect(meter.get('dynamoWrites')).toBeGreaterThan(0);
+  it('is counted at the client: a read per request, a write per item written, a lease refused by its condition too', async () => {
+    const { document, meter, close } = meteredDocument(tables.endpoint);
+    const metered = new DynamoRunStore(document, tables.tableName(RUNS_TABLE));
+
+    const { run } = await metered.claimRun(runDraftFixture({ processingDate: '2026-01-09' }));
+    // The date's pointer read; one transaction of the pointer, the run, its execution link and its one job.
+    expect(meter.snapshot()).toMatchObject({ dynamoReads: 1, dynamoWrites: 4, dynamoCalls: 2 });
+
+    meter.reset();
+    await metered.putBatches(run.runId, 1, Array.from({ length: 30 }, (_, batchNo) => ({ batchNo, itemIds: [`i${batchNo}`] })));
+    // Two BatchWriteItem requests, 25 batches and 5.
+    expect(meter.snapshot()).toMatchObject({ dynamoReads: 0, dynamoWrites: 30, dynamoCalls: 2 });
+
+    meter.reset();
+    const batch = { runId: run.runId, seq: 1, batchNo: 0 };
+    expect(await metered.leaseBatch(batch, 0, { holder: 'w1', untilMs: 2_000 }, 1_000)).toBe(true);
+    expect(await metered.leaseBatch(batch, 0, { holder: 'w2', untilMs: 2_000 }, 1_000)).toBe(false);
+    // DynamoDB bills the refused write too, though it reports no capacity for it.
+    expect(meter.snapshot()).toMatchObject({ dynamoWrites: 2, dynamoWriteUnits: 1, dynamoCalls: 1 });
+    close();
   });
 });

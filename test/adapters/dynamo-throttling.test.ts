@@ -4,14 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { DynamoConfigStore } from '../../lambdas/adapters/aws/dynamo-config-store';
-import { THROTTLED_ATTEMPTS } from '../../lambdas/adapters/aws/dynamo-errors';
 import { DynamoLedger } from '../../lambdas/adapters/aws/dynamo-ledger';
 import { DynamoRunStore } from '../../lambdas/adapters/aws/dynamo-run-store';
+import { THROTTLED_ATTEMPTS } from '../../lambdas/adapters/aws/dynamo-toolkit';
 import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE, TABLES, type TableDefinition } from '../../lambdas/adapters/aws/table-definitions';
 import { ensureTables, localDynamoClient } from '../../lambdas/adapters/local/dynamo-local';
 import { injectDynamoThrottling, type DynamoThrottling } from '../../lambdas/adapters/local/dynamo-throttling';
 import { TransientStoreError } from '../../lambdas/domain/errors';
 import { seedUsage } from '../../lambdas/jobs/ledger-generator';
+import { runDraftFixture } from '../support/fixtures';
 
 /**
  * The throttling fault of the chaos suite, and how the stores take throttling. The random source
@@ -78,6 +79,23 @@ describe('DynamoDB throttling: the injected fault and the stores on DynamoDB Loc
     throttleNext(THROTTLED_ATTEMPTS + 5);
     await expect(runs.getBatch('run_x', 1, 0)).rejects.toBeInstanceOf(TransientStoreError);
     expect(throttling.injected).toEqual({ GetItemCommand: THROTTLED_ATTEMPTS });
+  });
+
+  // A transaction cancelled by throttling wrote nothing; the SDK does not send it again, the toolkit does.
+  it('sends a transaction cancelled by throttling again: the reset goes through', async () => {
+    const runs = new DynamoRunStore(document, tableName(RUNS_TABLE));
+    const { run } = await runs.claimRun(runDraftFixture({ processingDate: '2026-02-01' }));
+
+    // The run's read goes through (0.99); the transaction is cancelled (throttled, the "half" draw, the action); its resend goes through.
+    script = [0.99, 0, 0.1, 0];
+    for (const key of Object.keys(throttling.injected)) delete throttling.injected[key];
+    throttling.enabled = true;
+    const reset = await runs.resetRun(run.runId, '2026-02-01T10:00:00Z');
+    throttling.enabled = false;
+
+    expect(reset).toBe(true);
+    expect(throttling.injected).toEqual({ 'TransactWriteItemsCommand:cancelled': 1 });
+    expect((await runs.getRun(run.runId, true))?.status).toBe('RESET');
   });
 
   it('writes and reads every item of a batch that DynamoDB leaves partly unprocessed', async () => {

@@ -6,7 +6,7 @@ import { meterConsumedCapacity } from '../../lambdas/adapters/local/dynamo-capac
 import { localDynamoClient } from '../../lambdas/adapters/local/dynamo-local';
 import { usageItemId, type Account, type Invoice, type UsageRecord } from '../../lambdas/domain/ledger';
 import type { Ledger, LedgerAdmin, UsageQueue } from '../../lambdas/ports/ledger';
-import { UsageMeter } from '../../lambdas/ports/usage-meter';
+import { InMemoryUsageMeter } from '../../lambdas/adapters/local/usage-meter';
 import { createTestTables } from '../support/dynamo';
 import { InMemoryLedger } from './support/in-memory-ledger';
 
@@ -176,8 +176,7 @@ describe.each(ledgers)('the ledger contract: %s', (_name, create) => {
 describe('the DynamoDB ledger', () => {
   it('writes many records, each against its own condition: those that lost it are named, the others are applied', async () => {
     const tables = await createTestTables();
-    const meter = new UsageMeter();
-    const ledger = new DynamoLedger(tables.document, tables.tableName(LEDGER_TABLE), { meter });
+    const ledger = new DynamoLedger(tables.document, tables.tableName(LEDGER_TABLE));
     const c = client();
     const records = Array.from({ length: 130 }, (_, i) => usage(c, `a${i % 17}`, '2026-11-05', `u${i}`));
     await ledger.importUsage(records);
@@ -195,9 +194,9 @@ describe('the DynamoDB ledger', () => {
   it('writes a record for one write unit plus one for its index entry: no transaction, no move between index partitions', async () => {
     const tables = await createTestTables();
     const dynamo = localDynamoClient(tables.endpoint);
-    const meter = new UsageMeter();
+    const meter = new InMemoryUsageMeter();
     meterConsumedCapacity(dynamo, meter);
-    const ledger = new DynamoLedger(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tables.tableName(LEDGER_TABLE), { meter });
+    const ledger = new DynamoLedger(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tables.tableName(LEDGER_TABLE));
     const c = client();
     const records = Array.from({ length: 10 }, (_, i) => usage(c, `a${i}`, '2026-11-05', `u${i}`));
     await ledger.importUsage(records);

@@ -4,7 +4,7 @@ import { LocalQueue } from '../../lambdas/adapters/local/local-queue';
 import { LocalStateMachine, TaskTimedOut, type StepFunctions } from '../../lambdas/adapters/local/local-state-machine';
 import { ExecutionAlreadyExists, ExecutionNotRedrivable, LocalOrchestrator, type ExecutionEnded, type ExecutionRedriven } from '../../lambdas/adapters/local/local-orchestrator';
 import type { ExecutionInput } from '../../lambdas/ports/orchestrator';
-import { UsageMeter } from '../../lambdas/ports/usage-meter';
+import { InMemoryUsageMeter } from '../../lambdas/adapters/local/usage-meter';
 import { sleep, until } from './support';
 
 /**
@@ -53,7 +53,7 @@ afterEach(async () => {
 });
 
 function harness(scenario: Scenario) {
-  const meter = new UsageMeter();
+  const meter = new InMemoryUsageMeter();
   const queue = new LocalQueue({ name: 'work', meter });
   const calls: { step: string; input: Record<string, unknown>; at: number }[] = [];
   const deliveries: Batch[] = [];

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { LocalQueue, type QueueConsumerOptions } from '../../lambdas/adapters/local/local-queue';
-import { UsageMeter } from '../../lambdas/ports/usage-meter';
+import { InMemoryUsageMeter } from '../../lambdas/adapters/local/usage-meter';
 import { sleep, until } from './support';
 
 const queues: LocalQueue[] = [];
@@ -23,7 +23,7 @@ afterEach(async () => {
 
 describe('LocalQueue', () => {
   it('delivers batches of at most batchSize real SQS records and deletes them on success', async () => {
-    const meter = new UsageMeter();
+    const meter = new InMemoryUsageMeter();
     const work = queue({ meter });
     const batches: SQSRecord[][] = [];
     for (let i = 0; i < 7; i++) await work.send(`{"n":${i}}`);
@@ -130,7 +130,7 @@ describe('LocalQueue', () => {
   });
 
   it('moves a message to the dead-letter queue after maxReceiveCount receives without success', async () => {
-    const meter = new UsageMeter();
+    const meter = new InMemoryUsageMeter();
     const deadLetter = queue({ name: 'work-dlq' });
     const work = queue({ meter });
     let calls = 0;

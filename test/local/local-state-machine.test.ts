@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalQueue } from '../../lambdas/adapters/local/local-queue';
 import { LocalStateMachine, TaskTimedOut, definitionSubstitutions, loadDefinition, type StepFunctions } from '../../lambdas/adapters/local/local-state-machine';
 import { sleep } from './support';
-import { UsageMeter } from '../../lambdas/ports/usage-meter';
+import { InMemoryUsageMeter } from '../../lambdas/adapters/local/usage-meter';
 
 const definitionPath = fileURLToPath(new URL('../../statemachines/schedule-run.asl.json', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'local-state-machine-'));
@@ -112,7 +112,7 @@ describe('LocalStateMachine', () => {
   });
 
   it('retries a step per the ASL’s Retry, counting each attempt as an invocation and each retry as a transition', async () => {
-    const meter = new UsageMeter();
+    const meter = new InMemoryUsageMeter();
     let attempts = 0;
     const machine = new LocalStateMachine({
       definitionPath,

@@ -11,7 +11,6 @@ import type { Clock } from '../../lambdas/ports/clock';
 import type { ExecutionDescription, ExecutionInput, Orchestrator, TaskCallbacks } from '../../lambdas/ports/orchestrator';
 import type { ScheduleKey, ScheduleTrigger } from '../../lambdas/ports/schedule-trigger';
 import type { Occurrence } from '../../lambdas/domain/schedule-calendar';
-import { UsageMeter } from '../../lambdas/ports/usage-meter';
 import type { WorkQueue } from '../../lambdas/ports/work-queue';
 import { createTestTables } from './dynamo';
 import { scheduleFixture } from './fixtures';
@@ -93,7 +92,6 @@ export interface EngineHarness<T extends ScheduleTrigger = RecordingTrigger> ext
   orchestrator: RecordingOrchestrator;
   trigger: T;
   cursors: DynamoScheduleCursorStore;
-  meter: UsageMeter;
   clock: Clock & { set(iso: string): void };
   addSchedule(overrides?: Partial<Schedule>): Promise<Schedule>;
 }
@@ -103,15 +101,14 @@ export async function createEngineHarness<T extends ScheduleTrigger = RecordingT
   options: { registry?: JobRegistry; checkpointMs?: number; chunkSize?: number; trigger?: T } = {},
 ): Promise<EngineHarness<T>> {
   const tables = await createTestTables();
-  const meter = new UsageMeter();
-  const store = new DynamoRunStore(tables.document, tables.tableName(RUNS_TABLE), { meter });
-  const config = new DynamoConfigStore(tables.document, tables.tableName(CONFIG_TABLE), meter);
+  const store = new DynamoRunStore(tables.document, tables.tableName(RUNS_TABLE));
+  const config = new DynamoConfigStore(tables.document, tables.tableName(CONFIG_TABLE));
   const registry = options.registry ?? createJobRegistry({ allowSynthetic: true });
   const callbacks = new RecordingCallbacks();
   const workQueue = new RecordingWorkQueue();
   const orchestrator = new RecordingOrchestrator();
   const trigger = options.trigger ?? (new RecordingTrigger() as ScheduleTrigger as T);
-  const cursors = new DynamoScheduleCursorStore(tables.document, tables.tableName(RUNS_TABLE), meter);
+  const cursors = new DynamoScheduleCursorStore(tables.document, tables.tableName(RUNS_TABLE));
   let now = new Date('2026-11-25T12:00:00Z');
   const clock = { now: () => now, set: (iso: string) => (now = new Date(iso)) };
   const engine = createEngine({
@@ -143,7 +140,6 @@ export async function createEngineHarness<T extends ScheduleTrigger = RecordingT
     orchestrator,
     trigger,
     cursors,
-    meter,
     clock,
     addSchedule: async (overrides = {}) => {
       const schedule = scheduleFixture({ scheduleId: `sch_t${++counter}`, name: `Schedule ${counter}`, ...overrides });

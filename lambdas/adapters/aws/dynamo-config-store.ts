@@ -1,4 +1,3 @@
-import type { CancellationReason } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -9,12 +8,11 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { sendToDynamo } from './dynamo-errors';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, StaleVersionError } from '../../domain/errors';
 import { ClientIdSchema, ScheduleConfigSchema, type Client, type Schedule } from '../../domain/model';
 import type { ConfigStore } from '../../ports/config-store';
-import { noopMeter, type UsageMeter } from '../../ports/usage-meter';
+import { cancellationCodes, isConditionFailure, resilientSend } from './dynamo-toolkit';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -53,27 +51,25 @@ export function nameKey(name: string): string {
   return name.trim().normalize('NFC').toLowerCase();
 }
 
-/**
- * Concurrent transactions on the same items may be cancelled with TransactionConflict instead of
- * a condition failure; retried a few times so that the loser sees the winner's write and fails on
- * the condition that explains why (a name taken, a stale version).
- */
-const CONFLICT_RETRIES = 6;
+/** Times a delete reads the schedule again after a concurrent rename moved its name. */
+const RENAMED_RETRIES = 6;
 
 /**
  * Clients and schedules in the config table (layout: CONFIG_TABLE in table-definitions.ts).
  * Schedule names stay unique per client through a NAME#<lower-case name> guard item written in
- * the same transaction as the schedule. Counts one read or write on the meter per item touched.
+ * the same transaction as the schedule. Transactions cancelled by a conflicting one are sent again
+ * (sendToDynamo), so that the loser sees the winner's write and fails on the condition that
+ * explains why (a name taken, a stale version).
  */
 export class DynamoConfigStore implements ConfigStore {
-  constructor(
-    private readonly document: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly meter: UsageMeter = noopMeter,
-  ) {}
+  private readonly send: DynamoDBDocumentClient['send'];
 
-  /** Every call: throttling sent again with backoff, a DynamoDB that stays busy as TransientStoreError (sendToDynamo). */
-  private readonly send = ((command: Parameters<DynamoDBDocumentClient['send']>[0]) => sendToDynamo(() => this.document.send(command))) as DynamoDBDocumentClient['send'];
+  constructor(
+    document: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    this.send = resilientSend(document);
+  }
 
   async getClient(clientId: string): Promise<Client | undefined> {
     const item = await this.get(clientPk(clientId), CLIENT_SK);
@@ -96,7 +92,6 @@ export class DynamoConfigStore implements ConfigStore {
 
   async updateClient(client: Client): Promise<void> {
     try {
-      this.meter.count('dynamoWrites');
       await this.send(
         new PutCommand({ TableName: this.tableName, Item: this.clientItem(client), ConditionExpression: 'attribute_exists(pk)' }),
       );
@@ -124,7 +119,6 @@ export class DynamoConfigStore implements ConfigStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      this.meter.count('dynamoReads', Math.max(1, page.Items?.length ?? 0));
       for (const item of page.Items ?? []) schedules.push(toSchedule(item));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -146,7 +140,6 @@ export class DynamoConfigStore implements ConfigStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      this.meter.count('dynamoReads', Math.max(1, page.ScannedCount ?? 0));
       for (const item of page.Items ?? []) schedules.push(toSchedule(item));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -248,7 +241,7 @@ export class DynamoConfigStore implements ConfigStore {
         ]);
         return;
       } catch (error) {
-        if (cancellationCodes(error)?.[0] !== 'ConditionalCheckFailed' || attempt >= CONFLICT_RETRIES) throw error;
+        if (cancellationCodes(error)?.[0] !== 'ConditionalCheckFailed' || attempt >= RENAMED_RETRIES) throw error;
       }
     }
   }
@@ -260,7 +253,6 @@ export class DynamoConfigStore implements ConfigStore {
 
   /** Records the client ids an IAM principal may act for (`*` = every client); used by DevOps tooling and tests. */
   async putPrincipalClients(principalArn: string, clientIds: readonly string[]): Promise<void> {
-    this.meter.count('dynamoWrites');
     await this.send(
       new PutCommand({
         TableName: this.tableName,
@@ -271,12 +263,10 @@ export class DynamoConfigStore implements ConfigStore {
 
   /** Removes a principal's mapping: it then may act for no client. */
   async deletePrincipal(principalArn: string): Promise<void> {
-    this.meter.count('dynamoWrites');
     await this.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: principalPk(principalArn), sk: PRINCIPAL_SK } }));
   }
 
   private async get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
-    this.meter.count('dynamoReads');
     const result = await this.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }));
     return result.Item;
   }
@@ -285,22 +275,10 @@ export class DynamoConfigStore implements ConfigStore {
   private async transact(items: TransactItem[]): Promise<void> {
     const [only] = items;
     if (items.length === 1 && only?.Put) {
-      this.meter.count('dynamoWrites');
       await this.send(new PutCommand(only.Put));
       return;
     }
-    for (let attempt = 0; ; attempt++) {
-      for (const item of items) this.meter.count(item.ConditionCheck ? 'dynamoReads' : 'dynamoWrites');
-      try {
-        await this.send(new TransactWriteCommand({ TransactItems: items }));
-        return;
-      } catch (error) {
-        const codes = cancellationCodes(error);
-        const conflicted = codes?.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
-        if (!conflicted || attempt >= CONFLICT_RETRIES) throw error;
-        await sleep(10 * 2 ** attempt * (0.5 + Math.random()));
-      }
-    }
+    await this.send(new TransactWriteCommand({ TransactItems: items }));
   }
 
   private scheduleCreation(schedule: Schedule): TransactItem[] {
@@ -351,18 +329,6 @@ function plain<T>(value: T): Record<string, unknown> {
   return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 }
 
-/** The cancellation reason code of each item of a cancelled transaction, in item order. */
-function cancellationCodes(error: unknown): Array<string | undefined> | undefined {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  const reasons = (error as Error & { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
-  return reasons.map((reason) => (reason.Code === 'None' ? undefined : reason.Code));
-}
-
-/** By name, not instanceof: the document client and this module may load different copies of the SDK. */
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
-
 function nameTaken(name: string): ConflictError {
   return new ConflictError(`a schedule named "${name.trim()}" already exists for this client (names are case-insensitive)`, 'NAME_TAKEN', [
     { path: 'name', message: 'already in use' },
@@ -375,8 +341,4 @@ function scheduleNotFound(schedule: Pick<Schedule, 'scheduleId'>): NotFoundError
 
 function staleVersion(schedule: Pick<Schedule, 'scheduleId'>, current: number, expected: number): StaleVersionError {
   return new StaleVersionError(`schedule ${schedule.scheduleId} is at version ${current}, not ${expected}: read it again and retry`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,18 +1,6 @@
-import { sendToDynamo } from './dynamo-errors';
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-  type PutCommandInput,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { nextDate } from '../../domain/billing-calendar';
 import { mapConcurrently } from '../../jobs/ledger-job-support';
-import { TransientStoreError } from '../../domain/errors';
 import {
   AccountSchema,
   InvoiceSchema,
@@ -31,17 +19,12 @@ import {
   type UsageState,
 } from '../../domain/ledger';
 import { QUEUE_OF_STATE, type Ledger, type LedgerAdmin, type UsageQueue, type UsageWrite } from '../../ports/ledger';
-import { noopMeter, type UsageMeter } from '../../ports/usage-meter';
+import { batchGetAll, batchWriteAll, isConditionFailure, queryItems, resilientSend, type Item, type Key } from './dynamo-toolkit';
 
 /** Index partitions per client and queue (see LEDGER_TABLE in table-definitions.ts). */
 export const WORK_SHARDS = 8;
-/** DynamoDB's limits: keys per BatchGetItem, requests per BatchWriteItem. */
-const BATCH_GET_LIMIT = 100;
-const BATCH_WRITE_LIMIT = 25;
 /** Conditional writes in flight per chunk of records. */
 const WRITE_CONCURRENCY = 16;
-/** Rounds of unprocessed keys before the store gives up (the caller retries). */
-const MAX_STORE_RETRIES = 8;
 
 const accountPk = (clientId: string, accountId: string): string => `CLIENT#${clientId}#ACCOUNT#${accountId}`;
 const planPk = (clientId: string, ratePlanId: string): string => `CLIENT#${clientId}#PLAN#${ratePlanId}`;
@@ -64,9 +47,6 @@ export function shardOf(accountId: string): number {
   }
   return (hash >>> 0) % WORK_SHARDS;
 }
-
-type Item = Record<string, unknown>;
-type Key = { pk: string; sk: string };
 
 /** The attributes that only exist for DynamoDB (keys, index keys, the item's type). */
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'type', 'billDayPk', 'billDaySk', 'workPk', 'workSk'];
@@ -121,19 +101,18 @@ function usageKeyOf(key: Key): UsageKey {
  * ledger's writes are most of a billing run's cost (docs/cost-and-scaling.md).
  */
 export class DynamoLedger implements Ledger, LedgerAdmin {
+  private readonly send: DynamoDBDocumentClient['send'];
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly options: { meter?: UsageMeter } = {},
-  ) {}
-
-  private get meter(): UsageMeter {
-    return this.options.meter ?? noopMeter;
+  ) {
+    this.send = resilientSend(db);
   }
 
   async *accountsDueOn(clientId: string, anniversaryDays: readonly number[]): AsyncIterable<string> {
     for (const day of [...anniversaryDays].sort((a, b) => a - b)) {
-      for await (const item of this.query({
+      for await (const item of queryItems(this.db, {
         TableName: this.tableName,
         IndexName: 'accountsByBillingDay',
         KeyConditionExpression: 'billDayPk = :pk',
@@ -148,7 +127,7 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
     // workSk starts with the usage date: everything before the next day's date is due.
     const upper = nextDate(throughDate);
     for (let shard = 0; shard < WORK_SHARDS; shard++) {
-      for await (const item of this.query({
+      for await (const item of queryItems(this.db, {
         TableName: this.tableName,
         IndexName: 'openWork',
         KeyConditionExpression: 'workPk = :pk AND workSk < :upper',
@@ -162,7 +141,7 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
   }
 
   async *rerateRequests(clientId: string): AsyncIterable<{ accountId: string; requestId: string }> {
-    for await (const item of this.query({
+    for await (const item of queryItems(this.db, {
       TableName: this.tableName,
       IndexName: 'openWork',
       KeyConditionExpression: 'workPk = :pk',
@@ -174,7 +153,7 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
   }
 
   async getAccounts(clientId: string, accountIds: readonly string[]): Promise<Map<string, Account>> {
-    const items = await this.batchGet([...new Set(accountIds)].map((accountId) => ({ pk: accountPk(clientId, accountId), sk: 'ACCOUNT' })));
+    const items = await batchGetAll(this.db, this.tableName, [...new Set(accountIds)].map((accountId) => ({ pk: accountPk(clientId, accountId), sk: 'ACCOUNT' })));
     return new Map(items.map((item) => AccountSchema.parse(entity(item))).map((account) => [account.accountId, account]));
   }
 
@@ -182,7 +161,7 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
     const plans = await Promise.all(
       [...new Set(ratePlanIds)].map(async (ratePlanId) => {
         const items: Item[] = [];
-        for await (const item of this.query({
+        for await (const item of queryItems(this.db, {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': planPk(clientId, ratePlanId) },
@@ -200,13 +179,13 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
   }
 
   async getUsage(clientId: string, keys: readonly UsageKey[]): Promise<Map<string, UsageRecord>> {
-    const items = await this.batchGet(keys.map((key) => ({ pk: accountPk(clientId, key.accountId), sk: usageSk(key.usageDate, key.usageId) })));
+    const items = await batchGetAll(this.db, this.tableName, keys.map((key) => ({ pk: accountPk(clientId, key.accountId), sk: usageSk(key.usageDate, key.usageId) })));
     return new Map(items.map((item) => UsageRecordSchema.parse(entity(item))).map((record) => [usageItemId(record), record]));
   }
 
   async usageOfAccount(clientId: string, accountId: string, fromDate: string, toDate: string): Promise<UsageRecord[]> {
     const records: UsageRecord[] = [];
-    for await (const item of this.query({
+    for await (const item of queryItems(this.db, {
       TableName: this.tableName,
       // '~' sorts after every character an id may contain: the whole of toDate is included.
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
@@ -219,15 +198,12 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
   }
 
   async getInvoices(clientId: string, keys: ReadonlyArray<{ accountId: string; periodId: string }>): Promise<Map<string, Invoice>> {
-    const items = await this.batchGet(keys.map((key) => ({ pk: accountPk(clientId, key.accountId), sk: invoiceSk(key.periodId) })));
+    const items = await batchGetAll(this.db, this.tableName, keys.map((key) => ({ pk: accountPk(clientId, key.accountId), sk: invoiceSk(key.periodId) })));
     return new Map(items.map((item) => InvoiceSchema.parse(entity(item))).map((invoice) => [`${invoice.accountId}/${invoice.periodId}`, invoice]));
   }
 
   async getRerateRequest(clientId: string, accountId: string, requestId: string): Promise<RerateRequest | undefined> {
-    const result = await this.send(() =>
-      this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk: accountPk(clientId, accountId), sk: rerateSk(requestId) }, ConsistentRead: true })),
-    );
-    this.meter.count('dynamoReads');
+    const result = await this.send(new GetCommand({ TableName: this.tableName, Key: { pk: accountPk(clientId, accountId), sk: rerateSk(requestId) }, ConsistentRead: true }));
     return result.Item ? RerateRequestSchema.parse(entity(result.Item)) : undefined;
   }
 
@@ -259,17 +235,16 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
   }
 
   async deleteRerateRequest(clientId: string, accountId: string, requestId: string): Promise<void> {
-    await this.send(() => this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: accountPk(clientId, accountId), sk: rerateSk(requestId) } })));
-    this.meter.count('dynamoWrites');
+    await this.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: accountPk(clientId, accountId), sk: rerateSk(requestId) } }));
   }
 
   async putAccounts(accounts: readonly Account[]): Promise<void> {
-    await this.batchWrite(accounts.map((account) => accountItem(AccountSchema.parse(account))));
+    await batchWriteAll(this.db, this.tableName, accounts.map((account) => accountItem(AccountSchema.parse(account))));
   }
 
   async putRatePlan(plan: RatePlan): Promise<void> {
     const { rates, ...header } = RatePlanSchema.parse(plan);
-    await this.batchWrite([
+    await batchWriteAll(this.db, this.tableName, [
       { pk: planPk(plan.clientId, plan.ratePlanId), sk: 'PLAN', type: 'PLAN', ...header },
       ...rates.map((rate) => ({ pk: planPk(plan.clientId, plan.ratePlanId), sk: rateSk(rate), type: 'RATE', ...rate })),
     ]);
@@ -277,12 +252,11 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
 
   async putRate(clientId: string, ratePlanId: string, rate: Rate): Promise<void> {
     const parsed = RateSchema.parse(rate);
-    await this.send(() => this.db.send(new PutCommand({ TableName: this.tableName, Item: { pk: planPk(clientId, ratePlanId), sk: rateSk(parsed), type: 'RATE', ...parsed } })));
-    this.meter.count('dynamoWrites');
+    await this.send(new PutCommand({ TableName: this.tableName, Item: { pk: planPk(clientId, ratePlanId), sk: rateSk(parsed), type: 'RATE', ...parsed } }));
   }
 
   async importUsage(records: readonly UsageRecord[]): Promise<void> {
-    await this.batchWrite(records.map((record) => usageItem(UsageRecordSchema.parse(record))));
+    await batchWriteAll(this.db, this.tableName, records.map((record) => usageItem(UsageRecordSchema.parse(record))));
   }
 
   async requestRerate(request: RerateRequest): Promise<void> {
@@ -295,13 +269,12 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
       workPk: workPk(parsed.clientId, 'RERATE'),
       workSk: `${parsed.requestedAt}#${parsed.accountId}#${parsed.requestId}`,
     };
-    await this.send(() => this.db.send(new PutCommand({ TableName: this.tableName, Item: item })));
-    this.meter.count('dynamoWrites');
+    await this.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
   async listInvoices(clientId: string, accountId: string): Promise<Invoice[]> {
     const invoices: Invoice[] = [];
-    for await (const item of this.query({
+    for await (const item of queryItems(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :invoice)',
       ExpressionAttributeValues: { ':pk': accountPk(clientId, accountId), ':invoice': 'INVOICE#' },
@@ -309,47 +282,6 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
       invoices.push(InvoiceSchema.parse(entity(item)));
     }
     return invoices;
-  }
-
-  private async *query(input: QueryCommandInput): AsyncIterable<Item> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.send(() => this.db.send(new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) })));
-      this.meter.count('dynamoReads');
-      yield* (page.Items ?? []) as Item[];
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-  }
-
-  private async batchGet(keys: readonly Key[]): Promise<Item[]> {
-    const items: Item[] = [];
-    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-      let pending: Key[] = keys.slice(start, start + BATCH_GET_LIMIT);
-      for (let round = 0; pending.length > 0; round++) {
-        if (round > MAX_STORE_RETRIES) throw new TransientStoreError('DynamoDB kept leaving ledger reads unprocessed');
-        if (round > 0) await backoff(round);
-        const result = await this.send(() =>
-          this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } })),
-        );
-        this.meter.count('dynamoReads');
-        items.push(...((result.Responses?.[this.tableName] ?? []) as Item[]));
-        pending = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
-      }
-    }
-    return items;
-  }
-
-  private async batchWrite(items: readonly Item[]): Promise<void> {
-    for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
-      let requests = items.slice(start, start + BATCH_WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } }));
-      for (let round = 0; requests.length > 0; round++) {
-        if (round > MAX_STORE_RETRIES) throw new TransientStoreError('DynamoDB kept throttling ledger batch writes');
-        if (round > 0) await backoff(round);
-        const result = await this.send(() => this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })));
-        this.meter.count('dynamoWrites', requests.length);
-        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
-    }
   }
 
   /**
@@ -362,24 +294,12 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
     const failedConditions = new Set<string>();
     await mapConcurrently(puts, WRITE_CONCURRENCY, async ({ id, put }) => {
       try {
-        await this.send(() => this.db.send(new PutCommand(put)));
-        this.meter.count('dynamoWrites');
+        await this.send(new PutCommand(put));
       } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-        this.meter.count('dynamoWrites');
+        if (!isConditionFailure(error)) throw error;
         failedConditions.add(id);
       }
     });
     return failedConditions;
   }
-
-  private send<T>(call: () => Promise<T>): Promise<T> {
-    return sendToDynamo(call);
-  }
-}
-
-/** Cancellation reasons of actions that did nothing wrong themselves: sent again. */
-
-function backoff(round: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 25 * 2 ** round) * Math.random()));
 }

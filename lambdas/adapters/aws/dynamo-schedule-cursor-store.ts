@@ -1,8 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { sendToDynamo } from './dynamo-errors';
 import type { ScheduleCursorStore, ScheduleKey } from '../../ports/schedule-trigger';
-import { noopMeter, type UsageMeter } from '../../ports/usage-meter';
+import { isConditionFailure, resilientSend } from './dynamo-toolkit';
 
 /** `CURSOR#<clientId>#<scheduleId>` / `CURSOR` in the runs table (RUNS_TABLE in table-definitions.ts). */
 const cursorKey = (schedule: ScheduleKey): { pk: string; sk: string } => ({ pk: `CURSOR#${schedule.clientId}#${schedule.scheduleId}`, sk: 'CURSOR' });
@@ -12,18 +10,17 @@ const cursorKey = (schedule: ScheduleKey): { pk: string; sk: string } => ({ pk: 
  * epoch milliseconds, so that "only forward" is a numeric condition, and as ISO text for people.
  */
 export class DynamoScheduleCursorStore implements ScheduleCursorStore {
-  constructor(
-    private readonly document: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly meter: UsageMeter = noopMeter,
-  ) {}
+  private readonly send: DynamoDBDocumentClient['send'];
 
-  /** Every call: throttling sent again with backoff, a DynamoDB that stays busy as TransientStoreError (sendToDynamo). */
-  private readonly send = ((command: Parameters<DynamoDBDocumentClient['send']>[0]) => sendToDynamo(() => this.document.send(command))) as DynamoDBDocumentClient['send'];
+  constructor(
+    document: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    this.send = resilientSend(document);
+  }
 
   async get(schedule: ScheduleKey): Promise<string | undefined> {
     const result = await this.send(new GetCommand({ TableName: this.tableName, Key: cursorKey(schedule), ConsistentRead: true }));
-    this.meter.count('dynamoReads');
     const cursorMs = result.Item?.cursorMs;
     return typeof cursorMs === 'number' ? new Date(cursorMs).toISOString() : undefined;
   }
@@ -41,15 +38,13 @@ export class DynamoScheduleCursorStore implements ScheduleCursorStore {
           ExpressionAttributeValues: { ':ms': cursorMs, ':at': new Date(cursorMs).toISOString() },
         }),
       );
-      this.meter.count('dynamoWrites');
     } catch (error) {
       // Already at or past `at`: another fire or scheduler got there first.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
   async delete(schedule: ScheduleKey): Promise<void> {
     await this.send(new DeleteCommand({ TableName: this.tableName, Key: cursorKey(schedule) }));
-    this.meter.count('dynamoWrites');
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fullJitterMs, sleep } from './backoff';
 import {
   CoreBillingRefusedError,
   CoreBillingUnavailableError,
@@ -63,7 +64,7 @@ export class HttpCoreBilling implements CoreBillingClient {
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.maxAttempts = options.maxAttempts ?? 4;
     this.backoffMs = options.backoffMs ?? 250;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? sleep;
   }
 
   async sendTransactions(clientId: string, transactions: readonly CoreTransaction[]): Promise<CoreTransactionResult[]> {
@@ -74,7 +75,7 @@ export class HttpCoreBilling implements CoreBillingClient {
     let retryAfterMs: number | undefined;
     let credentialsRefreshed = false;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      if (attempt > 1) await this.sleep(Math.min(MAX_BACKOFF_MS, retryAfterMs ?? Math.random() * this.backoffMs * 2 ** (attempt - 2)));
+      if (attempt > 1) await this.sleep(Math.min(MAX_BACKOFF_MS, retryAfterMs ?? fullJitterMs(attempt - 1, { baseMs: this.backoffMs, capMs: MAX_BACKOFF_MS })));
       retryAfterMs = undefined;
       let apiKey: string;
       try {

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { UsageMeter } from '../../ports/usage-meter';
+import { isConditionFailure } from '../aws/dynamo-toolkit';
 
 /** Data-plane operations that answer with ConsumedCapacity, by whether they read or write. */
 const READS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGetItemCommand', 'TransactGetItemsCommand']);
@@ -9,15 +10,23 @@ interface Consumed {
   CapacityUnits?: number;
 }
 
+interface DataPlaneInput {
+  ReturnConsumedCapacity?: string;
+  RequestItems?: Record<string, unknown[]>;
+  TransactItems?: Array<{ ConditionCheck?: unknown }>;
+}
+
 /**
- * Asks DynamoDB for the capacity every data-plane request consumed (ReturnConsumedCapacity
- * INDEXES: the table's units plus every index's) and counts them as 'dynamoReadUnits' and
- * 'dynamoWriteUnits'. Request counts say how many calls were made; capacity units are what
- * on-demand DynamoDB bills: an item of 5 KB costs 5 write units, and each index it lands in as
- * many again. The local runtime installs this on its client; a conditional write that fails its
- * condition answers without ConsumedCapacity, so those units (1 per failed write) are not counted.
- * It also times each request ('dynamoCalls', 'dynamoMillis'): the cost model scales the Lambda
- * time measured locally, mostly spent waiting on DynamoDB Local, to DynamoDB's latency.
+ * The one DynamoDB meter: every store's requests pass through it, so none of them counts.
+ * Per request it counts 'dynamoReads' (one per read request, and per condition check of a
+ * transaction) or 'dynamoWrites' (per item written: each of a BatchWriteItem's, each action of
+ * a transaction), the capacity DynamoDB reports (ReturnConsumedCapacity INDEXES: the table's
+ * units plus every index's, what on-demand bills) and the request's time ('dynamoCalls',
+ * 'dynamoMillis': the cost model scales the local time to DynamoDB's latency).
+ *
+ * It sits in the `initialize` step, outside the SDK's retries: one count per call a store makes.
+ * A request that fails is not counted, except a write refused by its condition (billed by
+ * DynamoDB, though it answers without ConsumedCapacity).
  */
 export function meterConsumedCapacity(client: DynamoDBClient, meter: UsageMeter): void {
   client.middlewareStack.add(
@@ -25,10 +34,19 @@ export function meterConsumedCapacity(client: DynamoDBClient, meter: UsageMeter)
       const name = context.commandName ?? '';
       const kind = READS.has(name) ? 'dynamoReadUnits' : WRITES.has(name) ? 'dynamoWriteUnits' : undefined;
       if (!kind) return next(args);
-      const input = args.input as { ReturnConsumedCapacity?: string };
+      const input = args.input as DataPlaneInput;
       input.ReturnConsumedCapacity = 'INDEXES';
+      const requests = countRequests(name, input);
       const started = performance.now();
-      const result = await next(args);
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } catch (error) {
+        // Refused by its condition: DynamoDB did the work and bills it.
+        if (isConditionFailure(error)) count(meter, requests);
+        throw error;
+      }
+      count(meter, requests);
       meter.count('dynamoCalls');
       meter.count('dynamoMillis', performance.now() - started);
       const consumed = (result.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
@@ -38,4 +56,20 @@ export function meterConsumedCapacity(client: DynamoDBClient, meter: UsageMeter)
     },
     { step: 'initialize', name: 'meterConsumedCapacity' },
   );
+}
+
+/** Read requests and items written by one request, counted from what it asks for. */
+function countRequests(name: string, input: DataPlaneInput): { reads: number; writes: number } {
+  if (name === 'BatchWriteItemCommand') return { reads: 0, writes: Object.values(input.RequestItems ?? {}).reduce((sum, list) => sum + list.length, 0) };
+  if (name === 'TransactWriteItemsCommand') {
+    const actions = input.TransactItems ?? [];
+    const checks = actions.filter((action) => action.ConditionCheck !== undefined).length;
+    return { reads: checks, writes: actions.length - checks };
+  }
+  return READS.has(name) ? { reads: 1, writes: 0 } : { reads: 0, writes: 1 };
+}
+
+function count(meter: UsageMeter, requests: { reads: number; writes: number }): void {
+  if (requests.reads > 0) meter.count('dynamoReads', requests.reads);
+  if (requests.writes > 0) meter.count('dynamoWrites', requests.writes);
 }

@@ -6,6 +6,7 @@ import {
   type DynamoDBServiceException,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { SDK_MAX_ATTEMPTS } from '../aws/dynamo-toolkit';
 
 /** Data-plane operations: table management (start-up's CreateTable and the like) is never throttled. */
 const DATA_PLANE = new Set([
@@ -20,9 +21,6 @@ const DATA_PLANE = new Set([
   'TransactGetItemsCommand',
   'TransactWriteItemsCommand',
 ]);
-
-/** The SDK's default attempts (standard retry mode): what an error that got through has used up. */
-const SDK_ATTEMPTS = 3;
 
 export interface DynamoThrottlingOptions {
   /** Share of data-plane requests (0..1) that are throttled. */
@@ -137,7 +135,7 @@ function mergeUnprocessed(existing: Record<string, unknown[]> | undefined, held:
 }
 
 function metadata(): DynamoDBServiceException['$metadata'] {
-  return { httpStatusCode: 400, requestId: randomUUID(), attempts: SDK_ATTEMPTS, totalRetryDelay: 0 };
+  return { httpStatusCode: 400, requestId: randomUUID(), attempts: SDK_MAX_ATTEMPTS, totalRetryDelay: 0 };
 }
 
 function throttled(name: 'ProvisionedThroughputExceededException' | 'ThrottlingException'): Error {

@@ -11,7 +11,8 @@ import { rateUsage } from '../../../lambdas/domain/billing-rating';
 import { idempotencyKeyOf, usageItemId, type Account, type Invoice, type UsageRecord } from '../../../lambdas/domain/ledger';
 import type { ItemStats, Run } from '../../../lambdas/domain/model';
 import type { Ledger, LedgerAdmin } from '../../../lambdas/ports/ledger';
-import type { BatchRecord, RunStore } from '../../../lambdas/ports/run-store';
+import type { BatchRecord } from '../../../lambdas/ports/batch-store';
+import type { RunStore } from '../../../lambdas/ports/run-store';
 import { toRunView } from '../../../lambdas/services/run-view';
 
 /**

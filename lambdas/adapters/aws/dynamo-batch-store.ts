@@ -1,0 +1,109 @@
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BatchLease, BatchRecord, BatchStore, BatchSummary } from '../../ports/batch-store';
+import { batchPk, batchSk, toBatchItem, toBatchRecord, type BatchItem } from './dynamo-run-table';
+import { batchWriteAll, getItem, isConditionFailure, queryItems, resilientSend } from './dynamo-toolkit';
+
+/** Days a batch's outcomes are kept before DynamoDB's TTL removes them. */
+const DEFAULT_OUTCOME_RETENTION_DAYS = 400;
+
+/**
+ * A job's batches in the runs table, one item per batch: an item's outcome lives inside its
+ * batch, so a 1,000,000-item job costs thousands of writes, not millions. Leases and outcomes
+ * are conditional on the batch's version, which every saved outcome moves on.
+ */
+export class DynamoBatchStore implements BatchStore {
+  private readonly send: DynamoDBDocumentClient['send'];
+  private readonly retentionDays: number;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    options: { outcomeRetentionDays?: number } = {},
+  ) {
+    this.send = resilientSend(db);
+    this.retentionDays = options.outcomeRetentionDays ?? DEFAULT_OUTCOME_RETENTION_DAYS;
+  }
+
+  async putBatches(runId: string, seq: number, batches: Array<{ batchNo: number; itemIds: string[] }>): Promise<void> {
+    const items = batches.map((batch) =>
+      toBatchItem(
+        {
+          runId,
+          seq,
+          batchNo: batch.batchNo,
+          itemIds: batch.itemIds,
+          status: batch.itemIds.map(() => 'PENDING'),
+          attempts: batch.itemIds.map(() => 0),
+          generations: batch.itemIds.map(() => -1),
+          updated: batch.itemIds.map(() => 0),
+          errors: {},
+          version: 0,
+        },
+        this.retentionDays,
+      ),
+    );
+    await batchWriteAll(this.db, this.tableName, items);
+  }
+
+  async getBatch(runId: string, seq: number, batchNo: number): Promise<BatchRecord | undefined> {
+    const item = await getItem<BatchItem>(this.db, this.tableName, { pk: batchPk(runId, seq), sk: batchSk(batchNo) }, true);
+    return item ? toBatchRecord(item) : undefined;
+  }
+
+  async leaseBatch(batch: Pick<BatchRecord, 'runId' | 'seq' | 'batchNo'>, expectedVersion: number, lease: BatchLease, nowMs: number): Promise<boolean> {
+    try {
+      await this.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: batchPk(batch.runId, batch.seq), sk: batchSk(batch.batchNo) },
+          UpdateExpression: 'SET leaseHolder = :holder, leaseUntil = :until',
+          ConditionExpression: 'version = :v AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseHolder = :holder)',
+          ExpressionAttributeValues: { ':holder': lease.holder, ':until': lease.untilMs, ':v': expectedVersion, ':now': nowMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async saveBatchOutcome(batch: BatchRecord, expectedVersion: number, lease?: BatchLease): Promise<boolean> {
+    try {
+      await this.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...toBatchItem({ ...batch, version: expectedVersion + 1 }, this.retentionDays),
+            ...(lease ? { leaseHolder: lease.holder, leaseUntil: lease.untilMs } : {}),
+          },
+          ConditionExpression: 'attribute_exists(pk) AND version = :v',
+          ExpressionAttributeValues: { ':v': expectedVersion },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async *batchSummaries(runId: string, seq: number): AsyncIterable<BatchSummary> {
+    for await (const item of queryItems(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': batchPk(runId, seq) },
+      ProjectionExpression: 'batchNo, #total, succeeded, failed, minGen',
+      ExpressionAttributeNames: { '#total': 'total' },
+      ConsistentRead: true,
+    })) {
+      yield {
+        batchNo: Number(item.batchNo),
+        total: Number(item.total),
+        succeeded: Number(item.succeeded),
+        failed: Number(item.failed),
+        minGeneration: Number(item.minGen),
+      };
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import type { ErrorInfo, ItemStatus } from '../../domain/model';
+import type { BatchRecord } from '../../ports/batch-store';
+
+/** Keys of the runs table (RUNS_TABLE in table-definitions.ts), shared by the run store, the batch store and item pages. */
+export const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+export const runPk = (runId: string): string => `RUN#${runId}`;
+export const jobSk = (seq: number): string => `JOB#${pad(seq, 3)}`;
+export const batchPk = (runId: string, seq: number): string => `RUN#${runId}#J#${pad(seq, 3)}`;
+export const batchSk = (batchNo: number): string => `B#${pad(batchNo, 7)}`;
+export const datePk = (clientId: string, scheduleId: string, date: string): string => `DATE#${clientId}#${scheduleId}#${date}`;
+export const execPk = (name: string): string => `EXEC#${name}`;
+/** The partition key of the sparse activeRuns index: only PENDING and RUNNING runs carry it. */
+export const ACTIVE = 'ACTIVE';
+
+const STATUS_CODES: Record<ItemStatus, string> = { PENDING: 'P', SUCCEEDED: 'S', FAILED: 'F' };
+const STATUS_OF_CODE: Record<string, ItemStatus> = { P: 'PENDING', S: 'SUCCEEDED', F: 'FAILED' };
+
+/**
+ * A batch as stored: per-item arrays as JSON text and statuses as one letter each (an item's
+ * outcome costs bytes, not a write), plus the counts that batchSummaries reads alone.
+ */
+export type BatchItem = {
+  pk: string;
+  sk: string;
+  runId: string;
+  seq: number;
+  batchNo: number;
+  ids: string;
+  st: string;
+  at: string;
+  gn: string;
+  up: string;
+  er: string;
+  version: number;
+  total: number;
+  succeeded: number;
+  failed: number;
+  minGen: number;
+  /** Only batches with a failed item carry it: the sparse failedBatches index. */
+  failedPk?: string;
+  expiresAt: number;
+};
+
+export function toBatchItem(batch: BatchRecord, retentionDays: number): BatchItem {
+  let succeeded = 0;
+  let failed = 0;
+  let minGen = Number.POSITIVE_INFINITY;
+  const codes: string[] = [];
+  batch.status.forEach((status, i) => {
+    codes.push(STATUS_CODES[status]);
+    if (status === 'SUCCEEDED') succeeded++;
+    if (status === 'FAILED') failed++;
+    minGen = Math.min(minGen, status === 'PENDING' ? -1 : (batch.generations[i] ?? -1));
+  });
+  return {
+    pk: batchPk(batch.runId, batch.seq),
+    sk: batchSk(batch.batchNo),
+    runId: batch.runId,
+    seq: batch.seq,
+    batchNo: batch.batchNo,
+    ids: JSON.stringify(batch.itemIds),
+    st: codes.join(''),
+    at: JSON.stringify(batch.attempts),
+    gn: JSON.stringify(batch.generations),
+    up: JSON.stringify(batch.updated),
+    er: JSON.stringify(batch.errors),
+    version: batch.version,
+    total: batch.itemIds.length,
+    succeeded,
+    failed,
+    minGen: Number.isFinite(minGen) ? minGen : -1,
+    ...(failed > 0 ? { failedPk: batchPk(batch.runId, batch.seq) } : {}),
+    expiresAt: Math.floor(Date.now() / 1000) + retentionDays * 86_400,
+  };
+}
+
+export function toBatchRecord(item: BatchItem): BatchRecord {
+  return {
+    runId: item.runId,
+    seq: Number(item.seq),
+    batchNo: Number(item.batchNo),
+    itemIds: JSON.parse(item.ids) as string[],
+    status: [...item.st].map((code) => STATUS_OF_CODE[code] ?? 'PENDING'),
+    attempts: JSON.parse(item.at) as number[],
+    generations: JSON.parse(item.gn) as number[],
+    updated: JSON.parse(item.up) as number[],
+    errors: JSON.parse(item.er) as Record<number, ErrorInfo>,
+    version: Number(item.version),
+  };
+}
