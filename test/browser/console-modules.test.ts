@@ -19,10 +19,12 @@ async function load(name: string): Promise<any> {
 
 let format: any;
 let sigv4: any;
+let words: any;
 
 beforeAll(async () => {
   format = await load('format.js');
   sigv4 = await load('sigv4.js');
+  words = await load('run-words.js');
 });
 
 describe('frequencies in words', () => {
@@ -94,6 +96,55 @@ describe('dates and durations', () => {
   });
 });
 
+
+describe('times as people type them', () => {
+  it.each([
+    ['18:00', '18:00:00'],
+    ['9:30', '09:30:00'],
+    [' 02:30:15 ', '02:30:15'],
+    ['7pm', '7pm'],
+  ])('%j is sent as %j', (typed, sent) => {
+    expect(format.normaliseLocalTime(typed)).toBe(sent);
+  });
+});
+
+describe('what a run state means, in words', () => {
+  const run = (fields: Record<string, unknown>) => ({ status: 'PENDING', attempt: 1, executionName: 'run_abc-x1', stats: { jobs: { total: 1, completed: 1 }, items: { total: 0 } }, ...fields });
+
+  it.each([
+    ['EXCEPTION_WINDOW', 'Waiting for an exception window to close, until Wed 25 Nov 2026, 02:00 EST'],
+    ['PREVIOUS_RUN_ACTIVE', 'Queued behind an earlier run of this schedule that is still active'],
+    ['DEPENDENCY', 'Waiting for the schedules it depends on'],
+    ['LEDGER_BUSY', 'finish writing to the ledger'],
+    ['MANUAL_JOB', 'Waiting for an operator to start the next job'],
+  ])('waitingReason %s reads "%s…"', (code, text) => {
+    expect(words.waitingText(run({ waitingUntil: '2026-11-25T07:00:00Z', waitingReason: { code, message: 'm' } }), 'America/New_York')).toContain(text);
+  });
+
+  it('a reason the console does not know yet shows the API’s message; a run without a reason does not wait', () => {
+    expect(words.waitingText(run({ waitingReason: { code: 'SOMETHING_NEW', message: 'for a reason' } }), 'UTC')).toBe('Waiting (SOMETHING_NEW): for a reason');
+    expect(words.waitingText(run({}), 'UTC')).toBeUndefined();
+  });
+
+  it('a skipped run says why, that nothing ran, and to reset and run it again', () => {
+    const missed = run({ status: 'SKIPPED', attempt: 1, skipReason: { code: 'MISSED', message: 'm' } });
+    expect(words.skipText(missed)).toMatchObject({ code: 'MISSED', reason: expect.stringContaining('missed'), remedy: expect.stringContaining('reset this run, then run it again (attempt 2)') });
+    expect(words.skipText(run({ status: 'SKIPPED', skipReason: { code: 'OVERLAP', message: 'm' } })).reason).toContain('overlap policy is Skip');
+    expect(words.runStatsText(missed, String)).toBe('Nothing ran: the run was skipped (MISSED).');
+    expect(words.skipText(run({ status: 'FAILED' }))).toBeUndefined();
+  });
+
+  it('a job that never started in an ended run reads "Not started"; in a reset run every job reads Reset', () => {
+    expect(words.jobState(run({ status: 'FAILED' }), { status: 'PENDING' })).toMatchObject({ status: 'NOT_STARTED', word: 'Not started' });
+    expect(words.jobState(run({ status: 'RUNNING' }), { status: 'PENDING' })).toMatchObject({ status: 'PENDING' });
+    expect(words.jobState(run({ status: 'RESET' }), { status: 'FAILED' })).toMatchObject({ word: 'Reset', note: 'Failed when the run was reset' });
+  });
+
+  it('the pass of a run comes from its execution name', () => {
+    expect(words.passOf(run({ executionName: 'run_abc-x3' }))).toBe(3);
+    expect(words.passOf(run({ executionName: undefined }))).toBe(1);
+  });
+});
 
 describe('SigV4 signing in the browser (console/js/sigv4.js)', () => {
   const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token+with=chars' };
