@@ -41,6 +41,21 @@ function raw(
   });
 }
 
+/** Writes `text` on a bare connection and resolves with everything received until the server closes it. */
+function exchange(server: LocalHttpServer, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(server.port, '127.0.0.1', () => socket.write(text));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
+
+function bodyOf(answer: string): unknown {
+  return JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+}
+
 let dir: string;
 let staticDir: string;
 const servers: LocalHttpServer[] = [];
@@ -252,20 +267,15 @@ describe('startHttpServer', () => {
 
   it('does not let a slowly sent request hold its connection: 408 for a slow body, closed for slow headers', async () => {
     const server = await start({ headersTimeoutMs: 200, requestTimeoutMs: 400 });
-    const slowly = (head: string): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const socket = connect(server.port, '127.0.0.1', () => socket.write(head));
-        let received = '';
-        socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
-        socket.on('close', () => resolve(received));
-        socket.on('error', reject);
-      });
 
-    const slowBody = await slowly('POST /v1/x HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
-    const slowHeaders = await slowly('GET /v1/x HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
+    // Each sends part of a request and waits: only the server's timeouts end the connection.
+    const slowBody = await exchange(server, 'POST /v1/x HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+    const slowHeaders = await exchange(server, 'GET /v1/x HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
 
-    expect(slowBody).toMatch(/^HTTP\/1\.1 408 /);
-    expect(slowHeaders).not.toMatch(/^HTTP\/1\.1 2/);
+    for (const answer of [slowBody, slowHeaders]) {
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(bodyOf(answer)).toEqual({ error: { code: 'REQUEST_TIMEOUT', message: expect.any(String), details: [] } });
+    }
     expect(events).toEqual([]);
   });
 
@@ -308,6 +318,16 @@ describe('startHttpServer', () => {
 
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), details: [] } });
+  });
+
+  it('answers a request Node cannot parse in the error model', async () => {
+    const server = await start();
+
+    const answer = await exchange(server, 'GET /v1/x HTTP/1.1\r\nHost: localhost\r\nBad Header: x\r\n\r\n');
+
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(bodyOf(answer)).toEqual({ error: { code: 'BAD_REQUEST', message: expect.any(String), details: [] } });
+    expect(events).toEqual([]);
   });
 
   it('close() resolves after open connections end, and stops listening', async () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { realpath, readFile, stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
@@ -117,6 +117,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Local
     if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) return tooLarge(res, false);
     res.writeContinue();
     serve(req, res);
+  });
+
+  // What Node's parser refuses or times out is answered in the error model too, not as a bare status.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const answering = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    if (!socket.writable || answering?.headersSent) return void socket.destroy();
+    const [status, code, message] =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'The request was not received in time']
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'HEADERS_TOO_LARGE', 'The request headers are too large']
+          : [400, 'BAD_REQUEST', 'Malformed HTTP request'];
+    const body = JSON.stringify({ error: { code, message, details: [] } });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
 
   function serve(req: IncomingMessage, res: ServerResponse): void {
