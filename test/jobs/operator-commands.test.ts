@@ -10,7 +10,7 @@ import { DynamoLedger } from '../../lambdas/adapters/aws/dynamo-ledger';
 import { LEDGER_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { CoreBillingStandIn } from '../../lambdas/adapters/local/core-billing-stand-in';
 import { localDynamoClient } from '../../lambdas/adapters/local/dynamo-local';
-import { writeRuntimeFile } from '../../lambdas/adapters/local/runtime-file';
+import { claimDataDir, writeRuntimeFile } from '../../lambdas/adapters/local/runtime-file';
 import { seedAccount, seedUsage } from '../../lambdas/jobs/ledger-generator';
 import { usageItemId } from '../../lambdas/domain/ledger';
 
@@ -26,17 +26,21 @@ describe('the operator commands', () => {
   let prefix: string;
   let ledger: DynamoLedger;
   let standIn: CoreBillingStandIn;
+  let owner: { release(): void } | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'jsm-commands-'));
     prefix = `cmd${randomBytes(3).toString('hex')}`;
-    standIn = await CoreBillingStandIn.start({ port: 0, apiKey: 'k' });
-    writeRuntimeFile(dataDir, { pid: process.pid, apiUrl: 'http://127.0.0.1:9', dynamoEndpoint: inject('dynamoEndpoint'), tablePrefix: prefix, coreBillingUrl: standIn.url });
+    standIn = await CoreBillingStandIn.start({ port: 0, apiKey: 'k', controlToken: 'control' });
+    // The commands trust runtime.json only from the data directory's live owner: this process stands in for npm start.
+    owner = claimDataDir(dataDir, 'runtime', 'the operator commands test');
+    writeRuntimeFile(dataDir, { pid: process.pid, apiUrl: 'http://127.0.0.1:9', dynamoEndpoint: inject('dynamoEndpoint'), tablePrefix: prefix, coreBillingUrl: standIn.url, coreBillingControlToken: 'control' });
     ledger = new DynamoLedger(DynamoDBDocumentClient.from(localDynamoClient(inject('dynamoEndpoint'))), `${prefix}-${LEDGER_TABLE.id}`);
   });
 
   afterAll(async () => {
     await standIn?.stop();
+    owner?.release();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
