@@ -1,10 +1,8 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
@@ -15,6 +13,7 @@ import { PowertoolsRunMetrics } from '../adapters/aws/powertools-run-metrics';
 import { SecretsManagerCredentials } from '../adapters/aws/secrets-manager-credentials';
 import { SfnOrchestrator, SfnTaskCallbacks } from '../adapters/aws/sfn-orchestrator';
 import { SqsWorkQueue } from '../adapters/aws/sqs-work-queue';
+import { createDynamoClient, toDocumentClient } from '../adapters/aws/dynamo-toolkit';
 import { IamAuthorizer } from '../api/auth';
 import { createApi, type ApiHandler } from '../api/router';
 import { createJobRegistry } from '../jobs/job-catalogue';
@@ -50,7 +49,7 @@ const clock = systemClock;
 const runMetrics = new PowertoolsRunMetrics(metrics);
 
 function tables(env: BaseEnvironment) {
-  const document = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), { marshallOptions: { removeUndefinedValues: true } });
+  const document = toDocumentClient(tracer.captureAWSv3Client(createDynamoClient()));
   return {
     document,
     runs: new DynamoRunStore(document, env[ENV.runsTable], { outcomeRetentionDays: env[ENV.outcomeRetentionDays] }),

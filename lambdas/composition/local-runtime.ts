@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
@@ -8,6 +7,7 @@ import { DynamoScheduleCursorStore } from '../adapters/aws/dynamo-schedule-curso
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
 import { HttpCoreBilling, staticCredentials } from '../adapters/aws/http-core-billing';
 import { LEDGER_TABLE, TABLES, type TableDefinition } from '../adapters/aws/table-definitions';
+import { toDocumentClient } from '../adapters/aws/dynamo-toolkit';
 import { CoreBillingStandIn } from '../adapters/local/core-billing-stand-in';
 import { meterConsumedCapacity } from '../adapters/local/dynamo-capacity-meter';
 import { injectDynamoThrottling, type DynamoThrottling, type DynamoThrottlingOptions } from '../adapters/local/dynamo-throttling';
@@ -17,7 +17,7 @@ import { LocalOrchestrator } from '../adapters/local/local-orchestrator';
 import { LocalQueue } from '../adapters/local/local-queue';
 import { LocalScheduler } from '../adapters/local/local-scheduler';
 import { LocalStateMachine, type StepFunctions } from '../adapters/local/local-state-machine';
-import { TokenAuthorizer } from '../api/auth';
+import { TokenAuthorizer, type ApiTokens } from '../api/auth';
 import { createApi } from '../api/router';
 import { JobRegistry, type JobHandler } from '../domain/job-registry';
 import { JOB_TYPES } from '../domain/model';
@@ -40,7 +40,7 @@ export interface LocalRuntimeOptions {
   dataDir: string;
   adminToken: string;
   /** Client-scoped tokens (API_TOKENS). */
-  apiTokens?: ReadonlyMap<string, ReadonlySet<string>>;
+  apiTokens?: ApiTokens;
   /** Use an already running DynamoDB Local (tests share one) instead of starting one. */
   dynamoEndpoint?: string;
   /** Prefix of the table names; lets tests share one DynamoDB Local. @default 'local' */
@@ -158,7 +158,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   meterConsumedCapacity(client, meter);
   await ensureTables(client, TABLES, tableName);
   const dynamoThrottling = options.faults?.dynamoThrottling ? injectDynamoThrottling(client, options.faults.dynamoThrottling) : undefined;
-  const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const document = toDocumentClient(client);
   const [configTable, runsTable] = TABLES;
   const runStore = new DynamoRunStore(document, tableName(runsTable));
   const configStore = new DynamoConfigStore(document, tableName(configTable));

@@ -7,11 +7,12 @@ import { createServer } from 'node:net';
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { createDynamoClient } from '../aws/dynamo-toolkit';
 import type { TableDefinition } from '../aws/table-definitions';
 
 export interface DynamoLocal {
@@ -161,9 +162,9 @@ function loopbackLauncher(jar: string): string {
   return target;
 }
 
-/** A client for DynamoDB Local: fixed region and dummy credentials, no retries hidden from tests beyond the SDK default. */
+/** A client for DynamoDB Local: fixed region and dummy credentials, the SDK's retries as deployed. */
 export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
+  return createDynamoClient({
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
