@@ -12,6 +12,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { sleep } from '../aws/backoff';
 import { createDynamoClient } from '../aws/dynamo-toolkit';
 import type { TableDefinition } from '../aws/table-definitions';
 
@@ -116,7 +117,7 @@ async function stopOrphan(pidFile: string): Promise<void> {
   };
   if (Number.isInteger(pid) && pid > 0 && isDynamoLocal()) {
     process.kill(pid, 'SIGKILL');
-    for (let i = 0; i < 100 && isDynamoLocal(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 100 && isDynamoLocal(); i++) await sleep(50);
   }
   rmSync(pidFile, { force: true });
 }
