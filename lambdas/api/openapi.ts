@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROCESSING_DATES } from '../domain/model';
-import { API_ROUTES, type ApiRoute, type RouteResponse } from './route-table';
+import { API_ROUTES, leastRole, type ApiRoute, type RouteResponse } from './route-table';
 import { requestComponents, responseComponents, type ComponentMeta } from './schemas';
 
 /**
@@ -28,9 +28,12 @@ export function generateOpenApiDocument(routes: readonly ApiRoute[] = API_ROUTES
       description:
         'Clients, job schedules and their runs. Every error, from every route, is `{ "error": { "code", "message", "details": [...] } }`. ' +
         `A run’s processing date is from ${PROCESSING_DATES.first} to ${PROCESSING_DATES.last}. Bodies are JSON in UTF-8, sent with Content-Type: application/json. ` +
-        'Deployed, API Gateway authorizes callers with IAM (SigV4); the local runtime takes `Authorization: Bearer <token>`.',
+        'Deployed, API Gateway authorizes callers with IAM (SigV4); the local runtime takes `Authorization: Bearer <token>`. ' +
+        'Roles, each including the ones before it: viewer, caller, operator, admin. Each operation names the least role it needs (`x-required-role`); ' +
+        'a role below it answers 403 with code FORBIDDEN_ACTION.',
     },
     tags: [
+      { name: 'Access', description: 'Who the credentials are and what their role lets them do.' },
       { name: 'Clients', description: 'Onboarding; every client gets a mandatory daily schedule.' },
       { name: 'Schedules', description: 'Job schedules, their calendars and a preview of occurrences.' },
       { name: 'Runs', description: 'Trigger, watch, reprocess and reset runs.' },
@@ -44,13 +47,13 @@ export function generateOpenApiDocument(routes: readonly ApiRoute[] = API_ROUTES
           type: 'apiKey',
           name: 'Authorization',
           in: 'header',
-          description: 'AWS Signature Version 4 (API Gateway IAM authorization); the principal is mapped to the clients it may act for.',
+          description: 'AWS Signature Version 4 (API Gateway IAM authorization); the principal is mapped to the clients it may act for and its role.',
           'x-amazon-apigateway-authtype': 'awsSigv4',
         },
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'Local runtime: ADMIN_TOKEN acts for every client, each API_TOKENS token for its client.',
+          description: 'Local runtime: ADMIN_TOKEN acts for every client as admin, each API_TOKENS token for its client with its role (token:clientId:role).',
         },
       },
     },
@@ -68,11 +71,13 @@ function operation(route: ApiRoute): Record<string, unknown> {
     ...(route.query ? parametersOf(route.query, 'query') : []),
     ...(route.headers ? parametersOf(route.headers, 'header') : []),
   ];
+  const role = leastRole(route);
   return {
     operationId: route.operationId,
     summary: route.summary,
-    ...(route.description ? { description: route.description } : {}),
+    description: [route.description, `Needs the ${role} role or a higher one.`].filter(Boolean).join(' '),
     tags: [route.tag],
+    'x-required-role': role,
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaRef(route.body, requestComponents, 'input') } } } } : {}),
     responses: Object.fromEntries(Object.entries(route.responses).map(([status, response]) => [status, responseObject(response)])),

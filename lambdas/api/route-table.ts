@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Role } from '../ports/config-store';
 import {
   ClientBodySchema,
   ClientPathSchema,
@@ -8,6 +9,8 @@ import {
   ItemListQuerySchema,
   ItemPageSchema,
   JobItemsPathSchema,
+  MeSchema,
+  NoPathSchema,
   PreviewBodySchema,
   PreviewSchema,
   ReprocessBodySchema,
@@ -45,7 +48,12 @@ export interface ApiRoute {
   operationId: string;
   summary: string;
   description?: string;
-  tag: 'Clients' | 'Schedules' | 'Runs';
+  tag: 'Access' | 'Clients' | 'Schedules' | 'Runs';
+  /**
+   * The least role that may call the route (each role includes the ones before it).
+   * @default by leastRole's rule: viewer for a GET, operator under /ledger, admin otherwise
+   */
+  role?: Role;
   /** The path parameters, one property per `{name}` of `path`. */
   params: z.ZodObject;
   query?: z.ZodObject;
@@ -61,7 +69,7 @@ const error = (description: string): RouteResponse => ({ description, schema: Er
 const COMMON_ERRORS = {
   400: error('Malformed or invalid input: details name each invalid field.'),
   401: error('No or bad credentials.'),
-  403: error('The credentials may not act for this client.'),
+  403: error('The credentials may not act for this client (code FORBIDDEN), or their role may not call this route (code FORBIDDEN_ACTION).'),
   429: error('Too many requests: retry later.'),
   500: error('Unexpected failure (code INTERNAL).'),
 } as const;
@@ -79,6 +87,19 @@ function route<const R extends ApiRoute>(definition: R): R {
 }
 
 export const ROUTES = {
+  getMe: route({
+    method: 'GET',
+    path: '/v1/me',
+    operationId: 'getMe',
+    summary: 'Who the credentials are: the actor, and each client they may act for with its role',
+    description: 'A console asks once after sign-in, to offer only what the role may do.',
+    tag: 'Access',
+    params: NoPathSchema,
+    responses: {
+      200: { description: 'The caller.', schema: MeSchema },
+      ...COMMON_ERRORS,
+    },
+  }),
   putClient: route({
     method: 'PUT',
     path: '/v1/clients/{clientId}',
@@ -191,6 +212,7 @@ export const ROUTES = {
     path: '/v1/clients/{clientId}/schedule-preview',
     operationId: 'previewSchedule',
     summary: 'Preview the occurrences of a calendar without saving anything',
+    role: 'viewer',
     description: 'The next `count` occurrences strictly after `from`, computed by the same code that fires schedules.',
     tag: 'Schedules',
     params: ClientPathSchema,
@@ -206,6 +228,7 @@ export const ROUTES = {
     path: '/v1/clients/{clientId}/schedules/{scheduleId}/runs',
     operationId: 'triggerRun',
     summary: 'Run a schedule for a processing date (idempotent)',
+    role: 'caller',
     description: 'A system (core billing) triggers with trigger API, the default; a person (the console) with MANUAL.',
     tag: 'Runs',
     params: SchedulePathSchema,
@@ -277,6 +300,7 @@ export const ROUTES = {
     path: '/v1/clients/{clientId}/runs/{runId}/reprocess',
     operationId: 'reprocessRun',
     summary: 'Reprocess a run: every failed job, or one job and the rest of the sequence',
+    role: 'operator',
     tag: 'Runs',
     params: RunPathSchema,
     body: ReprocessBodySchema,
@@ -293,6 +317,7 @@ export const ROUTES = {
     path: '/v1/clients/{clientId}/runs/{runId}/reset',
     operationId: 'resetRun',
     summary: 'Reset a run: stop it and free its date for a new attempt',
+    role: 'operator',
     tag: 'Runs',
     params: RunPathSchema,
     responses: {
@@ -306,6 +331,18 @@ export const ROUTES = {
 } as const;
 
 export type OperationId = keyof typeof ROUTES;
+
+/**
+ * The least role that may call a route (API.md, Roles): its own `role`, else by method and path,
+ * so a route added later is covered without a line here: every GET is a viewer's, every change
+ * under `/ledger` an operator's, any other change (clients, schedules, calendars,
+ * subscriptions) an admin's.
+ */
+export function leastRole(route: Pick<ApiRoute, 'method' | 'path' | 'role'>): Role {
+  if (route.role) return route.role;
+  if (route.method === 'GET') return 'viewer';
+  return /^\/v1\/clients\/\{clientId\}\/ledger(\/|$)/.test(route.path) ? 'operator' : 'admin';
+}
 
 /** One entry per route of shared/API.md. */
 export const API_ROUTES: readonly ApiRoute[] = Object.values(ROUTES);

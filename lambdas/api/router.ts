@@ -2,9 +2,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import type { RunOperations } from '../services/run-operations';
 import { resolveScheduleId, type ScheduleService } from '../services/schedule-service';
-import { mayActFor, type Authorizer, type Caller } from './auth';
+import { mayActFor, roleFor, roleIncludes, type Authorizer, type Caller } from './auth';
 import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationFailure, type ApiResult } from './http';
-import { API_ROUTES, type ApiRoute, type OperationId, type ROUTES } from './route-table';
+import { API_ROUTES, leastRole, type ApiRoute, type OperationId, type ROUTES } from './route-table';
 
 /** What the API logs: the Powertools Logger fits, and so does `console`. */
 export interface ApiLogger {
@@ -39,6 +39,11 @@ type RouteHandlers = { [K in OperationId]: (request: RouteRequest<(typeof ROUTES
 function routeHandlers({ schedules, runs }: ApiDependencies): RouteHandlers {
   const scheduleResult = (status: number, schedule: { version: number }): ApiResult => json(status, schedule, { etag: etag(schedule.version) });
   return {
+    getMe: async ({ caller }) =>
+      json(200, {
+        actor: caller.principal,
+        clients: [...caller.grants].map(([clientId, role]) => ({ clientId, role })).sort((a, b) => a.clientId.localeCompare(b.clientId)),
+      }),
     putClient: async ({ params, body }) => {
       const { client, created } = await schedules.putClient(params.clientId, body);
       return json(created ? 201 : 200, client);
@@ -157,6 +162,15 @@ export function createApi(deps: ApiDependencies): ApiHandler {
     if (clientId !== undefined && !mayActFor(caller, clientId)) {
       throw new HttpError(403, 'FORBIDDEN', `these credentials may not act for client ${clientId}`);
     }
+    // Without a client in the path (GET /v1/me) the caller's highest role counts, and a caller
+    // with no grant is a viewer: such a route shows only what the credentials themselves may see.
+    const needed = leastRole(bound.route);
+    const held = roleFor(caller, clientId) ?? 'viewer';
+    if (!roleIncludes(held, needed)) {
+      const scope = clientId === undefined ? '' : ` for client ${clientId}`;
+      throw new HttpError(403, 'FORBIDDEN_ACTION', `${method} ${bound.route.path} needs the ${needed} role; these credentials are ${held}${scope}`);
+    }
+
 
     const params = validated(bound.route.params, rawParams);
     const query = bound.route.query ? validated(bound.route.query, queryOf(event)) : {};

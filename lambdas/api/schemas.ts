@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLES } from '../ports/config-store';
 import {
   ClientIdSchema,
   FrequencySchema,
@@ -71,6 +72,7 @@ function decimalIntegerSchema(min: number, max: number) {
 /** Run ids are `run_` + a digest (domain/run-naming.ts); anything else cannot name a run. */
 export const RunIdSchema = z.string().regex(/^run_[a-z0-9]{1,64}$/, 'a run id (run_...)');
 
+export const NoPathSchema = z.object({});
 export const ClientPathSchema = z.object({ clientId: ClientIdSchema });
 export const SchedulePathSchema = ClientPathSchema.extend({ scheduleId: ScheduleIdSchema });
 export const RunDatePathSchema = SchedulePathSchema.extend({ processingDate: ProcessingDateSchema });
@@ -168,7 +170,7 @@ export const ErrorBodySchema = responseComponent(
   'Error',
   z.object({
     error: z.object({
-      code: z.string().describe('VALIDATION_FAILED, MALFORMED_JSON, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, NAME_TAKEN, …'),
+      code: z.string().describe('VALIDATION_FAILED, MALFORMED_JSON, UNAUTHORIZED, FORBIDDEN, FORBIDDEN_ACTION, NOT_FOUND, CONFLICT, NAME_TAKEN, …'),
       message: z.string(),
       details: z.array(z.object({ path: z.string().optional(), message: z.string() })),
     }),
@@ -212,6 +214,16 @@ export const ScheduleSchema = responseComponent(
 export const ScheduleListSchema = responseComponent('ScheduleList', z.object({ items: z.array(ScheduleSchema) }));
 
 export const PreviewSchema = responseComponent('SchedulePreview', z.object({ occurrences: z.array(OccurrenceSchema) }));
+
+export const MeSchema = responseComponent(
+  'Me',
+  z.object({
+    actor: z.string().describe('The principal as the audit trail names it: an IAM ARN, or locally `admin-token` / `api-token:<client>`.'),
+    clients: z
+      .array(z.object({ clientId: z.union([ClientIdSchema, z.literal('*')]), role: z.enum(ROLES) }))
+      .describe('The clients these credentials may act for, each with its role; clientId `*` stands for every client.'),
+  }),
+);
 
 const ItemStatsSchema = z.object({ total: CountSchema, succeeded: CountSchema, failed: CountSchema, pending: CountSchema });
 const ErrorInfoSchema = z.object({ code: z.string(), message: z.string() });

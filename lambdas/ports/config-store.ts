@@ -1,5 +1,15 @@
 import type { Client, Schedule } from '../domain/model';
 
+/** What a principal may do, least first; each role includes the ones before it (API.md, Roles). */
+export const ROLES = ['viewer', 'caller', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A principal's mapping as DevOps recorded it: the client ids (`*` = all) and its role for them. */
+export interface PrincipalGrant {
+  clientIds: string[];
+  role: Role;
+}
+
 /**
  * Clients and their schedules. Implementations: DynamoConfigStore (adapters/aws).
  * Errors: ConflictError (name taken, case-insensitive, per client), StaleVersionError (version
@@ -18,6 +28,6 @@ export interface ConfigStore {
   /** Replaces the schedule if its stored version equals `expectedVersion`; the new one carries version + 1. */
   updateSchedule(schedule: Schedule, expectedVersion: number): Promise<void>;
   deleteSchedule(clientId: string, scheduleId: string): Promise<void>;
-  /** The client ids an IAM principal may act for (`*` = all), as recorded by DevOps. */
-  getPrincipalClients(principalArn: string): Promise<string[]>;
+  /** What an IAM principal may do, as recorded by DevOps; undefined when it has no mapping. */
+  getPrincipal(principalArn: string): Promise<PrincipalGrant | undefined>;
 }

@@ -245,11 +245,11 @@ describe('DynamoConfigStore', () => {
     it('maps an IAM principal to the client ids it may act for', async () => {
       const arn = 'arn:aws:iam::123456789012:role/core-billing';
 
-      expect(await store.getPrincipalClients(arn)).toEqual([]);
+      expect(await store.getPrincipal(arn)).toBeUndefined();
       await store.putPrincipalClients(arn, ['acme', 'beta']);
-      expect(await store.getPrincipalClients(arn)).toEqual(['acme', 'beta']);
+      expect(await store.getPrincipal(arn)).toEqual({ clientIds: ['acme', 'beta'], role: 'admin' });
       await store.deletePrincipal(arn);
-      expect(await store.getPrincipalClients(arn)).toEqual([]);
+      expect(await store.getPrincipal(arn)).toBeUndefined();
     });
   });
 

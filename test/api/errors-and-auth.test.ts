@@ -41,7 +41,8 @@ describe('error model and authorization', () => {
       await h.send({ method: 'PUT', path: '/v1/clients/beta', body: { name: 'Beta', timezone: 'UTC' } });
       const before = await h.store.listSchedules('beta');
 
-      for (const request of Object.values(sampleRequests('beta'))) {
+      const clientRoutes = Object.values(sampleRequests('beta')).filter((request) => request.path.startsWith('/v1/clients/'));
+      for (const request of clientRoutes) {
         const response = await h.send({ ...request, token: 'acme-token' });
         expect(response.status, `${request.method} ${request.path}`).toBe(403);
         expect(response.body.error.code).toBe('FORBIDDEN');
@@ -253,20 +254,20 @@ describe('error model and authorization', () => {
   });
 
   describe('TokenAuthorizer', () => {
-    it('parses API_TOKENS into token → clients, a token may serve several clients', () => {
+    it('parses API_TOKENS into token → clients (as admin without a role), a token may serve several clients', () => {
       const tokens = parseApiTokens(' t1:acme, t2:beta ,t1:gamma,');
 
       expect(tokens).toEqual(
         new Map([
-          ['t1', new Set(['acme', 'gamma'])],
-          ['t2', new Set(['beta'])],
+          ['t1', new Map([['acme', 'admin'], ['gamma', 'admin']])],
+          ['t2', new Map([['beta', 'admin']])],
         ]),
       );
       expect(parseApiTokens(undefined).size).toBe(0);
     });
 
     it('refuses a malformed API_TOKENS entry without echoing the token, and an empty admin token', () => {
-      expect(() => parseApiTokens('secret-token')).toThrow(/not a token:clientId pair/);
+      expect(() => parseApiTokens('secret-token')).toThrow(/not a token:clientId or token:clientId:role entry/);
       expect(() => parseApiTokens('secret:Not Valid')).toThrow(/API_TOKENS/);
       expect(() => parseApiTokens('secret:Not Valid')).not.toThrow(/secret/);
       expect(() => new TokenAuthorizer('')).toThrow();
@@ -276,8 +277,8 @@ describe('error model and authorization', () => {
       const authorizer = new TokenAuthorizer('admin-secret', parseApiTokens('t1:acme'));
       const withToken = (value: string) => apiEvent({ method: 'GET', path: '/v1/clients/acme', headers: { authorization: value } });
 
-      expect(await authorizer.authorize(withToken('Bearer admin-secret'))).toEqual({ principal: 'admin-token', clientIds: '*' });
-      expect(await authorizer.authorize(withToken('bearer t1'))).toEqual({ principal: 'api-token:acme', clientIds: new Set(['acme']) });
+      expect(await authorizer.authorize(withToken('Bearer admin-secret'))).toEqual({ principal: 'admin-token', grants: new Map([['*', 'admin']]) });
+      expect(await authorizer.authorize(withToken('bearer t1'))).toEqual({ principal: 'api-token:acme', grants: new Map([['acme', 'admin']]) });
       expect(await authorizer.authorize(withToken('Bearer admin-secre'))).toBeUndefined();
       expect(await authorizer.authorize(withToken('Bearer'))).toBeUndefined();
       expect(await authorizer.authorize(apiEvent({ method: 'GET', path: '/v1/clients/acme' }))).toBeUndefined();

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseApiTokens } from '../../lambdas/api/auth';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
 import { ADMIN_TOKEN, api, startTestRuntime } from '../support/local-runtime';
 
@@ -19,7 +20,7 @@ describe('the HTTP API under generated requests', () => {
   const known: Known = { scheduleIds: { acme: '', beta: '' }, runIds: { acme: '', beta: '' } };
 
   beforeAll(async () => {
-    runtime = await startTestRuntime({ apiTokens: new Map([['acme-token', new Set(['acme'])], ['beta-token', new Set(['beta'])]]) });
+    runtime = await startTestRuntime({ apiTokens: parseApiTokens('acme-token:acme,beta-token:beta') });
     for (const clientId of ['acme', 'beta'] as const) {
       await api(runtime, 'PUT', `/v1/clients/${clientId}`, { name: clientId, timezone: 'UTC' });
       const schedule = await api(runtime, 'POST', `/v1/clients/${clientId}/schedules`, {

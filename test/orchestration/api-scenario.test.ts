@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseApiTokens } from '../../lambdas/api/auth';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
 import { api, startTestRuntime } from '../support/local-runtime';
 
@@ -10,7 +11,7 @@ describe('the HTTP API of the local runtime, end to end', () => {
   let runtime: LocalRuntime;
 
   beforeAll(async () => {
-    runtime = await startTestRuntime({ apiTokens: new Map([['acme-token', new Set(['acme'])]]) });
+    runtime = await startTestRuntime({ apiTokens: parseApiTokens('acme-token:acme') });
   });
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import {
 import { z } from 'zod';
 import { ConflictError, NotFoundError, StaleVersionError } from '../../domain/errors';
 import { ClientIdSchema, ScheduleConfigSchema, type Client, type Schedule } from '../../domain/model';
-import type { ConfigStore } from '../../ports/config-store';
+import { ROLES, type ConfigStore, type PrincipalGrant, type Role } from '../../ports/config-store';
 import { cancellationCodes, isConditionFailure, resilientSend } from './dynamo-toolkit';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -34,7 +34,8 @@ const StoredScheduleSchema = ScheduleConfigSchema.extend({
   updatedAt: z.string(),
 });
 
-const StoredPrincipalSchema = z.object({ clientIds: z.array(z.string()) });
+// Mappings recorded before roles existed carry none: they keep the admin rights they had.
+const StoredPrincipalSchema = z.object({ clientIds: z.array(z.string()), role: z.enum(ROLES).default('admin') });
 
 /** Attributes that make up an item's key or index, never part of the entity itself. */
 const KEY_ATTRIBUTES = ['pk', 'sk', 'entity', 'nameKey'] as const;
@@ -246,17 +247,17 @@ export class DynamoConfigStore implements ConfigStore {
     }
   }
 
-  async getPrincipalClients(principalArn: string): Promise<string[]> {
+  async getPrincipal(principalArn: string): Promise<PrincipalGrant | undefined> {
     const item = await this.get(principalPk(principalArn), PRINCIPAL_SK);
-    return item ? StoredPrincipalSchema.parse(entityOf(item)).clientIds : [];
+    return item ? StoredPrincipalSchema.parse(entityOf(item)) : undefined;
   }
 
-  /** Records the client ids an IAM principal may act for (`*` = every client); used by DevOps tooling and tests. */
-  async putPrincipalClients(principalArn: string, clientIds: readonly string[]): Promise<void> {
+  /** Records the client ids an IAM principal may act for (`*` = every client) and its role; used by DevOps tooling and tests. */
+  async putPrincipalClients(principalArn: string, clientIds: readonly string[], role: Role = 'admin'): Promise<void> {
     await this.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: principalPk(principalArn), sk: PRINCIPAL_SK, entity: 'PRINCIPAL', principalArn, clientIds: [...clientIds] },
+        Item: { pk: principalPk(principalArn), sk: PRINCIPAL_SK, entity: 'PRINCIPAL', principalArn, clientIds: [...clientIds], role },
       }),
     );
   }

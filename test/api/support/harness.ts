@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { DynamoConfigStore } from '../../../lambdas/adapters/aws/dynamo-config-store';
 import { CONFIG_TABLE } from '../../../lambdas/adapters/aws/table-definitions';
-import { TokenAuthorizer, type Authorizer } from '../../../lambdas/api/auth';
+import { parseApiTokens, TokenAuthorizer, type Authorizer } from '../../../lambdas/api/auth';
 import { API_ROUTES, type ApiRoute } from '../../../lambdas/api/route-table';
 import { createApi, type ApiHandler } from '../../../lambdas/api/router';
 import { ErrorBodySchema } from '../../../lambdas/api/schemas';
@@ -75,6 +75,8 @@ export interface HarnessOptions {
   authorizer?: (store: DynamoConfigStore) => Authorizer;
   runs?: RunOperations;
   clock?: Clock;
+  /** API_TOKENS of the default TokenAuthorizer. @default API_TOKENS */
+  apiTokens?: string;
 }
 
 let clientCounter = 0;
@@ -91,14 +93,10 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   const schedules = new ScheduleService({ store, registry: testRegistry(), clock });
   const runs = new FakeRunOperations();
   const logged: unknown[][] = [];
-  const tokens = new Map([
-    ['acme-token', new Set(['acme'])],
-    ['beta-token', new Set(['beta'])],
-  ]);
   const api = createApi({
     schedules,
     runs: options.runs ?? runs,
-    authorizer: options.authorizer?.(store) ?? new TokenAuthorizer(ADMIN_TOKEN, tokens),
+    authorizer: options.authorizer?.(store) ?? new TokenAuthorizer(ADMIN_TOKEN, parseApiTokens(options.apiTokens ?? API_TOKENS)),
     logger: { error: (...args: unknown[]) => logged.push(args) },
   });
   const prefix = `c${Math.random().toString(36).slice(2, 8)}`;
