@@ -65,6 +65,7 @@ export function isKnownTimezone(zone: string): boolean {
 }
 
 export const DAYS_OF_WEEK = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+export type DayOfWeek = (typeof DAYS_OF_WEEK)[number];
 
 export const FrequencySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('DAILY') }).strict(),
@@ -77,6 +78,7 @@ export const FrequencySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('MANUAL') }).strict(),
 ]);
 export type Frequency = z.infer<typeof FrequencySchema>;
+export type FrequencyType = Frequency['type'];
 
 export const ExceptionWindowSchema = z.object({ start: LocalTimeSchema, end: LocalTimeSchema }).strict();
 export type ExceptionWindow = z.infer<typeof ExceptionWindowSchema>;
@@ -169,10 +171,12 @@ export interface ErrorInfo {
 
 export const WAITING_REASONS = ['EXCEPTION_WINDOW', 'PREVIOUS_RUN_ACTIVE'] as const;
 export const SKIP_REASONS = ['OVERLAP', 'MISSED'] as const;
+export type WaitingReason = (typeof WAITING_REASONS)[number];
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** A coded, readable explanation of a run's state (why it waits, why it was skipped). */
 export interface RunNote {
-  code: (typeof WAITING_REASONS)[number] | (typeof SKIP_REASONS)[number];
+  code: WaitingReason | SkipReason;
   message: string;
 }
 
