@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Role } from '../ports/config-store';
 import {
+  CatalogueSchema,
   ClientBodySchema,
   ClientPathSchema,
   ClientSchema,
@@ -87,6 +88,21 @@ function route<const R extends ApiRoute>(definition: R): R {
 }
 
 export const ROUTES = {
+  getCatalogue: route({
+    method: 'GET',
+    path: '/v1/catalogue',
+    operationId: 'getCatalogue',
+    summary: 'Read the words for schedules and runs, and the job types this deployment runs',
+    description: 'Job types, frequency types, weekdays, overlap policies, waiting and skip reasons, each with its label. For any signed-in caller: no client is involved.',
+    tag: 'Schedules',
+    params: NoPathSchema,
+    responses: {
+      200: { description: 'The catalogue.', schema: CatalogueSchema },
+      401: COMMON_ERRORS[401],
+      429: COMMON_ERRORS[429],
+      500: COMMON_ERRORS[500],
+    },
+  }),
   getMe: route({
     method: 'GET',
     path: '/v1/me',

@@ -78,6 +78,7 @@ function routeHandlers({ schedules, runs }: ApiDependencies): RouteHandlers {
     listRunItems: async ({ params, query }) => json(200, await runs.listItems(params.clientId, params.runId, params.seq, query)),
     reprocessRun: async ({ params, body }) => json(202, await runs.reprocess(params.clientId, params.runId, body)),
     resetRun: async ({ params }) => json(200, await runs.reset(params.clientId, params.runId)),
+    getCatalogue: async () => json(200, schedules.catalogue()),
   };
 }
 

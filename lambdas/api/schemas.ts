@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ROLES } from '../ports/config-store';
+import { FREQUENCY_TYPES } from '../domain/catalogue';
 import {
   ClientIdSchema,
+  DAYS_OF_WEEK,
   FrequencySchema,
   IsoDateSchema,
   ItemStatusSchema,
@@ -9,6 +11,7 @@ import {
   JobStatusSchema,
   JobTypeSchema,
   LocalTimeSchema,
+  OVERLAP_POLICIES,
   PROCESSING_DATES,
   ProcessingDateSchema,
   RunStatusSchema,
@@ -290,4 +293,34 @@ export const ItemPageSchema = responseComponent(
     ),
     nextToken: z.string().optional().describe('Pass as nextToken for the next page; absent on the last page.'),
   }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// The catalogue: the words for the schedule model's values (domain/catalogue.ts)
+
+function catalogueEntry<T extends z.ZodType>(value: T) {
+  return z.object({ value, label: z.string() });
+}
+
+export const CatalogueSchema = responseComponent(
+  'Catalogue',
+  z.object({
+    jobTypes: z.array(
+      catalogueEntry(JobTypeSchema).extend({
+        description: z.string(),
+        available: z.boolean().describe('Whether this deployment runs the job type: production refuses SYNTHETIC.'),
+      }),
+    ),
+    recommendedDailyJobs: z.array(JobTypeSchema).describe('The job sequence of a new client’s mandatory daily schedule.'),
+    frequencyTypes: z.array(catalogueEntry(z.enum(FREQUENCY_TYPES)).extend({ parameter: z.string().optional().describe('The field the frequency takes besides its type.') })),
+    weekdays: z.array(catalogueEntry(z.enum(DAYS_OF_WEEK))),
+    overlapPolicies: z.array(catalogueEntry(z.enum(OVERLAP_POLICIES)).extend({ description: z.string() })),
+    waitingReasons: z.array(
+      catalogueEntry(z.enum(WAITING_REASONS)).extend({ words: z.string().describe('Why the run waits.'), until: z.string().describe('Leads the time the run acts again.') }),
+    ),
+    skipReasons: z.array(catalogueEntry(z.enum(SKIP_REASONS)).extend({ words: z.string().describe('Why the run was skipped.') })),
+    defaults: z.object({ overlapPolicy: z.enum(OVERLAP_POLICIES), catchUpWindowHours: CountSchema }).describe('What a schedule that leaves these out gets.'),
+    maxCatchUpWindowHours: CountSchema,
+  }),
+  'The words for the values of schedules and runs, and which job types this deployment runs.',
 );

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { describeCatalogue, type Catalogue } from '../domain/catalogue';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from '../domain/errors';
 import type { JobRegistry } from '../domain/job-registry';
 import {
@@ -183,6 +184,11 @@ export class ScheduleService {
     }
     validateCalendarSpec(input);
     return occurrences(input, from, count);
+  }
+
+  /** The words for schedules and runs, with the job types this deployment runs (GET /v1/catalogue). */
+  catalogue(): Catalogue {
+    return describeCatalogue({ isAvailable: (type) => this.registry.has(type), recommendedDailyJobs: DEFAULT_DAILY_JOBS.map((job) => job.type) });
   }
 
   /** The schedule with its next occurrences (none when MANUAL or disabled). */

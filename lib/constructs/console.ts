@@ -51,11 +51,11 @@ export interface ConsoleProps {
   /** How long CloudFront and S3 access logs are kept. @default Duration.days(90) */
   readonly accessLogRetention?: Duration;
   /**
-   * Cognito user-pool groups of operators, each with its own IAM role (group name → description).
-   * A signed-in member gets the credentials of their group's role; DevOps maps each role to the
-   * clients its members may see (README, "The operator console deployed"). Members of no group
-   * get the identity pool's authenticated role.
-   * @default no groups: every operator gets the authenticated role
+   * Cognito user-pool groups of operators, each with its own IAM role (group name → description),
+   * besides ROLE_GROUPS. A signed-in member gets the credentials of their group's role; DevOps
+   * maps each role to the clients its members may see and their role there (README, "Deploying").
+   * Members of no group get the identity pool's authenticated role.
+   * @default none: only ROLE_GROUPS
    */
   readonly operatorGroups?: Readonly<Record<string, string>>;
   /**
@@ -71,6 +71,16 @@ export interface ConsoleProps {
   /** The console's static files. @default CONSOLE_DIR */
   readonly consoleDir?: string;
 }
+
+/**
+ * The groups every console has, for the roles of API.md (group name → description). DevOps maps
+ * each group's IAM role in the Config table with the role the name says (README, "Deploying"); a
+ * client-scoped group of `operatorGroups` comes first, so its role wins for a member of both.
+ */
+export const ROLE_GROUPS: Readonly<Record<string, string>> = {
+  operators: 'Operators: reprocess and reset runs and fix the ledger (map the group role with role operator)',
+  'read-only': 'Read-only: see runs, work items and schedules, change nothing (map the group role with role viewer)',
+};
 
 /** What the deployed console reads at start-up (console/js/session.js, cognito.js). */
 export interface ConsoleConfig {
@@ -95,7 +105,7 @@ export class Console extends Construct {
   readonly identityPool: IdentityPool;
   /** The role of operators in no group (the identity pool's authenticated role). */
   readonly operatorRole: IRole;
-  /** The role of each operator group, by group name. */
+  /** The role of each group (ROLE_GROUPS and operatorGroups), by group name. */
   readonly groupRoles: Readonly<Record<string, Role>>;
   /** https://<distribution or custom domain> */
   readonly url: string;
@@ -265,9 +275,9 @@ export class Console extends Construct {
     const roles: Record<string, Role> = {};
     this.operatorRole.addToPrincipalPolicy(invokeApi);
     this.acknowledgeInvokeWildcard(this.operatorRole, invokeApi);
-    Object.entries(props.operatorGroups ?? {}).forEach(([groupName, description], precedence) => {
+    Object.entries({ ...props.operatorGroups, ...ROLE_GROUPS }).forEach(([groupName, description], precedence) => {
       const role = new Role(this, `${pascal(groupName)}GroupRole`, {
-        description: `Operators of group ${groupName}: may call the Job Schedule Manager API (${stageName}) for the clients this role is mapped to`,
+        description: `Members of group ${groupName}: may call the Job Schedule Manager API (${stageName}) for the clients, and with the role, this role is mapped to`,
         assumedBy: new FederatedPrincipal(
           'cognito-identity.amazonaws.com',
           {
@@ -316,7 +326,7 @@ export class Console extends Construct {
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Invite operators here (aws cognito-idp admin-create-user)' });
     new CfnOutput(this, 'OperatorRoleArn', { value: this.operatorRole.roleArn, description: 'Role of operators in no group: map it to clients in the Config table (PRINCIPAL#<arn>)' });
     for (const [groupName, role] of Object.entries(roles)) {
-      new CfnOutput(this, `${pascal(groupName)}GroupRoleArn`, { value: role.roleArn, description: `Role of group ${groupName}: map it to its clients in the Config table` });
+      new CfnOutput(this, `${pascal(groupName)}GroupRoleArn`, { value: role.roleArn, description: `Role of group ${groupName}: map it to its clients and role in the Config table` });
     }
   }
 

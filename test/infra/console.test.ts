@@ -219,6 +219,18 @@ describe('the console sign-in', () => {
     expect(roleStatements(json, unauthenticatedId)).toEqual([]);
     expect(resource(json, unauthenticatedId).Properties?.ManagedPolicyArns).toBeUndefined();
   });
+
+  it('has an operators group and a read-only group, each with a role of its own and a stack output to map it with its API role', () => {
+    const { json } = stage('dev');
+
+    const groups = resourcesOfType(json, 'AWS::Cognito::UserPoolGroup').map(([, group]) => group.Properties!);
+    const outputs = Object.entries(json.Outputs ?? {}).filter(([name]) => /GroupRoleArn/.test(name));
+
+    expect(groups.map((group) => group.GroupName)).toEqual(['operators', 'read-only']);
+    expect(groups.map((group) => group.Description)).toEqual([expect.stringContaining('role operator'), expect.stringContaining('role viewer')]);
+    expect(new Set(groups.map((group) => render(group.RoleArn))).size).toBe(2);
+    expect(outputs.map(([name]) => name)).toEqual([expect.stringMatching(/^ConsoleOperatorsGroupRoleArn/), expect.stringMatching(/^ConsoleReadOnlyGroupRoleArn/)]);
+  });
 });
 
 function expectIdentityPoolTrust(role: CfnResourceJson, identityPoolId: string): void {
@@ -253,9 +265,12 @@ describe('a console with operator groups and a custom domain', () => {
 
     const groups = resourcesOfType(json, 'AWS::Cognito::UserPoolGroup').map(([, group]) => group.Properties!);
 
+    // A client-scoped group comes first: its role wins for a member who is also in operators or read-only.
     expect(groups.map((group) => [group.GroupName, group.Precedence])).toEqual([
       ['acme-operators', 0],
       ['beta-operators', 1],
+      ['operators', 2],
+      ['read-only', 3],
     ]);
     for (const group of groups) {
       const roleId = render(group.RoleArn).replace(/^\$\{(.+)\.Arn\}$/, '$1');

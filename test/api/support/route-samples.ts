@@ -18,6 +18,7 @@ export function sampleRequests(clientId: string, scheduleId = 'daily', version =
     jobs: [{ type: 'BILLING' }],
   };
   return {
+    getCatalogue: { method: 'GET', path: '/v1/catalogue' },
     getMe: { method: 'GET', path: '/v1/me' },
     putClient: { method: 'PUT', path: client, body: { name: 'Sample client', timezone: 'America/New_York' } },
     getClient: { method: 'GET', path: client },
