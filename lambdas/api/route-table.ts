@@ -98,9 +98,7 @@ export const ROUTES = {
     params: NoPathSchema,
     responses: {
       200: { description: 'The catalogue.', schema: CatalogueSchema },
-      401: COMMON_ERRORS[401],
-      429: COMMON_ERRORS[429],
-      500: COMMON_ERRORS[500],
+      ...COMMON_ERRORS,
     },
   }),
   getMe: route({
