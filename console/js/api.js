@@ -61,6 +61,11 @@ export class Api {
     return { status: response.status, body: payload, etag: response.headers.get('etag') };
   }
 
+  /** The words for the API's values and the job types this stage runs (catalogue.js keeps it). */
+  async getCatalogue() {
+    return (await this.request('GET', '/v1/catalogue')).body;
+  }
+
   async getClient(clientId) {
     return (await this.request('GET', `/v1/clients/${enc(clientId)}`)).body;
   }

@@ -1,37 +1,13 @@
+import { labelOf } from './catalogue.js';
+
 /**
  * How the console words the API's values: frequencies, times in a schedule's zone, durations,
- * statuses. Pure functions (no DOM), unit-tested in Node.
+ * statuses. Pure functions (no DOM), unit-tested in Node. The values' own labels come from the
+ * API's catalogue (catalogue.js).
  */
 
-const DAY_NAMES = { MON: 'Monday', TUE: 'Tuesday', WED: 'Wednesday', THU: 'Thursday', FRI: 'Friday', SAT: 'Saturday', SUN: 'Sunday' };
-export const DAYS_OF_WEEK = Object.keys(DAY_NAMES).map((day) => [day, DAY_NAMES[day]]);
-
-export const FREQUENCY_TYPES = [
-  ['DAILY', 'Daily'],
-  ['WEEKLY', 'Weekly'],
-  ['MONTHLY', 'Monthly, on a day of the month'],
-  ['MONTH_END', 'Month-end'],
-  ['QUARTER_END', 'Quarter-end'],
-  ['YEAR_END', 'Year-end'],
-  ['CRON', 'Cron expression'],
-  ['MANUAL', 'Manual only'],
-];
-
-export const JOB_TYPES = [
-  ['USAGE_RATING', 'Usage rating'],
-  ['SYNC_TRANSACTIONS', 'Transaction sync'],
-  ['BILLING', 'Billing'],
-  ['SUSPENSE_REPROCESSING', 'Suspense reprocessing'],
-  ['SYNC_ERROR_REPROCESSING', 'Sync-error reprocessing'],
-  ['RERATING', 'Rerating'],
-  ['SYNTHETIC', 'Synthetic (diagnostic)'],
-];
-
-/** The sequence DESIGN.md recommends for the mandatory daily schedule. */
-export const RECOMMENDED_DAILY_JOBS = ['USAGE_RATING', 'SYNC_TRANSACTIONS', 'BILLING'];
-
 export function jobTypeLabel(type) {
-  return JOB_TYPES.find(([value]) => value === type)?.[1] ?? type;
+  return labelOf('jobTypes', type);
 }
 
 export function ordinal(n) {
@@ -51,7 +27,7 @@ export function frequencyInWords(frequency) {
     case 'DAILY':
       return 'Every day';
     case 'WEEKLY':
-      return `Every ${DAY_NAMES[frequency.dayOfWeek] ?? frequency.dayOfWeek}`;
+      return `Every ${labelOf('weekdays', frequency.dayOfWeek)}`;
     case 'MONTHLY':
       return frequency.dayOfMonth > 28
         ? `Monthly on the ${ordinal(frequency.dayOfMonth)} (or the month’s last day)`
@@ -67,7 +43,7 @@ export function frequencyInWords(frequency) {
     case 'MANUAL':
       return 'Manual only (never by itself)';
     default:
-      return String(frequency?.type ?? 'unknown');
+      return labelOf('frequencyTypes', frequency?.type ?? 'unknown');
   }
 }
 

@@ -1,4 +1,5 @@
 import { Api } from './api.js';
+import { loadCatalogue } from './catalogue.js';
 import { h, replace } from './dom.js';
 import { parseRoute, routeHash } from './router.js';
 import { createSession, loadConfig } from './session.js';
@@ -119,7 +120,8 @@ async function render(api, session) {
   replace(main, loading());
   let client;
   try {
-    client = await clientOf(api, route.clientId);
+    // Every screen of a client words its values with the catalogue: loaded once, with the first client.
+    [client] = await Promise.all([clientOf(api, route.clientId), loadCatalogue(api)]);
   } catch (error) {
     if (mine !== generation) return;
     replace(main, errorBanner(error, { title: `Client ${route.clientId} cannot be opened`, actions: [h('a', { class: 'button', href: '#/clients' }, 'Choose a client')] }));

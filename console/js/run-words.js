@@ -1,30 +1,21 @@
+import { entryOf } from './catalogue.js';
 import { formatInstant, isActive, statusWord } from './format.js';
 
 /**
  * What a run's state means to an operator: why it waits, why it was skipped and what to do, how a
- * job that never started reads. Pure functions (no DOM), unit-tested in Node.
+ * job that never started reads. Pure functions (no DOM), unit-tested in Node. The reasons' words
+ * come from the API's catalogue; a reason it does not know shows the run's own message.
  */
-
-const WAITING_REASONS = {
-  EXCEPTION_WINDOW: (until) => `Waiting for an exception window to close${until ? `, until ${until}` : ''}: no job starts inside it.`,
-  PREVIOUS_RUN_ACTIVE: (until) => `Queued behind an earlier run of this schedule that is still active (overlap policy Queue)${until ? `; it checks again at ${until}` : ''}.`,
-  DEPENDENCY: () => 'Waiting for the schedules it depends on to complete their runs for this date.',
-  LEDGER_BUSY: () => 'Waiting for another run of this client to finish writing to the ledger: ledger jobs of one client never run at the same time.',
-  MANUAL_JOB: () => 'Waiting for an operator to start the next job, which is set to start by hand.',
-};
 
 /** Why the run waits, in words; undefined when it does not. A run from before reasons existed waited for a window. */
 export function waitingText(run, timezone) {
   const until = run.waitingUntil ? formatInstant(run.waitingUntil, timezone) : undefined;
   const code = run.waitingReason?.code ?? (run.waitingUntil ? 'EXCEPTION_WINDOW' : undefined);
   if (!code) return undefined;
-  return WAITING_REASONS[code]?.(until) ?? `Waiting (${code}): ${run.waitingReason.message}`;
+  const reason = entryOf('waitingReasons', code);
+  if (!reason) return `Waiting (${code}): ${run.waitingReason?.message ?? ''}`;
+  return until ? `${reason.words} ${reason.until} ${until}.` : reason.words;
 }
-
-const SKIP_REASONS = {
-  MISSED: 'Skipped: the occurrence was missed. No scheduler was running at its time, and it is older than the schedule’s catch-up window.',
-  OVERLAP: 'Skipped: an earlier run of this schedule was still active, and the schedule’s overlap policy is Skip.',
-};
 
 /** Why a SKIPPED run was skipped and what to do about it; undefined for other runs. */
 export function skipText(run) {
@@ -32,7 +23,7 @@ export function skipText(run) {
   const code = run.skipReason?.code;
   return {
     code: code ?? 'SKIPPED',
-    reason: SKIP_REASONS[code] ?? `Skipped${run.skipReason ? `: ${run.skipReason.message}` : '.'}`,
+    reason: entryOf('skipReasons', code)?.words ?? `Skipped${run.skipReason ? `: ${run.skipReason.message}` : '.'}`,
     remedy: `Nothing ran for this date. To run it now: reset this run, then run it again (attempt ${run.attempt + 1}).`,
   };
 }

@@ -1,13 +1,19 @@
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SignatureV4 } from '@smithy/signature-v4';
+import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { describeCatalogue, type Catalogue } from '../../lambdas/domain/catalogue';
+import { JOB_TYPES, type JobType } from '../../lambdas/domain/model';
+import { DEFAULT_DAILY_JOBS } from '../../lambdas/services/schedule-service';
 import { NodeSha256 } from './support/node-sha256';
 
 /*
  * The console's pure modules (plain browser ES modules, no build step), loaded in Node: the
  * wording of frequencies and durations, how error paths find fields, and the SigV4 signer the
- * deployed console signs API requests with, checked against the AWS SDK's own signer.
+ * deployed console signs API requests with, checked against the AWS SDK's own signer. The words
+ * for the API's values come from the catalogue the API serves (GET /v1/catalogue).
  */
 
 const CONSOLE_JS = resolve(import.meta.dirname, '..', '..', 'console', 'js');
@@ -17,15 +23,40 @@ async function load(name: string): Promise<any> {
   return import(pathToFileURL(resolve(CONSOLE_JS, name)).href);
 }
 
+/** The catalogue as GET /v1/catalogue serves it from a stage whose registry runs `available`. */
+function servedCatalogue(available: readonly JobType[] = JOB_TYPES): Catalogue {
+  return JSON.parse(JSON.stringify(describeCatalogue({ isAvailable: (type) => available.includes(type), recommendedDailyJobs: DEFAULT_DAILY_JOBS.map((job) => job.type) })));
+}
+
+let catalogue: any;
 let format: any;
 let sigv4: any;
 let words: any;
 
 beforeAll(async () => {
+  catalogue = await load('catalogue.js');
   format = await load('format.js');
   sigv4 = await load('sigv4.js');
   words = await load('run-words.js');
+  catalogue.useCatalogue(servedCatalogue());
 });
+
+/** Every console module, with its path for messages. */
+function consoleModules(): Array<{ path: string; source: ts.SourceFile; text: string }> {
+  const files = readdirSync(CONSOLE_JS, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.js'));
+  return files.map((file) => {
+    const text = readFileSync(join(CONSOLE_JS, file), 'utf8');
+    return { path: relative(CONSOLE_JS, join(CONSOLE_JS, file)), text, source: ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS) };
+  });
+}
+
+/** The string values an array or object literal holds: elements, nested pairs' first elements, keys and values. */
+function literalValues(node: ts.Node): string[] {
+  const text = (n: ts.Node | undefined): string[] => (n && (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isIdentifier(n)) ? [n.text] : []);
+  if (ts.isArrayLiteralExpression(node)) return node.elements.flatMap((element) => (ts.isArrayLiteralExpression(element) ? text(element.elements[0]) : text(element)));
+  if (ts.isObjectLiteralExpression(node)) return node.properties.flatMap((property) => [...text(property.name), ...(ts.isPropertyAssignment(property) ? text(property.initializer) : [])]);
+  return [];
+}
 
 describe('frequencies in words', () => {
   it.each([
@@ -112,13 +143,10 @@ describe('what a run state means, in words', () => {
   const run = (fields: Record<string, unknown>) => ({ status: 'PENDING', attempt: 1, executionName: 'run_abc-x1', stats: { jobs: { total: 1, completed: 1 }, items: { total: 0 } }, ...fields });
 
   it.each([
-    ['EXCEPTION_WINDOW', 'Waiting for an exception window to close, until Wed 25 Nov 2026, 02:00 EST'],
-    ['PREVIOUS_RUN_ACTIVE', 'Queued behind an earlier run of this schedule that is still active'],
-    ['DEPENDENCY', 'Waiting for the schedules it depends on'],
-    ['LEDGER_BUSY', 'finish writing to the ledger'],
-    ['MANUAL_JOB', 'Waiting for an operator to start the next job'],
-  ])('waitingReason %s reads "%s…"', (code, text) => {
-    expect(words.waitingText(run({ waitingUntil: '2026-11-25T07:00:00Z', waitingReason: { code, message: 'm' } }), 'America/New_York')).toContain(text);
+    ['EXCEPTION_WINDOW', 'Waiting for an exception window to close: no job starts inside it. It starts its next job at Wed 25 Nov 2026, 02:00 EST.'],
+    ['PREVIOUS_RUN_ACTIVE', 'Queued behind an earlier run of this schedule that is still active (overlap policy Queue). It checks again at Wed 25 Nov 2026, 02:00 EST.'],
+  ])('waitingReason %s reads "%s"', (code, text) => {
+    expect(words.waitingText(run({ waitingUntil: '2026-11-25T07:00:00Z', waitingReason: { code, message: 'm' } }), 'America/New_York')).toBe(text);
   });
 
   it('a reason the console does not know yet shows the API’s message; a run without a reason does not wait', () => {
@@ -143,6 +171,80 @@ describe('what a run state means, in words', () => {
   it('the pass of a run comes from its execution name', () => {
     expect(words.passOf(run({ executionName: 'run_abc-x3' }))).toBe(3);
     expect(words.passOf(run({ executionName: undefined }))).toBe(1);
+  });
+});
+
+describe('the catalogue: the API’s words, not the console’s', () => {
+  const LISTS = ['jobTypes', 'frequencyTypes', 'weekdays', 'overlapPolicies', 'waitingReasons', 'skipReasons'] as const;
+
+  it('no console module keeps a list of the catalogue’s values: no literal holds two values of one list', () => {
+    const served = servedCatalogue();
+    const copies: string[] = [];
+    for (const { path, source } of consoleModules()) {
+      const visit = (node: ts.Node): void => {
+        const held = new Set(literalValues(node));
+        for (const list of LISTS) {
+          const named = served[list].map((entry) => entry.value).filter((value) => held.has(value));
+          if (named.length >= 2) copies.push(`${path}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1} lists ${list} ${named.join(', ')}`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+
+    expect(copies).toEqual([]);
+  });
+
+  it('no console module repeats the catalogue’s sentences', () => {
+    const served = servedCatalogue();
+    // Sentences only: a label such as "Exception window" may well head a form's own fieldset.
+    const sentences = (entry: { description?: string; words?: string; until?: string }) => [entry.description, entry.words, entry.until];
+    const phrases = LISTS.flatMap((list) => served[list].flatMap(sentences)).filter((phrase): phrase is string => phrase !== undefined);
+    const repeated = consoleModules().flatMap(({ path, text }) => phrases.filter((phrase) => text.includes(phrase)).map((phrase) => `${path}: ${phrase}`));
+
+    expect(repeated).toEqual([]);
+  });
+
+  it('words job types, weekdays and frequencies with the catalogue the API served, whatever it says', () => {
+    const served = servedCatalogue();
+    served.jobTypes.find((type) => type.value === 'BILLING')!.label = 'Invoicing';
+    served.weekdays.find((day) => day.value === 'FRI')!.label = 'Freitag';
+    catalogue.useCatalogue(served);
+    try {
+      expect(format.jobTypeLabel('BILLING')).toBe('Invoicing');
+      expect(format.frequencyInWords({ type: 'WEEKLY', dayOfWeek: 'FRI' })).toBe('Every Freitag');
+      expect(format.jobTypeLabel('A_NEW_TYPE')).toBe('A_NEW_TYPE');
+    } finally {
+      catalogue.useCatalogue(servedCatalogue());
+    }
+  });
+
+  it('offers only the job types the stage runs (no SYNTHETIC in production), but shows a job the schedule already has', () => {
+    catalogue.useCatalogue(servedCatalogue(JOB_TYPES.filter((type) => type !== 'SYNTHETIC')));
+    try {
+      const offered = catalogue.jobTypeOptions().map(([value]: [string]) => value);
+      const keeping = catalogue.jobTypeOptions('SYNTHETIC');
+
+      expect(offered).toEqual(JOB_TYPES.filter((type) => type !== 'SYNTHETIC'));
+      expect(keeping.at(-1)).toEqual(['SYNTHETIC', 'Synthetic (diagnostic) (not run in this stage)']);
+    } finally {
+      catalogue.useCatalogue(servedCatalogue());
+    }
+  });
+
+  it('loads once: every later call answers from the first load', async () => {
+    catalogue.useCatalogue(undefined);
+    let calls = 0;
+    const api = { getCatalogue: async () => ((calls += 1), servedCatalogue()) };
+    try {
+      await Promise.all([catalogue.loadCatalogue(api), catalogue.loadCatalogue(api)]);
+      await catalogue.loadCatalogue(api);
+
+      expect(calls).toBe(1);
+      expect(catalogue.optionsOf('overlapPolicies')[0]).toEqual(['QUEUE', 'Queue: wait for it']);
+    } finally {
+      catalogue.useCatalogue(servedCatalogue());
+    }
   });
 });
 

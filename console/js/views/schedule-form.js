@@ -1,6 +1,6 @@
 import { ApiError } from '../api.js';
+import { catalogue } from '../catalogue.js';
 import { h, replace } from '../dom.js';
-import { RECOMMENDED_DAILY_JOBS } from '../format.js';
 import { routeHash } from '../router.js';
 import { confirmAction, errorBanner, errorText, loading, notify, pageHeading } from '../ui.js';
 import { MANDATORY_REASON } from './schedules.js';
@@ -29,7 +29,7 @@ function blankSchedule(client) {
     executionTime: '02:00:00',
     timezone: client.timezone,
     exceptionWindows: [],
-    jobs: RECOMMENDED_DAILY_JOBS.map((type) => ({ type })),
+    jobs: catalogue().recommendedDailyJobs.map((type) => ({ type })),
     enabled: true,
   };
 }

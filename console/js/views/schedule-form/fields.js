@@ -1,14 +1,6 @@
+import { catalogue, entryOf, optionsOf } from '../../catalogue.js';
 import { field, h, select, uid } from '../../dom.js';
 import { numberOrRaw } from './frequency.js';
-
-const OVERLAP_POLICIES = [
-  ['QUEUE', 'Queue: wait for it'],
-  ['SKIP', 'Skip this occurrence'],
-  ['ALLOW', 'Allow: run both'],
-];
-/** API.md's defaults, shown for a schedule saved before these settings existed. */
-const DEFAULT_OVERLAP_POLICY = 'QUEUE';
-const DEFAULT_CATCH_UP_WINDOW_HOURS = 24;
 
 /** Name, description and enabled; what happens to overlapping runs and to occurrences missed while no scheduler ran. */
 export function scheduleFields(schedule) {
@@ -17,8 +9,24 @@ export function scheduleFields(schedule) {
   description.value = schedule.description ?? '';
   const enabled = h('input', { type: 'checkbox', name: 'enabled', id: uid('enabled'), checked: schedule.enabled !== false });
   enabled.dataset.path = 'enabled';
-  const overlapPolicy = select(OVERLAP_POLICIES, schedule.overlapPolicy ?? DEFAULT_OVERLAP_POLICY, { name: 'overlapPolicy' });
-  const catchUpWindowHours = h('input', { name: 'catchUpWindowHours', type: 'number', inputmode: 'numeric', min: '0', max: '744', value: String(schedule.catchUpWindowHours ?? DEFAULT_CATCH_UP_WINDOW_HOURS) });
+  // A schedule saved before these settings existed reads as the API's defaults.
+  const { defaults, maxCatchUpWindowHours } = catalogue();
+  const overlapPolicy = select(optionsOf('overlapPolicies'), schedule.overlapPolicy ?? defaults.overlapPolicy, { name: 'overlapPolicy' });
+  const overlapField = field({ label: 'When the previous run is still active', control: overlapPolicy, path: 'overlapPolicy', hint: ' ' });
+  const overlapHint = overlapField.querySelector('.hint');
+  const describePolicy = () => {
+    overlapHint.textContent = entryOf('overlapPolicies', overlapPolicy.value)?.description ?? '';
+  };
+  overlapPolicy.addEventListener('change', describePolicy);
+  describePolicy();
+  const catchUpWindowHours = h('input', {
+    name: 'catchUpWindowHours',
+    type: 'number',
+    inputmode: 'numeric',
+    min: '0',
+    max: String(maxCatchUpWindowHours),
+    value: String(schedule.catchUpWindowHours ?? defaults.catchUpWindowHours),
+  });
 
   return {
     identity: h(
@@ -36,17 +44,12 @@ export function scheduleFields(schedule) {
       h(
         'div',
         { class: 'grid-2' },
-        field({
-          label: 'When the previous run is still active',
-          control: overlapPolicy,
-          path: 'overlapPolicy',
-          hint: 'Queue waits until it has finished; Skip records this occurrence as skipped; Allow runs both at once.',
-        }),
+        overlapField,
         field({
           label: 'Catch-up window (hours)',
           control: catchUpWindowHours,
           path: 'catchUpWindowHours',
-          hint: 'Occurrences missed while no scheduler ran still run when at most this old (0–744); older ones are recorded as skipped.',
+          hint: `Occurrences missed while no scheduler ran still run when at most this old (0–${maxCatchUpWindowHours}); older ones are recorded as skipped.`,
         }),
       ),
     ),

@@ -1,16 +1,10 @@
+import { entryOf, optionsOf } from '../../catalogue.js';
 import { field, h, select } from '../../dom.js';
-import { DAYS_OF_WEEK, FREQUENCY_TYPES, frequencyInWords, normaliseLocalTime, shortTime } from '../../format.js';
+import { frequencyInWords, normaliseLocalTime, shortTime } from '../../format.js';
 import { timezoneList } from '../sign-in.js';
 
-/** The frequency parameter each type takes, with its input. */
-const FREQUENCY_PARAMETERS = {
-  WEEKLY: 'dayOfWeek',
-  MONTHLY: 'dayOfMonth',
-  MONTH_END: 'offsetDays',
-  QUARTER_END: 'offsetDays',
-  YEAR_END: 'offsetDays',
-  CRON: 'expression',
-};
+/** The one field a frequency type takes besides its type, as the catalogue names it. */
+const parameterOf = (type) => entryOf('frequencyTypes', type)?.parameter;
 
 export function numberOrRaw(value) {
   const trimmed = value.trim();
@@ -24,8 +18,8 @@ export function numberOrRaw(value) {
  */
 export function frequencyFields(schedule, { mandatory, onErrorHidden }) {
   const original = schedule.frequency;
-  const frequencyType = select(FREQUENCY_TYPES, original.type, { name: 'frequencyType', disabled: mandatory });
-  const dayOfWeek = select(DAYS_OF_WEEK, original.dayOfWeek ?? 'FRI', { name: 'dayOfWeek' });
+  const frequencyType = select(optionsOf('frequencyTypes'), original.type, { name: 'frequencyType', disabled: mandatory });
+  const dayOfWeek = select(optionsOf('weekdays'), original.dayOfWeek ?? 'FRI', { name: 'dayOfWeek' });
   const dayOfMonth = h('input', { name: 'dayOfMonth', type: 'number', inputmode: 'numeric', min: '1', max: '31', value: String(original.dayOfMonth ?? 1) });
   const offsetDays = h('input', { name: 'offsetDays', type: 'number', inputmode: 'numeric', min: '0', max: '27', value: String(original.offsetDays ?? 0) });
   const expression = h('input', { name: 'expression', value: original.expression ?? '0 30 2 ? * MON-FRI *', spellcheck: 'false', autocomplete: 'off' });
@@ -48,7 +42,7 @@ export function frequencyFields(schedule, { mandatory, onErrorHidden }) {
   const typeOf = () => (mandatory ? 'DAILY' : frequencyType.value);
 
   function showParameter() {
-    const parameter = FREQUENCY_PARAMETERS[typeOf()];
+    const parameter = parameterOf(typeOf());
     for (const [key, wrapper] of Object.entries(parameterFields)) {
       wrapper.hidden = key !== parameter;
       if (wrapper.hidden) onErrorHidden(wrapper.querySelector('[data-path]'));
@@ -60,9 +54,10 @@ export function frequencyFields(schedule, { mandatory, onErrorHidden }) {
   function readFrequency() {
     const type = typeOf();
     const frequency = type === original.type ? { ...original } : { type };
-    const parameter = FREQUENCY_PARAMETERS[type];
-    if (!parameter) return frequency;
+    const parameter = parameterOf(type);
     const control = controls[parameter];
+    // A parameter this form has no input for stays as the schedule had it.
+    if (!control) return frequency;
     const value = parameter === 'dayOfWeek' || parameter === 'expression' ? control.value.trim() : numberOrRaw(control.value);
     if (value === '' || value === undefined) delete frequency[parameter];
     else frequency[parameter] = value;

@@ -1,5 +1,6 @@
+import { catalogue, jobTypeOptions } from '../../catalogue.js';
 import { field, h, replace, select, uid } from '../../dom.js';
-import { JOB_TYPES, jobTypeLabel, parseIndexList, RECOMMENDED_DAILY_JOBS } from '../../format.js';
+import { jobTypeLabel, parseIndexList } from '../../format.js';
 import { numberOrRaw } from './frequency.js';
 
 function syntheticFields(settings = {}) {
@@ -24,7 +25,7 @@ export function jobRows(schedule, { mandatory, onChange }) {
   function row(job) {
     const { type: initialType, settings, ...kept } = job;
     const element = h('li', { class: 'row job-row', tabindex: '-1' });
-    const type = select(JOB_TYPES, initialType, { name: 'jobType' });
+    const type = select(jobTypeOptions(initialType), initialType, { name: 'jobType' });
     const settingsSlot = h('div', { class: 'job-settings' });
     const rowError = h('p', { class: 'field-error', hidden: true });
     const up = h('button', { type: 'button', class: 'button button-small' }, '↑', h('span', { class: 'visually-hidden' }, ' Move up'));
@@ -114,16 +115,17 @@ export function jobRows(schedule, { mandatory, onChange }) {
     });
   }
 
-  const newJobType = select(JOB_TYPES, 'SYNTHETIC', { name: 'newJobType' });
+  const newJobType = select(jobTypeOptions(), 'SYNTHETIC', { name: 'newJobType' });
   const addJob = h('button', { type: 'button', class: 'button button-small' }, 'Add job');
   addJob.addEventListener('click', () => {
     row({ type: newJobType.value }).parts.type.focus();
     onChange();
   });
-  const recommended = h('button', { type: 'button', class: 'button button-small' }, `Use the recommended daily sequence (${RECOMMENDED_DAILY_JOBS.map(jobTypeLabel).join(' → ')})`);
+  const { recommendedDailyJobs } = catalogue();
+  const recommended = h('button', { type: 'button', class: 'button button-small' }, `Use the recommended daily sequence (${recommendedDailyJobs.map(jobTypeLabel).join(' → ')})`);
   recommended.addEventListener('click', () => {
     list.replaceChildren();
-    for (const type of RECOMMENDED_DAILY_JOBS) row({ type });
+    for (const type of recommendedDailyJobs) row({ type });
     list.firstElementChild?.parts.type.focus();
     onChange();
   });
