@@ -10,25 +10,25 @@ import { LEDGER_TABLE, TABLES, type TableDefinition } from '../adapters/aws/tabl
 import { toDocumentClient } from '../adapters/aws/dynamo-toolkit';
 import { CoreBillingStandIn } from '../adapters/local/core-billing-stand-in';
 import { meterConsumedCapacity } from '../adapters/local/dynamo-capacity-meter';
-import { injectDynamoThrottling, type DynamoThrottling, type DynamoThrottlingOptions } from '../adapters/local/dynamo-throttling';
 import { ensureTables, localDynamoClient, startDynamoLocal, type DynamoLocal } from '../adapters/local/dynamo-local';
-import { startHttpServer, type LocalHttpServer } from '../adapters/local/http-server';
-import { LocalOrchestrator } from '../adapters/local/local-orchestrator';
+import { startHttpServer } from '../adapters/local/http-server';
+import { injectJobFaults, injectStoreFaults, type FaultSwitches, type LocalFaults } from '../adapters/local/local-fault-injection';
+import { idempotentOrchestrator, LocalOrchestrator } from '../adapters/local/local-orchestrator';
 import { LocalQueue } from '../adapters/local/local-queue';
+import { resumeActiveRuns } from '../adapters/local/local-run-resumer';
 import { LocalScheduler } from '../adapters/local/local-scheduler';
-import { LocalStateMachine, type StepFunctions } from '../adapters/local/local-state-machine';
+import { LocalStateMachine } from '../adapters/local/local-state-machine';
+import { forwardStatusEvents } from '../adapters/local/local-status-events';
+import { Readiness } from '../adapters/local/readiness';
+import { InMemoryUsageMeter } from '../adapters/local/usage-meter';
 import { TokenAuthorizer, type ApiTokens } from '../api/auth';
 import { createApi } from '../api/router';
-import { JobRegistry, type JobHandler } from '../domain/job-registry';
-import { JOB_TYPES } from '../domain/model';
+import type { JobRegistry } from '../domain/job-registry';
+import { systemClock } from '../domain/system-clock';
 import { createJobRegistry } from '../jobs/job-catalogue';
 import type { Clock } from '../ports/clock';
-import { systemClock } from '../domain/system-clock';
-import type { ExecutionInput, Orchestrator, TaskCallbacks } from '../ports/orchestrator';
 import type { UsageMeter } from '../ports/usage-meter';
-import { InMemoryUsageMeter } from '../adapters/local/usage-meter';
 import type { BeginJobInput, BeginRunInput, CompleteRunInput, FinalizeJobInput, JobStepInput } from '../services/step-service';
-import type { ExecutionStatusDetail } from '../services/execution-status-service';
 import { ScheduleService } from '../services/schedule-service';
 import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
 
@@ -53,35 +53,21 @@ export interface LocalRuntimeOptions {
   mapMaxConcurrency?: number;
   /** Seconds a Map child waits for its worker before it sends the batch again. */
   batchTimeoutSeconds?: number;
-  /**
-   * GET /health answers 503 until `markReady()`: for a caller with more to do before every request
-   * is served (npm start: the demo data, runtime.json). @default false: ready once started
-   */
+  /** GET /health answers 503 until `markReady()` (npm start: demo data, runtime.json first). @default false */
   holdReadiness?: boolean;
   /** Re-run the executions of runs that were PENDING or RUNNING when the runtime stopped. @default true */
   resume?: boolean;
-  /**
-   * Fire schedules at their occurrences (the local scheduler's own timer). Without it,
-   * `scheduler.tick()` still fires what is due at the clock's now (tests with an injected clock).
-   * @default true
-   */
+  /** Fire schedules on the local scheduler's own timer; without it, `scheduler.tick()` fires what is due. @default true */
   schedule?: boolean;
   /** Milliseconds to wait in the named Wait states of the ASL instead of their timestamps (tests with an injected clock). */
   waitTimeOverrides?: Record<string, number>;
   meter?: UsageMeter;
-  /**
-   * The stand-in for core billing that SYNC_TRANSACTIONS calls over HTTP, and how the client
-   * calls it (timeouts and retries as deployed unless set).
-   */
+  /** Core billing's stand-in (SYNC_TRANSACTIONS calls it over HTTP) and the client's timeouts and retries (as deployed unless set). */
   coreBilling?: { port?: number; storePath?: string; timeoutMs?: number; maxAttempts?: number; backoffMs?: number };
   /** The job types to run; tests inject instrumented ones. @default the catalogue, SYNTHETIC included */
   registry?: JobRegistry;
-  /**
-   * Fault injection (the chaos suite): `jobs` wraps every job type's handler (e.g. to fail some
-   * items), `dynamoThrottling` throttles a share of the runtime's DynamoDB requests the way the
-   * SDK surfaces throttling (see dynamo-throttling.ts).
-   */
-  faults?: { jobs?: (handler: JobHandler) => JobHandler; dynamoThrottling?: DynamoThrottlingOptions };
+  /** Fault injection (the chaos suite). */
+  faults?: LocalFaults;
   clock?: Clock;
   logger?: Logger;
   statemachinePath?: string;
@@ -108,28 +94,21 @@ export interface LocalRuntime {
   tablePrefix: string;
   /** Runs that were resumed at start-up. */
   resumed: string[];
-  /** The switches of the injected faults that have one. */
-  faults: { dynamoThrottling?: DynamoThrottling };
+  faults: FaultSwitches;
   /** Lets GET /health answer 200 (see `holdReadiness`). */
   markReady(): void;
   stop(): Promise<void>;
 }
 
-/**
- * How long a batch stays invisible, and so how long a worker holds it (its lease ends just before
- * the message reappears). Short, so that batches a killed runtime held are free again soon after a
- * restart.
- */
+/** Short, so that batches a killed runtime held are free again soon after a restart. */
 const LOCAL_VISIBILITY_TIMEOUT_MS = 30_000;
 const ROOT = resolve(import.meta.dirname, '..', '..');
-/** Waits before each new delivery of an execution status event that failed (about a minute in all). */
-const STATUS_EVENT_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 /** The API key the local core billing stand-in expects; deployed, the key is in Secrets Manager. */
 const LOCAL_CORE_BILLING_KEY = 'local-core-billing-key';
 
 /**
- * The local composition root: the same handlers, ASL file and table definitions as the deployed
- * stack, on DynamoDB Local, the ASL interpreter, an in-process queue and a node:http server.
+ * The local composition root: the deployed stack's handlers, ASL file and table definitions on
+ * DynamoDB Local, the ASL interpreter, an in-process queue and a node:http server.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const started: Array<() => Promise<void>> = [];
@@ -146,81 +125,34 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const logger = options.logger ?? new Logger({ serviceName: 'job-schedule-manager-local' });
   const meter = options.meter ?? new InMemoryUsageMeter();
   const clock = options.clock ?? systemClock;
-  let dynamo: DynamoLocal | undefined;
-  if (!options.dynamoEndpoint) {
-    dynamo = await startDynamoLocal({ dataDir: join(options.dataDir, 'dynamodb') });
-    started.push(dynamo.stop);
-  }
-  const endpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
-  const prefix = options.tablePrefix ?? 'local';
-  const tableName = (definition: TableDefinition): string => `${prefix}-${definition.id}`;
-  const client = localDynamoClient(endpoint);
-  meterConsumedCapacity(client, meter);
-  await ensureTables(client, TABLES, tableName);
-  const dynamoThrottling = options.faults?.dynamoThrottling ? injectDynamoThrottling(client, options.faults.dynamoThrottling) : undefined;
-  const document = toDocumentClient(client);
-  const [configTable, runsTable] = TABLES;
-  const runStore = new DynamoRunStore(document, tableName(runsTable));
-  const configStore = new DynamoConfigStore(document, tableName(configTable));
-  const ledger = new DynamoLedger(document, tableName(LEDGER_TABLE));
-  const coreBilling = await CoreBillingStandIn.start({
-    port: options.coreBilling?.port ?? 0,
-    host: '127.0.0.1',
-    apiKey: LOCAL_CORE_BILLING_KEY,
-    // A fresh secret per start: only whoever can read it (runtime.json, mode 600) drives the stand-in.
-    controlToken: randomBytes(24).toString('base64url'),
-    ...(options.coreBilling?.storePath ? { storePath: options.coreBilling.storePath } : {}),
-  });
-  started.push(() => coreBilling.stop());
-  const coreBillingClient = new HttpCoreBilling({
-    endpoint: coreBilling.endpoint,
-    credentials: staticCredentials(LOCAL_CORE_BILLING_KEY),
-    ...(options.coreBilling?.timeoutMs !== undefined ? { timeoutMs: options.coreBilling.timeoutMs } : {}),
-    ...(options.coreBilling?.maxAttempts !== undefined ? { maxAttempts: options.coreBilling.maxAttempts } : {}),
-    ...(options.coreBilling?.backoffMs !== undefined ? { backoffMs: options.coreBilling.backoffMs } : {}),
-  });
-  const catalogue = options.registry ?? createJobRegistry({ allowSynthetic: true, billing: { ledger, coreBilling: coreBillingClient, clock } });
-  const registry = options.faults?.jobs ? decorated(catalogue, options.faults.jobs) : catalogue;
+
+  const stores = await startStores(options, meter, started);
+  const coreBilling = await startCoreBilling(options.coreBilling, started);
+  const catalogue = options.registry ?? createJobRegistry({ allowSynthetic: true, billing: { ledger: stores.ledger, coreBilling: coreBilling.client, clock } });
+  const registry = injectJobFaults(catalogue, options.faults);
 
   const deadLetterQueue = new LocalQueue({ name: 'work-dlq', meter });
   const workQueue = new LocalQueue({ name: 'work', meter, ...(options.worker?.duplicateRate ? { duplicateRate: options.worker.duplicateRate } : {}) });
 
-  // The engine and the state machine need each other: the worker answers task tokens the
-  // state machine minted, and the state machine calls the engine's steps.
-  const late: { stateMachine?: LocalStateMachine; orchestrator?: LocalOrchestrator } = {};
-  const callbacks: TaskCallbacks = {
-    sendTaskSuccess: (token, output) => stateMachineOf().callbacks.sendTaskSuccess(token, output),
-    sendTaskFailure: (token, error, cause) => stateMachineOf().callbacks.sendTaskFailure(token, error, cause),
-    sendTaskHeartbeat: (token) => stateMachineOf().callbacks.sendTaskHeartbeat(token),
-  };
-  const stateMachineOf = (): LocalStateMachine => {
-    if (!late.stateMachine) throw new Error('the state machine is not ready');
-    return late.stateMachine;
-  };
-  const idempotentOrchestrator: Orchestrator = {
-    // As with AWS (SfnOrchestrator), the execution name is the idempotency key: a name that is
-    // already taken is the execution we asked for.
-    startExecution: (name: string, input: ExecutionInput) =>
-      orchestratorOf()
-        .startExecution(name, input)
-        .catch((error: unknown) => {
-          if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
-        }),
-    describeExecution: (name) => orchestratorOf().describeExecution(name),
-    stopExecution: (name, cause) =>
-      orchestratorOf()
-        .stopExecution(name, cause)
-        .catch((error: unknown) => {
-          if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
-        }),
-  };
-  const orchestratorOf = (): LocalOrchestrator => {
-    if (!late.orchestrator) throw new Error('the orchestrator is not ready');
-    return late.orchestrator;
-  };
+  // The state machine calls the engine's steps, which exist once the engine below does.
+  const stateMachine = new LocalStateMachine({
+    definitionPath: options.statemachinePath ?? join(ROOT, 'statemachines', 'schedule-run.asl.json'),
+    steps: {
+      BeginRun: (input) => engine.steps.beginRun(input as BeginRunInput),
+      BeginJob: (input) => engine.steps.beginJob(input as BeginJobInput),
+      CollectWorkItems: (input) => engine.steps.collectWorkItems(input as JobStepInput),
+      FinalizeJob: (input) => engine.steps.finalizeJob(input as FinalizeJobInput),
+      CompleteRun: (input) => engine.steps.completeRun(input as CompleteRunInput),
+    },
+    workQueue,
+    meter,
+    ...(options.waitTimeOverrides ? { waitTimeOverrides: options.waitTimeOverrides } : {}),
+  });
+  const orchestrator = new LocalOrchestrator(stateMachine);
+  const executions = idempotentOrchestrator(orchestrator);
 
   const scheduler = new LocalScheduler({
-    config: configStore,
+    config: stores.configStore,
     settle: (schedule, upTo) => engine.scheduling.settleDue(schedule, upTo),
     nextOccurrence: (schedule, after) => engine.scheduling.nextOccurrence(schedule, after),
     clock,
@@ -228,12 +160,12 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   });
   const engine = createEngine({
     trigger: scheduler,
-    cursors: new DynamoScheduleCursorStore(document, tableName(runsTable)),
-    runs: runStore,
-    config: configStore,
+    cursors: stores.cursors,
+    runs: stores.runStore,
+    config: stores.configStore,
     registry,
-    orchestrator: idempotentOrchestrator,
-    callbacks,
+    orchestrator: executions,
+    callbacks: stateMachine.callbacks,
     workQueue,
     clock,
     logger,
@@ -248,42 +180,11 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       leaseMs: options.worker?.visibilityTimeoutMs ?? LOCAL_VISIBILITY_TIMEOUT_MS,
     },
   });
-  const steps: StepFunctions = {
-    BeginRun: (input) => engine.steps.beginRun(input as BeginRunInput),
-    BeginJob: (input) => engine.steps.beginJob(input as BeginJobInput),
-    CollectWorkItems: (input) => engine.steps.collectWorkItems(input as JobStepInput),
-    FinalizeJob: (input) => engine.steps.finalizeJob(input as FinalizeJobInput),
-    CompleteRun: (input) => engine.steps.completeRun(input as CompleteRunInput),
-  };
-  const stateMachine = new LocalStateMachine({
-    definitionPath: options.statemachinePath ?? join(ROOT, 'statemachines', 'schedule-run.asl.json'),
-    steps,
-    workQueue,
-    meter,
-    ...(options.waitTimeOverrides ? { waitTimeOverrides: options.waitTimeOverrides } : {}),
-  });
-  const orchestrator = new LocalOrchestrator(stateMachine);
-  late.stateMachine = stateMachine;
-  late.orchestrator = orchestrator;
-  // What the EventBridge rule on execution status changes does in AWS.
-  // EventBridge retries a target that fails (with backoff, for up to a day), and the deployed
-  // reconciler settles what is still lost every 5 minutes; locally there is no reconciler between
-  // restarts, so a status event the store could not take (throttled, say) must be delivered again
-  // or its run stays RUNNING until the next start.
-  const deliver = (detail: ExecutionStatusDetail): Promise<void> =>
-    withRetries(() => engine.executionStatus.handle(detail), STATUS_EVENT_RETRY_DELAYS_MS, (error, attempt) =>
-      logger.warn('execution status event not taken; delivering it again', { execution: detail.name, status: detail.status, attempt, error: error as Error }),
-    );
-  orchestrator.onExecutionEnd((event) =>
-    deliver({ name: event.executionName, status: event.status, error: event.error ?? null, cause: event.cause ?? null, redriveCount: event.redriveCount }),
-  );
-  orchestrator.onExecutionRedriven((event) => deliver({ name: event.executionName, status: 'RUNNING', redriveCount: event.redriveCount }));
+  forwardStatusEvents(orchestrator, (detail) => engine.executionStatus.handle(detail), logger);
 
   const worker = options.worker ?? {};
   workQueue.startConsumer({
-    handler: async (event) => {
-      return engine.worker.handleSqsEvent(event);
-    },
+    handler: (event) => engine.worker.handleSqsEvent(event),
     // One message is a batch of hundreds of work items, as with the deployed event source mapping.
     batchSize: 1,
     maxConcurrency: worker.maxConcurrency ?? 4,
@@ -292,39 +193,18 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     deadLetter: deadLetterQueue,
   });
 
-  const schedules = new ScheduleService({ store: configStore, registry, clock, scheduling: engine.scheduling });
-  const api = createApi({
-    schedules,
-    runs: engine.runs,
-    authorizer: new TokenAuthorizer(options.adminToken, options.apiTokens ?? new Map()),
-    logger,
-  });
-  let ready = false;
-  const server: LocalHttpServer = await startHttpServer({
+  const schedules = new ScheduleService({ store: stores.configStore, registry, clock, scheduling: engine.scheduling });
+  const readiness = new Readiness();
+  const server = await startHttpServer({
     port: options.port,
     host: options.host ?? '127.0.0.1',
-    api,
-    ready: () => ready,
+    api: createApi({ schedules, runs: engine.runs, authorizer: new TokenAuthorizer(options.adminToken, options.apiTokens ?? new Map()), logger }),
+    ready: readiness.isReady,
     ...(options.consoleDir ? { staticDir: options.consoleDir } : {}),
   });
 
-  const resumed: string[] = [];
-  if (options.resume ?? true) {
-    for (const run of await runStore.listActiveRuns()) {
-      // The interpreter keeps no history: starting the run's current execution again from the
-      // beginning is the local redrive; every step is idempotent.
-      await idempotentOrchestrator.startExecution(run.executionName, {
-        clientId: run.clientId,
-        scheduleId: run.scheduleId,
-        runId: run.runId,
-        processingDate: run.processingDate,
-        trigger: run.trigger,
-      });
-      resumed.push(run.runId);
-    }
-    if (resumed.length > 0) logger.info('resumed runs that were active when the runtime stopped', { runs: resumed });
-  }
-  ready = !options.holdReadiness;
+  const resumed = (options.resume ?? true) ? await resumeActiveRuns(stores.runStore, executions, logger) : [];
+  if (!options.holdReadiness) readiness.markReady();
   if (options.schedule ?? true) scheduler.start();
 
   let stopped = false;
@@ -333,52 +213,83 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     port: server.port,
     engine,
     schedules,
-    runStore,
-    configStore,
+    runStore: stores.runStore,
+    configStore: stores.configStore,
     orchestrator,
     workQueue,
     deadLetterQueue,
     scheduler,
-    ledger,
-    dynamoEndpoint: endpoint,
-    coreBilling,
+    ledger: stores.ledger,
+    dynamoEndpoint: stores.endpoint,
+    coreBilling: coreBilling.standIn,
     meter,
-    tablePrefix: prefix,
+    tablePrefix: stores.prefix,
     resumed,
-    faults: { ...(dynamoThrottling ? { dynamoThrottling } : {}) },
-    markReady: () => {
-      ready = !stopped;
-    },
+    faults: stores.faults,
+    markReady: () => readiness.markReady(),
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      ready = false;
+      readiness.markStopped();
       await scheduler.stop();
       await server.close();
-      await orchestratorOf().shutdown();
+      await orchestrator.shutdown();
       await workQueue.stop(10_000);
-      await coreBilling.stop();
+      await coreBilling.standIn.stop();
+      await stores.stop();
+    },
+  };
+}
+
+/** DynamoDB Local (unless the caller runs one), the tables, and the stores on them. */
+async function startStores(options: LocalRuntimeOptions, meter: UsageMeter, started: Array<() => Promise<void>>) {
+  let dynamo: DynamoLocal | undefined;
+  if (!options.dynamoEndpoint) {
+    dynamo = await startDynamoLocal({ dataDir: join(options.dataDir, 'dynamodb') });
+    started.push(dynamo.stop);
+  }
+  const endpoint = options.dynamoEndpoint ?? (dynamo as DynamoLocal).endpoint;
+  const prefix = options.tablePrefix ?? 'local';
+  const tableName = (definition: TableDefinition): string => `${prefix}-${definition.id}`;
+  const client = localDynamoClient(endpoint);
+  meterConsumedCapacity(client, meter);
+  await ensureTables(client, TABLES, tableName);
+  // After the tables: start-up itself is never throttled.
+  const faults = injectStoreFaults(client, options.faults);
+  const document = toDocumentClient(client);
+  const [configTable, runsTable] = TABLES;
+  return {
+    endpoint,
+    prefix,
+    faults,
+    runStore: new DynamoRunStore(document, tableName(runsTable)),
+    configStore: new DynamoConfigStore(document, tableName(configTable)),
+    cursors: new DynamoScheduleCursorStore(document, tableName(runsTable)),
+    ledger: new DynamoLedger(document, tableName(LEDGER_TABLE)),
+    stop: async () => {
       client.destroy();
       await dynamo?.stop();
     },
   };
 }
 
-/** The same job types, each handler wrapped by `decorate`. */
-function decorated(registry: JobRegistry, decorate: (handler: JobHandler) => JobHandler): JobRegistry {
-  return new JobRegistry(JOB_TYPES.filter((type) => registry.has(type)).map((type) => decorate(registry.get(type))));
-}
-
-/** Runs `call`, and again after each delay while it fails; the last failure is thrown. */
-async function withRetries(call: () => Promise<void>, delaysMs: readonly number[], onRetry: (error: unknown, attempt: number) => void): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const delay = delaysMs[attempt];
-      if (delay === undefined) throw error;
-      onRetry(error, attempt + 1);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+/** Core billing's stand-in, and the HTTP client SYNC_TRANSACTIONS calls it with. */
+async function startCoreBilling(settings: LocalRuntimeOptions['coreBilling'] = {}, started: Array<() => Promise<void>>) {
+  const standIn = await CoreBillingStandIn.start({
+    port: settings.port ?? 0,
+    host: '127.0.0.1',
+    apiKey: LOCAL_CORE_BILLING_KEY,
+    // A fresh secret per start: only whoever can read it (runtime.json, mode 600) drives the stand-in.
+    controlToken: randomBytes(24).toString('base64url'),
+    ...(settings.storePath ? { storePath: settings.storePath } : {}),
+  });
+  started.push(() => standIn.stop());
+  const client = new HttpCoreBilling({
+    endpoint: standIn.endpoint,
+    credentials: staticCredentials(LOCAL_CORE_BILLING_KEY),
+    ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+    ...(settings.maxAttempts !== undefined ? { maxAttempts: settings.maxAttempts } : {}),
+    ...(settings.backoffMs !== undefined ? { backoffMs: settings.backoffMs } : {}),
+  });
+  return { standIn, client };
 }

@@ -2,24 +2,6 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ExecutionDescription as PortExecutionDescription, ExecutionInput, Orchestrator } from '../../ports/orchestrator';
 import type { ExecutionStatus, LocalExecution, LocalStateMachine } from './local-state-machine';
 
-/**
- * The Orchestrator port for the local runtime: Step Functions' execution API over the
- * LocalStateMachine, with AWS's naming rules — StartExecution is idempotent for a running
- * execution with the same name and input, and refuses a name that is taken otherwise
- * (ExecutionAlreadyExists); StopExecution aborts; a redrive (the console's) is allowed only for a
- * FAILED or ABORTED execution and re-runs it from the start with its original input, which the
- * idempotent steps make equal to AWS's resume-from-failure.
- *
- * Status changes are reported to listeners like the EventBridge rule on "Step Functions Execution
- * Status Change" does in AWS: `onExecutionEnd` for SUCCEEDED / FAILED / ABORTED, and
- * `onExecutionRedriven` for the RUNNING event a redrive emits, with its redriveCount. Listeners run
- * one at a time, after the execution ended; a listener's error is logged and dropped, like an
- * event whose target keeps failing.
- *
- * History lives in memory: after a restart the local runtime starts the executions the store says
- * are PENDING or RUNNING again (see local-state-machine.ts (d)).
- */
-
 export interface ExecutionEnded {
   executionName: string;
   status: ExecutionStatus;
@@ -71,6 +53,12 @@ interface ExecutionRecord {
   silent: boolean;
 }
 
+/**
+ * Step Functions' execution API over the LocalStateMachine, with AWS's rules: StartExecution is
+ * idempotent only for a running execution with the same input (ExecutionAlreadyExists otherwise),
+ * StopExecution aborts, and only a FAILED or ABORTED execution can be redriven.
+ * History lives in memory: after a restart, local-run-resumer.ts starts the active runs again.
+ */
 export class LocalOrchestrator implements Orchestrator {
   private readonly records = new Map<string, ExecutionRecord>();
   private readonly endListeners = new Set<ExecutionListener<ExecutionEnded>>();
@@ -100,7 +88,10 @@ export class LocalOrchestrator implements Orchestrator {
     await record.execution.result;
   }
 
-  /** The console's "Redrive": runs a FAILED or ABORTED execution again, from the start, with its input. */
+  /**
+   * The console's "Redrive": runs a FAILED or ABORTED execution again with its input, from the
+   * start; the idempotent steps make that AWS's resume-from-failure.
+   */
   async redrive(name: string): Promise<void> {
     this.assertOpen();
     const record = this.records.get(name);
@@ -116,11 +107,13 @@ export class LocalOrchestrator implements Orchestrator {
     this.run(record);
   }
 
+  /** As the EventBridge rule on "Step Functions Execution Status Change": SUCCEEDED, FAILED, ABORTED. */
   onExecutionEnd(listener: ExecutionListener<ExecutionEnded>): () => void {
     this.endListeners.add(listener);
     return () => this.endListeners.delete(listener);
   }
 
+  /** The RUNNING event a redrive emits, with its redriveCount. */
   onExecutionRedriven(listener: ExecutionListener<ExecutionRedriven>): () => void {
     this.redriveListeners.add(listener);
     return () => this.redriveListeners.delete(listener);
@@ -190,7 +183,7 @@ export class LocalOrchestrator implements Orchestrator {
     });
   }
 
-  /** Listeners run one event at a time, in the order the events happened. */
+  /** One event at a time, in the order they happened; a listener's error is logged and dropped, like an event whose target keeps failing. */
   private notify<E>(listeners: Set<ExecutionListener<E>>, event: E): Promise<void> {
     const delivered = this.notifications.then(async () => {
       for (const listener of [...listeners]) {
@@ -208,4 +201,22 @@ export class LocalOrchestrator implements Orchestrator {
   private assertOpen(): void {
     if (this.shutDown) throw new Error('The local orchestrator is shut down');
   }
+}
+
+/**
+ * The Orchestrator port as SfnOrchestrator keeps it: the execution name is the idempotency key,
+ * so a taken name is the execution asked for, and stopping one that does not exist is a no-op.
+ */
+export function idempotentOrchestrator(local: LocalOrchestrator): Orchestrator {
+  return {
+    startExecution: (name, input) =>
+      local.startExecution(name, input).catch((error: unknown) => {
+        if (!(error instanceof ExecutionAlreadyExists)) throw error;
+      }),
+    describeExecution: (name) => local.describeExecution(name),
+    stopExecution: (name, cause) =>
+      local.stopExecution(name, cause).catch((error: unknown) => {
+        if (!(error instanceof ExecutionDoesNotExist)) throw error;
+      }),
+  };
 }
