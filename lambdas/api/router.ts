@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
+import { resolveScheduleId } from '../domain/run';
 import type { RunOperations } from '../services/run-operations';
-import { resolveScheduleId, type ScheduleService } from '../services/schedule-service';
+import type { ScheduleService } from '../services/schedule-service';
 import { mayActFor, roleFor, roleIncludes, type Authorizer, type Caller } from './auth';
 import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationFailure, type ApiResult } from './http';
 import { API_ROUTES, leastRole, type ApiRoute, type OperationId, type ROUTES } from './route-table';

@@ -23,7 +23,7 @@ import { ReconcileService } from '../services/reconcile-service';
 import { RunService } from '../services/run-service';
 import { ScheduleService } from '../services/schedule-service';
 import { SchedulingService } from '../services/scheduling-service';
-import { StepService } from '../services/step-service';
+import { StepService } from '../services/steps/step-service';
 import { WorkerService } from '../services/worker-service';
 import { DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, RECONCILE_START_GRACE_MS } from './engine';
 import { ENV } from './env-names';

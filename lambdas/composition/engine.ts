@@ -10,7 +10,8 @@ import { ExecutionStatusService } from '../services/execution-status-service';
 import { ReconcileService } from '../services/reconcile-service';
 import { RunService } from '../services/run-service';
 import { SchedulingService, type SchedulingSettings } from '../services/scheduling-service';
-import { StepService, type StepSettings } from '../services/step-service';
+import type { StepSettings } from '../services/steps/step-io';
+import { StepService } from '../services/steps/step-service';
 import { WorkerService, type WorkerSettings } from '../services/worker-service';
 
 export interface EngineDependencies {

@@ -1,6 +1,6 @@
 import { awsJobSteps } from '../composition/aws-context';
 import { lambdaHandler } from '../composition/observability';
-import type { BeginJobInput } from '../services/step-service';
+import type { BeginJobInput } from '../services/steps/step-io';
 
 const steps = awsJobSteps();
 

@@ -1,6 +1,6 @@
 import { awsBeginRunSteps } from '../composition/aws-context';
 import { lambdaHandler } from '../composition/observability';
-import type { BeginRunInput } from '../services/step-service';
+import type { BeginRunInput } from '../services/steps/step-io';
 
 const steps = awsBeginRunSteps();
 

@@ -1,6 +1,6 @@
 import { awsJobSteps } from '../composition/aws-context';
 import { lambdaHandler } from '../composition/observability';
-import type { JobStepInput } from '../services/step-service';
+import type { JobStepInput } from '../services/steps/step-io';
 
 const steps = awsJobSteps();
 

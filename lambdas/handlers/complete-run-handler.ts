@@ -1,6 +1,6 @@
 import { awsJobSteps } from '../composition/aws-context';
 import { lambdaHandler } from '../composition/observability';
-import type { CompleteRunInput } from '../services/step-service';
+import type { CompleteRunInput } from '../services/steps/step-io';
 
 const steps = awsJobSteps();
 

@@ -1,6 +1,6 @@
 import { awsJobSteps } from '../composition/aws-context';
 import { lambdaHandler } from '../composition/observability';
-import type { FinalizeJobInput } from '../services/step-service';
+import type { FinalizeJobInput } from '../services/steps/step-io';
 
 const steps = awsJobSteps();
 

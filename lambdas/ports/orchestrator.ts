@@ -1,3 +1,8 @@
+import type { ExecutionInput } from '../domain/run';
+
+// The adapters that start executions take the input's type with the port.
+export type { ExecutionInput };
+
 /**
  * Starts and stops executions of the schedule-run state machine. The execution name is the
  * idempotency key: starting a name that already runs with the same input is not an error.
@@ -14,18 +19,6 @@ export interface ExecutionDescription {
   error?: string;
   cause?: string;
   redriveCount: number;
-}
-
-/** Input of the state machine (statemachines/schedule-run.asl.json). */
-export interface ExecutionInput {
-  clientId: string;
-  scheduleId: string;
-  /** Absent when EventBridge Scheduler starts the execution: BeginRun derives the date then. */
-  runId?: string;
-  processingDate?: string;
-  /** The scheduled instant, set by EventBridge Scheduler (`<aws.scheduler.scheduled-time>`). */
-  scheduledTime?: string;
-  trigger: 'SCHEDULED' | 'MANUAL' | 'API';
 }
 
 /**

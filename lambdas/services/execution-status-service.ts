@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RunJob } from '../domain/model';
+import { jobStatsFromOutcomes } from '../domain/run';
 import type { Clock } from '../ports/clock';
 import type { RunMetrics } from '../ports/run-metrics';
 import type { RunStore } from '../ports/run-store';
-import { jobStatsFromOutcomes } from './step-service';
 
 /** The part of EventBridge's "Step Functions Execution Status Change" detail this service reads. */
 export interface ExecutionStatusDetail {
@@ -38,7 +38,7 @@ export class ExecutionStatusService {
       const job = run.jobs.find((j) => j.status === 'RUNNING') ?? run.jobs.find((j) => j.status === 'FAILED');
       let failedJob: RunJob | undefined;
       if (job) {
-        const stats = await jobStatsFromOutcomes(runs, run, job);
+        const stats = await jobStatsFromOutcomes(job, () => runs.batchSummaries(run.runId, job.seq));
         const error = stats.failed > 0
           ? { code: 'ITEMS_FAILED', message: `${stats.failed} of ${stats.total} work items failed` }
           : { code: detail.error || detail.status, message: detail.cause || `execution ${detail.status.toLowerCase()}` };

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { executionInputOf } from '../domain/run';
 import type { Clock } from '../ports/clock';
 import type { Orchestrator } from '../ports/orchestrator';
 import type { RunStore } from '../ports/run-store';
@@ -45,13 +46,7 @@ export class ReconcileService {
       if (!execution) {
         const age = clock.now().getTime() - Date.parse(run.updatedAt);
         if (run.status === 'PENDING' && age > startGraceMs) {
-          await orchestrator.startExecution(run.executionName, {
-            clientId: run.clientId,
-            scheduleId: run.scheduleId,
-            runId: run.runId,
-            processingDate: run.processingDate,
-            trigger: run.trigger,
-          });
+          await orchestrator.startExecution(run.executionName, executionInputOf(run));
           report.started.push(run.runId);
         }
         continue;

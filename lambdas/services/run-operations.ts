@@ -1,13 +1,6 @@
-import type { ItemStatus, JobSpec, Run, RunStatus, Trigger } from '../domain/model';
+import type { ItemStatus, JobSpec, RunStatus, Trigger } from '../domain/model';
+import type { ReprocessRequest, RunView } from '../domain/run';
 import type { ItemPage } from '../ports/item-pages';
-
-/** A run as the API shows it: the stored run plus statistics over its jobs. */
-export interface RunView extends Omit<Run, 'executionCount' | 'redriveCount' | 'plan' | 'heal'> {
-  stats: {
-    jobs: { total: number; completed: number; failed: number; pending: number };
-    items: { total: number; succeeded: number; failed: number; pending: number };
-  };
-}
 
 export interface TriggerRequest {
   processingDate: string;
@@ -15,10 +8,6 @@ export interface TriggerRequest {
   jobs?: JobSpec[];
   trigger?: Trigger;
 }
-
-export type ReprocessRequest =
-  | { scope: 'RUN'; heal?: boolean }
-  | { scope: 'JOB'; seq: number; items: 'FAILED' | 'ALL'; heal?: boolean };
 
 /**
  * What the API asks of runs. Every method takes the clientId from the URL and answers

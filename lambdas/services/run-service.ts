@@ -1,16 +1,24 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
+import { ConflictError, NotFoundError } from '../domain/errors';
 import type { JobRegistry } from '../domain/job-registry';
-import { DAILY_SCHEDULE_ID, type ItemStatus, type Run, type RunJob, type RunPlan, type RunStatus } from '../domain/model';
+import { isTerminal, type ItemStatus, type Run, type RunStatus } from '../domain/model';
+import {
+  executionInputOf,
+  newRunDraft,
+  reopenedJobs,
+  reprocessPlan,
+  resolveScheduleId,
+  toRunView,
+  type ReprocessRequest,
+  type RunView,
+} from '../domain/run';
 import { executionNameFor } from '../domain/run-naming';
 import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
-import type { ExecutionInput, Orchestrator } from '../ports/orchestrator';
+import type { Orchestrator } from '../ports/orchestrator';
 import type { ItemPage } from '../ports/item-pages';
 import type { RunStore } from '../ports/run-store';
-import { newRunDraft } from './run-factory';
-import type { ReprocessRequest, RunOperations, RunView, TriggerRequest } from './run-operations';
-import { toRunView } from './run-view';
+import type { RunOperations, TriggerRequest } from './run-operations';
 
 /** Claims of a trigger whose found run is reset under it before it gives up (409). */
 const TRIGGER_ROUNDS = 5;
@@ -88,19 +96,9 @@ export class RunService implements RunOperations {
   async reprocess(clientId: string, runId: string, request: ReprocessRequest): Promise<RunView> {
     const { runs, clock } = this.deps;
     const run = await this.ownRun(clientId, runId, true);
-    if (run.status !== 'FAILED' && run.status !== 'COMPLETED') {
-      throw new ConflictError(`run ${runId} is ${run.status}; only a FAILED or COMPLETED run can be reprocessed`, 'RUN_NOT_REPROCESSABLE');
-    }
-    const plan = planOf(run, request);
+    const plan = reprocessPlan(run, request);
     const executionCount = run.executionCount + 1;
     const executionName = executionNameFor(runId, executionCount);
-    const reopened: RunJob[] = run.jobs
-      .filter((job) => job.seq >= plan.startSeq)
-      .map(({ endedAt: _endedAt, error: _error, ...rest }) => ({
-        ...rest,
-        status: 'PENDING',
-        generation: rest.seq === plan.startSeq && plan.items === 'ALL' ? rest.generation + 1 : rest.generation,
-      }));
     const moved = await runs.reopenRun(
       runId,
       {
@@ -109,7 +107,7 @@ export class RunService implements RunOperations {
         set: { status: 'PENDING', executionName, executionCount, redriveCount: 0, plan, heal: plan.heal },
         remove: ['error', 'endedAt', 'waitingUntil', 'waitingReason'],
       },
-      reopened,
+      reopenedJobs(run, plan),
       executionName,
     );
     if (!moved) throw new ConflictError(`run ${runId} changed while the reprocess was requested; read it again`, 'RUN_CHANGED');
@@ -122,7 +120,7 @@ export class RunService implements RunOperations {
     const { runs, orchestrator, clock, logger } = this.deps;
     const run = await this.ownRun(clientId, runId, true);
     if (run.status !== 'RESET') {
-      const wasActive = run.status === 'PENDING' || run.status === 'RUNNING';
+      const wasActive = !isTerminal(run.status);
       const reset = await runs.resetRun(runId, clock.now().toISOString());
       if (reset && wasActive) {
         await orchestrator.stopExecution(run.executionName, 'run reset by an operator').catch((error: unknown) => {
@@ -134,15 +132,8 @@ export class RunService implements RunOperations {
   }
 
   private async start(run: Run): Promise<void> {
-    const input: ExecutionInput = {
-      clientId: run.clientId,
-      scheduleId: run.scheduleId,
-      runId: run.runId,
-      processingDate: run.processingDate,
-      trigger: run.trigger,
-    };
     try {
-      await this.deps.orchestrator.startExecution(run.executionName, input);
+      await this.deps.orchestrator.startExecution(run.executionName, executionInputOf(run));
     } catch (error) {
       this.deps.logger.error('could not start the execution', { runId: run.runId, error: error as Error });
       await this.deps.runs.transitionRun(run.runId, {
@@ -163,20 +154,4 @@ export class RunService implements RunOperations {
     if (!run || run.clientId !== clientId) throw new NotFoundError(`run ${runId} does not exist for client ${clientId}`);
     return run;
   }
-}
-
-function resolveScheduleId(scheduleId: string): string {
-  return scheduleId === 'daily' ? DAILY_SCHEDULE_ID : scheduleId;
-}
-
-function planOf(run: Run, request: ReprocessRequest): RunPlan {
-  const heal = request.heal ?? false;
-  if (request.scope === 'RUN') {
-    const firstOpen = run.jobs.find((job) => job.status !== 'COMPLETED' && job.status !== 'SKIPPED');
-    return { startSeq: firstOpen?.seq ?? run.jobs.length + 1, items: 'FAILED', heal };
-  }
-  if (!run.jobs.some((job) => job.seq === request.seq)) {
-    throw new ValidationError(`run ${run.runId} has no job ${request.seq}`, [{ path: 'seq', message: `must be between 1 and ${run.jobs.length}` }]);
-  }
-  return { startSeq: request.seq, items: request.items, heal };
 }

@@ -8,6 +8,7 @@ import {
   DEFAULT_CATCH_UP_WINDOW_HOURS,
   DEFAULT_OVERLAP_POLICY,
   ScheduleConfigSchema, type Client, type Frequency, type JobSpec, type Schedule, type ScheduleConfig, type ScheduleConfigInput } from '../domain/model';
+import { resolveScheduleId } from '../domain/run';
 import { nextOccurrences, validateCalendarSpec, type CalendarSpec, type Occurrence } from '../domain/schedule-calendar';
 import { systemClock } from '../domain/system-clock';
 import type { Clock } from '../ports/clock';
@@ -16,9 +17,6 @@ import type { SchedulingService } from './scheduling-service';
 
 /** How many upcoming occurrences a schedule shows. */
 export const NEXT_RUNS_SHOWN = 5;
-
-/** The alias of every client's mandatory daily schedule in URLs. */
-export const DAILY_ALIAS = 'daily';
 
 /** The sequence of a newly onboarded client's mandatory daily schedule. */
 export const DEFAULT_DAILY_JOBS: readonly JobSpec[] = [{ type: 'USAGE_RATING' }, { type: 'SYNC_TRANSACTIONS' }, { type: 'BILLING' }];
@@ -58,11 +56,6 @@ export interface ScheduleServiceOptions {
    * @default none: schedules are stored, but nothing arms them (API tests)
    */
   scheduling?: Pick<SchedulingService, 'scheduleChanged' | 'scheduleDeleted'>;
-}
-
-/** `daily` → the id of the mandatory daily schedule; any other id unchanged. */
-export function resolveScheduleId(scheduleId: string): string {
-  return scheduleId === DAILY_ALIAS ? DAILY_SCHEDULE_ID : scheduleId;
 }
 
 export function randomScheduleId(): string {

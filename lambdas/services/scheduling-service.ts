@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { JobRegistry } from '../domain/job-registry';
 import { DEFAULT_CATCH_UP_WINDOW_HOURS, type Schedule } from '../domain/model';
+import { newRunDraft, scheduledFireInput } from '../domain/run';
 import { nextOccurrences, occurrencesAfter, type CalendarSpec, type Occurrence } from '../domain/schedule-calendar';
 import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
-import type { ExecutionInput, Orchestrator } from '../ports/orchestrator';
+import type { Orchestrator } from '../ports/orchestrator';
 import type { RunStore } from '../ports/run-store';
 import type { ScheduleCursorStore, ScheduleKey, ScheduleTrigger } from '../ports/schedule-trigger';
-import { newRunDraft } from './run-factory';
 
 export interface SchedulingSettings {
   /**
@@ -244,8 +244,7 @@ export class SchedulingService {
 
   /** Starts the state machine as the scheduler does: the same input EventBridge Scheduler sends. */
   private async fire(key: ScheduleKey, occurrence: Occurrence): Promise<void> {
-    const input: ExecutionInput = { clientId: key.clientId, scheduleId: key.scheduleId, scheduledTime: occurrence.at, trigger: 'SCHEDULED' };
-    await this.deps.orchestrator.startExecution(scheduledExecutionName(key, occurrence.at), input);
+    await this.deps.orchestrator.startExecution(scheduledExecutionName(key, occurrence.at), scheduledFireInput(key, occurrence.at));
   }
 
   /** Waits until the fired occurrence's run holds its date, or its execution has ended without one (the date was not due). */

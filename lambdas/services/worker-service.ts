@@ -4,14 +4,13 @@ import { z } from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { JobRegistry } from '../domain/job-registry';
-import type { Run } from '../domain/model';
+import { jobContext, ownershipError } from '../domain/run';
 import type { Clock } from '../ports/clock';
 import type { TaskCallbacks } from '../ports/orchestrator';
 import type { WorkQueue } from '../ports/work-queue';
 import type { RunMetrics } from '../ports/run-metrics';
 import type { BatchRecord } from '../ports/batch-store';
 import type { RunStore } from '../ports/run-store';
-import { jobContext } from './step-service';
 
 /** The message a Map child sends for one batch (ProcessBatch in the ASL). */
 export const BatchMessageSchema = z.object({
@@ -48,6 +47,9 @@ export interface WorkerSettings {
    */
   leaseMs: number;
 }
+
+/** The error a refused batch's Map child fails with, as the execution's history shows it. */
+const TASK_ERROR = { RUN_RESET: 'RunReset', SUPERSEDED_EXECUTION: 'SupersededExecution' } as const;
 
 /** How much sooner than its message a lease ends (at most a tenth of the lease). */
 const LEASE_MARGIN_MS = 1_000;
@@ -140,10 +142,13 @@ export class WorkerService {
       return 'SKIPPED';
     }
     const run = await runs.getRun(message.runId, true);
-    const refusal = refuse(run, message);
-    if (refusal || !run) {
-      const [error, cause] = refusal ?? ['RunNotFound', `run ${message.runId} does not exist`];
-      await this.callback(message.taskToken, { failure: [error, cause] });
+    if (!run) {
+      await this.callback(message.taskToken, { failure: ['RunNotFound', `run ${message.runId} does not exist`] });
+      return 'SKIPPED';
+    }
+    const refusal = ownershipError(run, message.executionName);
+    if (refusal) {
+      await this.callback(message.taskToken, { failure: [TASK_ERROR[refusal.code], refusal.message] });
       return 'SKIPPED';
     }
     const job = run.jobs.find((j) => j.seq === message.seq);
@@ -281,15 +286,6 @@ function leaseEnd(deliveredAtMs: number, leaseMs: number): number {
 function isClosedToken(error: unknown): boolean {
   const name = (error as Error | undefined)?.name;
   return name === 'TaskTimedOut' || name === 'InvalidToken' || name === 'TaskDoesNotExist';
-}
-
-function refuse(run: Run | undefined, message: BatchMessage): [string, string] | undefined {
-  if (!run) return undefined;
-  if (run.status === 'RESET') return ['RunReset', `run ${run.runId} was reset`];
-  if (run.executionName !== message.executionName) {
-    return ['SupersededExecution', `run ${run.runId} is owned by execution ${run.executionName}, not ${message.executionName}`];
-  }
-  return undefined;
 }
 
 function counts(batch: BatchRecord): { succeeded: number; failed: number } {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lambdas/adapters/local/dynamo-local';
-import type { RunView } from '../../lambdas/services/run-operations';
+import type { RunView } from '../../lambdas/domain/run';
 import { coreBillingFromStoreFile, expectLedgerExactlyOnce, expectOutcomesTruthful, expectRunSettled, subjectOnTables } from './support/invariants';
 import { dynamoLocalsOf, RuntimeProcess } from './support/process-runtime';
 import { chaosScale } from './support/scale';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createJobRegistry } from '../../lambdas/jobs/job-catalogue';
 import type { JobType } from '../../lambdas/domain/model';
-import type { RunView } from '../../lambdas/services/run-operations';
+import type { RunView } from '../../lambdas/domain/run';
 import { api, startTestRuntime, waitForRun } from '../support/local-runtime';
 import { expectLedgerExactlyOnce, expectOutcomesTruthful, expectRunSettled } from './support/invariants';
 import { crashBillingJobs, installCrashableWorker, type CrashingJob } from './support/process-crash';

@@ -50,4 +50,18 @@ describe('the reconciler', () => {
     expect(engine.orchestrator.started.map((s) => s.name)).toEqual([run.executionName]);
     expect(engine.orchestrator.started[0]?.input).toMatchObject({ runId: run.runId, processingDate: '2026-11-03' });
   });
+
+  // StartExecution is idempotent only for the same name and input: a different input would fail
+  // with ExecutionAlreadyExists when the trigger's own start had in fact gone through.
+  it('starts an orphaned PENDING run with the very input its trigger used', async () => {
+    const { run } = await engine.runs.trigger('acme', scheduleId, { processingDate: '2026-11-04', trigger: 'MANUAL' });
+    const byTrigger = engine.orchestrator.started.find((s) => s.name === run.executionName);
+    engine.clock.set('2026-11-25T12:05:00Z');
+
+    await engine.reconcile.reconcile();
+
+    const byReconciler = engine.orchestrator.started.filter((s) => s.name === run.executionName);
+    expect(byReconciler).toHaveLength(2);
+    expect(byReconciler[1]).toEqual(byTrigger);
+  });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
 import type { OverlapPolicy } from '../../lambdas/domain/model';
-import type { RunView } from '../../lambdas/services/run-operations';
+import type { RunView } from '../../lambdas/domain/run';
 import { startTestRuntime, waitForRun } from '../support/local-runtime';
 
 /**

@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lambdas/composition/local-runtime';
 import type { RunStatus } from '../../lambdas/domain/model';
 import type { Clock } from '../../lambdas/ports/clock';
-import type { RunView } from '../../lambdas/services/run-operations';
+import type { RunView } from '../../lambdas/domain/run';
 import { silentLogger } from './engine-harness';
 
 export const ADMIN_TOKEN = 'test-admin-token';

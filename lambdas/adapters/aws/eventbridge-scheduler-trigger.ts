@@ -9,8 +9,8 @@ import {
   type CreateScheduleCommandInput,
   type GetScheduleCommandOutput,
 } from '@aws-sdk/client-scheduler';
+import { scheduledFireInput } from '../../domain/run';
 import type { Occurrence } from '../../domain/schedule-calendar';
-import type { ExecutionInput } from '../../ports/orchestrator';
 import type { ScheduleKey, ScheduleTrigger } from '../../ports/schedule-trigger';
 
 /** The commands this adapter sends: a SchedulerClient, or a fake that records them. */
@@ -119,7 +119,7 @@ export class EventBridgeSchedulerTrigger implements ScheduleTrigger {
   }
 
   private request(schedule: ScheduleKey, occurrence: Occurrence): CreateScheduleCommandInput {
-    const input: ExecutionInput = { clientId: schedule.clientId, scheduleId: schedule.scheduleId, scheduledTime: SCHEDULED_TIME, trigger: 'SCHEDULED' };
+    const input = scheduledFireInput(schedule, SCHEDULED_TIME);
     return {
       Name: triggerNameFor(schedule),
       GroupName: this.settings.groupName,

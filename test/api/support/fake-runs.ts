@@ -1,7 +1,8 @@
 import { NotFoundError } from '../../../lambdas/domain/errors';
 import { DAILY_SCHEDULE_ID } from '../../../lambdas/domain/model';
 import type { ItemPage } from '../../../lambdas/ports/item-pages';
-import type { ReprocessRequest, RunOperations, RunView, TriggerRequest } from '../../../lambdas/services/run-operations';
+import type { ReprocessRequest, RunView } from '../../../lambdas/domain/run';
+import type { RunOperations, TriggerRequest } from '../../../lambdas/services/run-operations';
 
 export const KNOWN_RUN_ID = 'run_0123456789abcdef01234567';
 

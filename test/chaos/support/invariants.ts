@@ -13,7 +13,7 @@ import type { ItemStats, Run } from '../../../lambdas/domain/model';
 import type { Ledger, LedgerAdmin } from '../../../lambdas/ports/ledger';
 import type { BatchRecord } from '../../../lambdas/ports/batch-store';
 import type { RunStore } from '../../../lambdas/ports/run-store';
-import { toRunView } from '../../../lambdas/services/run-view';
+import { toRunView } from '../../../lambdas/domain/run';
 
 /**
  * The invariants every chaos scenario ends with, whatever fault it injected:

@@ -1,0 +1,66 @@
+import type { ExecutionInput } from '../../domain/run';
+
+// What the Task states of statemachines/schedule-run.asl.json pass to the steps, and read back.
+
+export interface BeginRunInput {
+  /** The execution input; when BeginRun is asked again after a WAIT, also its previous answer (`run`). */
+  input: ExecutionInput & { run?: { runId?: string } };
+  executionName: string;
+}
+
+export interface BeginRunOutput {
+  runId?: string;
+  index: number;
+  /** RUN: go on with the job at `index`; WAIT: ask again at `waitUntil` (overlap policy QUEUE); DONE: nothing to do. */
+  action: 'RUN' | 'WAIT' | 'DONE';
+  waitUntil?: string;
+  /** Read by the Map state (MaxConcurrencyPath) and its children (TimeoutSecondsPath). */
+  maxConcurrency: number;
+  batchTimeoutSeconds: number;
+  reason?: string;
+}
+
+export interface BeginJobInput {
+  runId: string;
+  index: number;
+  executionName: string;
+}
+
+export interface BeginJobOutput {
+  action: 'RUN' | 'WAIT' | 'COMPLETE';
+  seq?: number;
+  waitUntil?: string;
+}
+
+export interface JobStepInput {
+  runId: string;
+  seq: number;
+  executionName: string;
+  /** FindFailedBatches: only the batches that still have failed items (read consistently, not from the lagging index). */
+  failedOnly?: boolean;
+}
+
+export interface FinalizeJobInput extends JobStepInput {
+  index: number;
+}
+
+export interface CompleteRunInput {
+  runId: string;
+  executionName: string;
+}
+
+export interface StepSettings {
+  /** Map children in flight at once (per execution). */
+  maxConcurrency: number;
+  /** How long a Map child waits for its worker before the batch is sent again. */
+  batchTimeoutSeconds: number;
+  /**
+   * How long a run queued behind an active run of its schedule (overlap policy QUEUE) waits before
+   * it asks again. Each round adds about ten events to the execution's history, which Step
+   * Functions caps at 25,000: two minutes keeps a wait of several days well inside that.
+   * @default DEFAULT_QUEUE_POLL_SECONDS
+   */
+  queuePollSeconds?: number;
+}
+
+export const DEFAULT_QUEUE_POLL_SECONDS = 120;
