@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { executionInputOf } from '../../domain/run';
 import type { Orchestrator } from '../../ports/orchestrator';
 import type { RunStore } from '../../ports/run-store';
 
@@ -13,13 +14,7 @@ export async function resumeActiveRuns(runs: Pick<RunStore, 'listActiveRuns'>, o
     // From the beginning, as a redrive: every step is idempotent (the run is claimed with a
     // conditional write, Collect returns the stored batches, workers skip succeeded items,
     // Finalize recomputes).
-    await orchestrator.startExecution(run.executionName, {
-      clientId: run.clientId,
-      scheduleId: run.scheduleId,
-      runId: run.runId,
-      processingDate: run.processingDate,
-      trigger: run.trigger,
-    });
+    await orchestrator.startExecution(run.executionName, executionInputOf(run));
     resumed.push(run.runId);
   }
   if (resumed.length > 0) logger.info('resumed runs that were active when the runtime stopped', { runs: resumed });
