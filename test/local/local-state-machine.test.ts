@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalQueue } from '../../lambdas/adapters/local/local-queue';
-import { LocalStateMachine, TaskTimedOut, definitionSubstitutions, loadDefinition, type StepFunctions } from '../../lambdas/adapters/local/local-state-machine';
+import { definitionSubstitutions, loadDefinition } from '../../lambdas/adapters/local/local-asl-definition';
+import { LocalStateMachine, TaskTimedOut, type StepFunctions } from '../../lambdas/adapters/local/local-state-machine';
 import { sleep } from './support';
 import { InMemoryUsageMeter } from '../../lambdas/adapters/local/usage-meter';
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { definitionSubstitutions, loadDefinition } from '../../lambdas/adapters/local/local-state-machine';
+import { definitionSubstitutions, loadDefinition } from '../../lambdas/adapters/local/local-asl-definition';
 
 /**
  * statemachines/schedule-run.asl.json keeps what it carries between states small however many

@@ -1,79 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setImmediate as afterPendingCallbacks } from 'node:timers/promises';
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { TaskCallbacks } from '../../ports/orchestrator';
 import type { UsageMeter } from '../../ports/usage-meter';
+import {
+  definitionSubstitutions,
+  HEARTBEAT_PARAMETER,
+  isPlainObject,
+  loadDefinition,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  taskBindings,
+  type StepName,
+} from './local-asl-definition';
 import type { LocalQueue } from './local-queue';
 
 /**
- * Runs statemachines/schedule-run.asl.json — the file the CDK stack deploys, with the same
- * definition substitutions — in process with `aws-local-stepfunctions` 3. Lambda Task states are
- * bound to in-process step functions by the function their Resource names (`overrides.taskResourceLocalHandlers`
- * takes state names, so every Task state invoking, say, CollectWorkItems gets that step).
- *
- * This module bridges exactly the interpreter's gaps for this ASL, and refuses a definition that
- * would need more:
- *
- * (a) Task tokens. The interpreter has no callback pattern and no SQS integration. The Map child
- *     Task on `arn:aws:states:::sqs:sendMessage.waitForTaskToken` is overridden: it mints a
- *     unique token per attempt, puts it where the definition put `$$.Task.Token` (the context
- *     object carries a placeholder token, without which the interpreter fails on that path),
- *     sends `JSON.stringify(MessageBody)` to the LocalQueue and waits until `callbacks`
- *     (the TaskCallbacks port) settles the token. `sendTaskFailure(token, error, cause)` fails
- *     the Task with that error name and cause, so the child and then the Map fail as in AWS.
- *     HeartbeatSeconds / HeartbeatSecondsPath (which the interpreter ignores) are honoured: a
- *     token that gets no `sendTaskHeartbeat` for that long, counted from the message's sending
- *     and then from each heartbeat, fails its Task with States.HeartbeatTimeout. The path is read
- *     from the state input as in AWS (the loader copies its value into a reserved Parameters
- *     field, which the override strips again).
- *     A token that is unknown, already settled, superseded by a retry of its Task (after
- *     a timeout; a retry is recognised by its identical message, which holds because batch
- *     numbers are unique within a job), or whose Map or execution has ended, is closed:
- *     SendTask* on it throws `TaskTimedOut`, as AWS does. Messages already in the queue stay
- *     there, as in SQS.
- * (b) Distributed Map. The interpreter runs the Map inline (p-limit over the items, MaxConcurrency
- *     honoured; MaxConcurrency 0 means 40 here, 10,000 in AWS). One fix: once a child failed,
- *     the Map starts no further child (AWS fails the Map Run at the first failure when nothing is
- *     tolerated; the interpreter would go on starting queued children after it gave up, and
- *     after an abort). The loader refuses TimeoutSecondsPath on a Task with Parameters: the
- *     interpreter would read it from the effective input, after Parameters, not the state input
- *     as AWS does. ItemReader, ItemBatcher, ToleratedFailure*, ResultWriter are
- *     ignored by the interpreter; this ASL does not use them (CollectWorkItems persists the
- *     batches and the Map iterates over their numbers), and the loader refuses them.
- * (c) Wait. A Wait with TimestampPath really sleeps until the instant (the interpreter does, and
- *     an abort ends the sleep); `waitTimeOverrides` shortens it for tests. Node timers cap one
- *     sleep at about 24.8 days, far beyond any exception window.
- * (d) No persistence. The interpreter keeps no history, so nothing resumes after a restart: the
- *     local runtime re-runs every execution the store says is PENDING or RUNNING from the start.
- *     Every step is idempotent (the run is claimed with a conditional write, Collect returns the
- *     stored batches, workers skip succeeded items, Finalize recomputes), so that equals a redrive.
- *
- * Usage, as AWS bills it: one 'stateTransitions' per state entered and per retry, Map children's
- * states included (from the execution's event log); one 'lambdaInvocations' and the measured
- * 'lambdaMillis' per step-function call. SQS requests are counted by the LocalQueue.
- *
- * A step function's error fails its Task with the error's name, and the cause is the JSON the
- * Lambda runtime reports (`{"errorType","errorMessage"}`, without the trace). Note that the
- * interpreter gives Task states without TimeoutSeconds a 60 s timeout; AWS applies only the
- * function's own timeout.
+ * Runs statemachines/schedule-run.asl.json, the file the CDK stack deploys, in process with
+ * `aws-local-stepfunctions` 3, and bridges exactly the interpreter's gaps for this ASL: task
+ * tokens, the Distributed Map's stop at the first failure, and heartbeats (local-asl-definition.ts
+ * refuses a definition that would need more). Lambda Task states run the step function their
+ * Resource names. It keeps no history: local-run-resumer.ts restarts the active runs.
  */
 
-const REGION = 'us-east-1';
-const ACCOUNT = '000000000000';
 const STATE_MACHINE_NAME = 'local-schedule-run';
-const SEND_MESSAGE_AND_WAIT = 'arn:aws:states:::sqs:sendMessage.waitForTaskToken';
-/** Stands in for `$$.Task.Token` in the context object; replaced by a minted token per attempt. */
+/** Stands in for `$$.Task.Token` in the context object (the interpreter fails on that path without one). */
 const TOKEN_PLACEHOLDER = 'local-task-token-placeholder';
-/** Reserved Parameters field that carries a HeartbeatSeconds(Path) value past Parameters (bridge a). */
-const HEARTBEAT_PARAMETER = 'localHeartbeatSeconds';
 
 const validatedDefinitions = new Set<string>();
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 type TaskOverride = (input: JsonValue) => Promise<JsonValue>;
-
-export type StepName = 'BeginRun' | 'BeginJob' | 'CollectWorkItems' | 'FinalizeJob' | 'CompleteRun';
 
 /** The step handlers, by Task state name. Each receives the state's effective input (after Parameters). */
 export interface StepFunctions {
@@ -91,7 +48,10 @@ export interface LocalStateMachineOptions {
   /** Where the task-token Task sends its messages; its URL substitutes `${WorkQueueUrl}`. */
   workQueue: Pick<LocalQueue, 'url' | 'send'>;
   meter?: UsageMeter;
-  /** Milliseconds to wait in the named Wait states instead of their Timestamp (tests). */
+  /**
+   * Milliseconds to wait in the named Wait states instead of their Timestamp (tests). Otherwise a
+   * Wait really sleeps until the instant (Node caps one timer at about 24.8 days).
+   */
   waitTimeOverrides?: Record<string, number>;
   /** Milliseconds between retries of the named states instead of their Retry intervals (tests). */
   retryIntervalOverrides?: Record<string, number | number[]>;
@@ -127,64 +87,6 @@ export class TaskTimedOut extends Error {
   }
 }
 
-export function localFunctionArn(name: string): string {
-  return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:local-${name}`;
-}
-
-/** The definition substitutions the CDK stack passes to `DefinitionBody.fromFile`, with local values. */
-export function definitionSubstitutions(workQueueUrl: string): Record<string, string> {
-  return {
-    BeginRunFunctionArn: localFunctionArn('BeginRun'),
-    BeginJobFunctionArn: localFunctionArn('BeginJob'),
-    CollectWorkItemsFunctionArn: localFunctionArn('CollectWorkItems'),
-    FinalizeJobFunctionArn: localFunctionArn('FinalizeJob'),
-    CompleteRunFunctionArn: localFunctionArn('CompleteRun'),
-    WorkQueueUrl: workQueueUrl,
-  };
-}
-
-interface AslState {
-  Type: string;
-  Resource?: string;
-  Parameters?: unknown;
-  TimeoutSecondsPath?: string;
-  HeartbeatSeconds?: number;
-  HeartbeatSecondsPath?: string;
-  ItemProcessor?: { States: Record<string, AslState> };
-  Iterator?: { States: Record<string, AslState> };
-  Branches?: { States: Record<string, AslState> }[];
-  [field: string]: unknown;
-}
-
-const UNSUPPORTED_MAP_FIELDS = ['ItemReader', 'ItemBatcher', 'ToleratedFailureCount', 'ToleratedFailureCountPath', 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath', 'ResultWriter'];
-
-/** Reads the ASL file, substitutes every `${Name}`, and carries HeartbeatSeconds(Path) into the task-token Task's input (bridge a). */
-export function loadDefinition(path: string, substitutions: Record<string, string>): StateMachineDefinition {
-  const missing = new Set<string>();
-  const text = readFileSync(path, 'utf8').replace(/\$\{([A-Za-z0-9_]+)\}/g, (placeholder, name: string) => {
-    const value = substitutions[name];
-    if (value === undefined) missing.add(name);
-    return value ?? placeholder;
-  });
-  if (missing.size > 0) throw new Error(`${path} uses substitutions the local runtime does not provide: ${[...missing].join(', ')}`);
-  const definition = JSON.parse(text) as { States: Record<string, AslState> };
-  forEachState(definition.States, (name, state) => {
-    const unsupported = UNSUPPORTED_MAP_FIELDS.filter((field) => field in state);
-    if (unsupported.length > 0) throw new Error(`State ${name}: ${unsupported.join(', ')} not supported by the local runtime`);
-    if (state.Type !== 'Task') return;
-    if (state.TimeoutSecondsPath !== undefined && state.Parameters !== undefined) throw new Error(`State ${name}: TimeoutSecondsPath with Parameters is not supported by the local runtime`);
-    if (state.HeartbeatSeconds === undefined && state.HeartbeatSecondsPath === undefined) return;
-    if (state.Resource !== SEND_MESSAGE_AND_WAIT || !isPlainObject(state.Parameters)) {
-      throw new Error(`State ${name}: HeartbeatSeconds is bridged only on ${SEND_MESSAGE_AND_WAIT} with object Parameters`);
-    }
-    state.Parameters =
-      state.HeartbeatSecondsPath === undefined
-        ? { ...state.Parameters, [HEARTBEAT_PARAMETER]: state.HeartbeatSeconds }
-        : { ...state.Parameters, [`${HEARTBEAT_PARAMETER}.$`]: state.HeartbeatSecondsPath };
-  });
-  return definition as unknown as StateMachineDefinition;
-}
-
 interface ExecutionState {
   readonly name: string;
   /** The execution has ended or is being aborted: no Map child may start any more. */
@@ -209,15 +111,14 @@ interface OpenToken {
 export class LocalStateMachine {
   private readonly machine: StateMachine;
   /** Task state name → the step function its Resource names (a state may reuse another's function). */
-  private readonly stepStates = new Map<string, StepName>();
-  private readonly sendAndWaitStates: string[] = [];
+  private readonly stepStates: Map<string, StepName>;
+  private readonly sendAndWaitStates: string[];
   private readonly openTokens = new Map<string, OpenToken>();
   private readonly executions = new Map<string, ExecutionState>();
 
   /**
-   * The TaskCallbacks port of the local runtime: the worker settles its batch's token here, and
-   * its heartbeats restart the token's heartbeat clock. All three answer TaskTimedOut for a
-   * closed token, as AWS does.
+   * The worker settles its batch's token here. A token that is unknown, settled, superseded by a
+   * retry, or whose Map or execution ended is closed: all three answer TaskTimedOut, as AWS does.
    */
   readonly callbacks: TaskCallbacks = {
     sendTaskSuccess: async (taskToken, output) => {
@@ -239,16 +140,9 @@ export class LocalStateMachine {
     const fingerprint = JSON.stringify(definition);
     this.machine = new StateMachine(definition, validatedDefinitions.has(fingerprint) ? { validationOptions: { noValidate: true } } : {});
     validatedDefinitions.add(fingerprint);
-    forEachState((definition as unknown as { States: Record<string, AslState> }).States, (name, state) => {
-      if (state.Type !== 'Task') return;
-      if (state.Resource === SEND_MESSAGE_AND_WAIT) {
-        this.sendAndWaitStates.push(name);
-      } else if (state.Resource?.startsWith('arn:aws:lambda:') && isStepName(stepOfResource(state.Resource))) {
-        this.stepStates.set(name, stepOfResource(state.Resource) as StepName);
-      } else {
-        throw new Error(`Task state ${name} (${state.Resource}) has no local binding`);
-      }
-    });
+    const bindings = taskBindings(definition);
+    this.stepStates = bindings.steps;
+    this.sendAndWaitStates = bindings.sendAndWait;
   }
 
   /** StartExecution. The name is `$$.Execution.Name`; names must be unique among running executions. */
@@ -265,13 +159,13 @@ export class LocalStateMachine {
       },
       context: {
         Execution: {
-          Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:${STATE_MACHINE_NAME}:${name}`,
+          Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${STATE_MACHINE_NAME}:${name}`,
           Name: name,
           Input: toJson(input),
           StartTime: startTime,
           RedriveCount: options.redriveCount ?? 0,
         },
-        StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`, Name: STATE_MACHINE_NAME },
+        StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`, Name: STATE_MACHINE_NAME },
         Task: { Token: TOKEN_PLACEHOLDER },
       },
     });
@@ -310,6 +204,10 @@ export class LocalStateMachine {
     return overrides;
   }
 
+  /**
+   * A Lambda Task: the step function, metered as AWS bills it (one invocation, its milliseconds).
+   * Unlike AWS, the interpreter times out a Task without TimeoutSeconds after 60 s.
+   */
   private invokeStep(name: StepName): TaskOverride {
     return async (input) => {
       const meter = this.options.meter;
@@ -325,13 +223,22 @@ export class LocalStateMachine {
     };
   }
 
+  /**
+   * The Map child's `sqs:sendMessage.waitForTaskToken`, which the interpreter lacks: mints a token
+   * per attempt, puts it where the definition put `$$.Task.Token`, sends the body to the local
+   * queue and waits until `callbacks` settle the token.
+   */
   private async sendMessageAndWait(input: JsonValue, execution: ExecutionState): Promise<JsonValue> {
+    // AWS fails the Map Run at its first failure when nothing is tolerated; the interpreter would
+    // go on starting queued children (MaxConcurrency 0 means 40 here, 10,000 in AWS).
     // Sibling failures and aborts reach `execution` through promise chains and the event log;
     // let them land before deciding whether this child may still start.
     await afterPendingCallbacks();
     if (execution.closed || execution.mapFailed) throw namedError('States.Runtime', 'The Map has ended: child not started');
     const { QueueUrl, MessageBody, [HEARTBEAT_PARAMETER]: heartbeatSeconds } = input as { QueueUrl?: unknown; MessageBody?: JsonValue; [HEARTBEAT_PARAMETER]?: unknown };
     if (QueueUrl !== this.options.workQueue.url) throw namedError('SQS.QueueDoesNotExistException', `No local queue at ${String(QueueUrl)}`);
+    // A retry of the Task (after a timeout) sends the identical message (batch numbers are unique
+    // within a job) and closes the previous attempt's token; its message stays queued, as in SQS.
     const key = JSON.stringify(MessageBody);
     const superseded = execution.tokens.get(key);
     if (superseded) this.forget(superseded);
@@ -343,6 +250,7 @@ export class LocalStateMachine {
     const settled = new Promise<JsonValue>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const stop = (): void => clearTimeout(timer);
+      // HeartbeatSeconds, which the interpreter ignores: counted from the sending, then from each heartbeat.
       const beat = (): void => {
         if (heartbeatSeconds === undefined) return;
         stop();
@@ -366,6 +274,7 @@ export class LocalStateMachine {
 
   private async readEvents(execution: ExecutionState, events: ReturnType<StateMachine['run']>['eventLogs']): Promise<void> {
     for await (const event of events) {
+      // As AWS bills: one transition per state entered and per retry, Map children's included.
       if (event.type === 'StateEntered' || event.type === 'StateRetried') this.options.meter?.count('stateTransitions');
       if (event.type === 'StateEntered' && event.state.type === 'Map' && event.index === undefined) execution.mapFailed = false;
       if (event.type === 'MapIterationFailed') {
@@ -409,7 +318,7 @@ function outcomeOf(error: unknown, abortCause: string | undefined): ExecutionOut
   return { status: 'FAILED', error: 'States.Runtime', cause: String(failure) };
 }
 
-/** How a Lambda function's error reaches Step Functions: its name, and the runtime's JSON as cause. */
+/** How a Lambda function's error reaches Step Functions: its name, and the runtime's JSON (no trace) as cause. */
 function lambdaError(error: unknown): Error {
   const errorType = error instanceof Error ? error.name : 'Error';
   const errorMessage = error instanceof Error ? error.message : String(error);
@@ -423,15 +332,6 @@ function namedError(name: string, message: string): Error {
   return error;
 }
 
-/** `arn:aws:lambda:…:function:local-CollectWorkItems` → `CollectWorkItems` (see localFunctionArn). */
-function stepOfResource(resource: string): string {
-  return resource.slice(resource.lastIndexOf(':function:local-') + ':function:local-'.length);
-}
-
-function isStepName(name: string): name is StepName {
-  return ['BeginRun', 'BeginJob', 'CollectWorkItems', 'FinalizeJob', 'CompleteRun'].includes(name);
-}
-
 /** Payloads cross a process boundary in AWS: only JSON survives. */
 function toJson(value: unknown): JsonValue {
   return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
@@ -442,17 +342,4 @@ function replaceDeep(value: JsonValue, from: string, to: string): JsonValue {
   if (Array.isArray(value)) return value.map((item) => replaceDeep(item, from, to));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceDeep(v as JsonValue, from, to)])) as JsonValue;
   return value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function forEachState(states: Record<string, AslState>, visit: (name: string, state: AslState) => void): void {
-  for (const [name, state] of Object.entries(states)) {
-    visit(name, state);
-    const processor = state.ItemProcessor ?? state.Iterator;
-    if (processor) forEachState(processor.States, visit);
-    for (const branch of state.Branches ?? []) forEachState(branch.States, visit);
-  }
 }
