@@ -66,6 +66,11 @@ export class Api {
     return (await this.request('GET', '/v1/catalogue')).body;
   }
 
+  /** Who the credentials are and each client's role: `{ actor, clients: [ { clientId, role } ] }` (clientId `*`: every client). */
+  async me() {
+    return (await this.request('GET', '/v1/me')).body;
+  }
+
   async getClient(clientId) {
     return (await this.request('GET', `/v1/clients/${enc(clientId)}`)).body;
   }

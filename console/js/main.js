@@ -2,7 +2,7 @@ import { Api } from './api.js';
 import { loadCatalogue } from './catalogue.js';
 import { h, replace } from './dom.js';
 import { parseRoute, routeHash } from './router.js';
-import { createSession, loadConfig } from './session.js';
+import { Access, createSession, loadConfig } from './session.js';
 import { dismissPersistentNotices, errorBanner, loading, notify } from './ui.js';
 import { renderExecution } from './views/execution.js';
 import { renderRunsByDate } from './views/runs-by-date.js';
@@ -26,6 +26,19 @@ const SCREENS = {
 };
 
 const clients = new Map();
+let me;
+
+/** GET /v1/me, once per sign-in: which controls a screen offers depends on the role. */
+async function meOf(api) {
+  me ??= await api.me();
+  return me;
+}
+
+function forgetSignIn() {
+  clients.clear();
+  me = undefined;
+}
+
 let leaveHandlers = [];
 let generation = 0;
 
@@ -41,7 +54,7 @@ async function clientOf(api, clientId) {
   return clients.get(clientId);
 }
 
-function renderHeader(session, route, client) {
+function renderHeader(session, route, client, access) {
   const signedIn = session.signedIn;
   nav.hidden = !(signedIn && route.clientId);
   if (route.clientId) {
@@ -60,7 +73,7 @@ function renderHeader(session, route, client) {
   replace(
     sessionControls,
     signedIn && route.clientId
-      ? h('a', { class: 'client-switch', href: '#/clients', title: 'Choose another client' }, h('span', { class: 'muted' }, 'Client '), h('strong', {}, client?.name ?? route.clientId), h('span', { class: 'muted' }, ` (${route.clientId})`), ' · change')
+      ? h('a', { class: 'client-switch', href: '#/clients', title: 'Choose another client' }, h('span', { class: 'muted' }, 'Client '), h('strong', {}, client?.name ?? route.clientId), h('span', { class: 'muted' }, ` (${route.clientId})`), access?.role ? h('span', { class: 'role', title: 'Your role for this client: it decides which actions this console offers' }, ` · ${access.role}`) : null, ' · change')
       : null,
     signedIn ? h('span', { class: 'who' }, session.describe()) : null,
     signedIn
@@ -71,7 +84,7 @@ function renderHeader(session, route, client) {
             class: 'button button-quiet',
             onClick: () => {
               session.signOut();
-              clients.clear();
+              forgetSignIn();
               window.location.hash = '#/sign-in';
             },
           },
@@ -102,8 +115,11 @@ async function render(api, session) {
     replaceRoute: (hash) => window.history.replaceState(null, '', hash),
     onLeave: (handler) => leaveHandlers.push(handler),
     isCurrent: () => mine === generation,
+    me: () => meOf(api),
   };
   if (route.name === 'sign-in') {
+    // Signing in again may bring other credentials: their role is asked anew.
+    me = undefined;
     renderHeader(session, route);
     return renderSignIn(context);
   }
@@ -119,9 +135,11 @@ async function render(api, session) {
   renderHeader(session, route);
   replace(main, loading());
   let client;
+  let access;
   try {
     // Every screen of a client words its values with the catalogue: loaded once, with the first client.
     [client] = await Promise.all([clientOf(api, route.clientId), loadCatalogue(api)]);
+    access = new Access(await meOf(api), route.clientId);
   } catch (error) {
     if (mine !== generation) return;
     replace(main, errorBanner(error, { title: `Client ${route.clientId} cannot be opened`, actions: [h('a', { class: 'button', href: '#/clients' }, 'Choose a client')] }));
@@ -129,8 +147,8 @@ async function render(api, session) {
   }
   if (mine !== generation) return;
   rememberClient(route.clientId);
-  renderHeader(session, route, client);
-  await screen.render({ ...context, clientId: route.clientId, client });
+  renderHeader(session, route, client, access);
+  await screen.render({ ...context, clientId: route.clientId, client, access });
 }
 
 function focusMainHeading() {
@@ -158,7 +176,7 @@ async function start() {
       // The sign-in screen explains a refused token at its field.
       if (parseRoute(window.location.hash).name === 'sign-in') return;
       if (session.mode === 'token') session.signOut();
-      clients.clear();
+      forgetSignIn();
       notify('Please sign in again', { tone: 'error', persist: false, detail: error.message });
       window.location.hash = '#/sign-in';
     },

@@ -54,3 +54,42 @@ export async function loadConfig() {
 export function createSession(config) {
   return config?.auth?.mode === 'cognito' ? new CognitoSession(config) : new TokenSession();
 }
+
+/** The roles of API.md, least first; each includes the ones before it. */
+export const ROLES = ['viewer', 'caller', 'operator', 'admin'];
+
+const rank = (role) => ROLES.indexOf(role);
+
+/**
+ * What the signed-in credentials may do for one client, from GET /v1/me: the console offers only
+ * that, and says why a control is off. The API checks every request anyway (403 FORBIDDEN_ACTION).
+ */
+export class Access {
+  /**
+   * @param {{ actor: string, clients: Array<{ clientId: string, role: string }> }} me
+   * @param {string} [clientId]  without one: the highest role for any client
+   */
+  constructor(me, clientId) {
+    this.actor = me.actor;
+    const roles = me.clients.filter((entry) => clientId === undefined || entry.clientId === clientId || entry.clientId === '*').map((entry) => entry.role);
+    this.role = roles.sort((a, b) => rank(b) - rank(a))[0];
+  }
+
+  /** Whether the role includes `needed`. */
+  may(needed) {
+    return this.role !== undefined && rank(this.role) >= rank(needed);
+  }
+
+  /** Why `what` is off for this role, or undefined when it may. */
+  why(needed, what) {
+    if (this.may(needed)) return undefined;
+    const held = this.role ? `${/^[aeiou]/.test(this.role) ? 'an' : 'a'} ${this.role}` : 'not allowed';
+    return `${what} needs the ${needed} role; you are ${held} here.`;
+  }
+
+  /** Attributes for a control that needs `needed`: disabled with a title saying why, or none. */
+  guard(needed, what) {
+    const reason = this.why(needed, what);
+    return reason ? { disabled: true, title: reason, 'aria-disabled': 'true' } : {};
+  }
+}

@@ -272,6 +272,7 @@ export async function renderExecution(context) {
       run,
       attempts: state.attempts,
       latest,
+      access: context.access,
       openSeq: state.job,
       onItems: (seq) => openItems(seq),
       onReprocessRun: () => actions.reprocessRun(run),
@@ -316,7 +317,7 @@ export async function renderExecution(context) {
       h('h2', { id: 'run-title', tabindex: '-1' }, `No run of “${schedule.name}” for ${formatDate(date)}`),
       dueText,
       h('p', {}, 'Create a run for this processing date and start it now. The schedule’s current configuration is used and kept with the run.'),
-      create,
+      context.access.may('caller') ? create : h('p', { class: 'muted small role-note' }, context.access.why('caller', 'Creating a run')),
     );
   }
 

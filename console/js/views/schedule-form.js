@@ -89,7 +89,7 @@ function buildForm(context, schedule, isNew) {
     return { config, problems };
   }
 
-  const save = h('button', { type: 'submit', class: 'button button-primary' }, isNew ? 'Create schedule' : 'Save changes');
+  const save = h('button', { type: 'submit', class: 'button button-primary', ...context.access.guard('admin', 'Saving a schedule') }, isNew ? 'Create schedule' : 'Save changes');
   const versionNote = h('span', { class: 'muted small' }, isNew ? '' : `Editing version ${version}`);
 
   form = h(
@@ -116,7 +116,7 @@ function buildForm(context, schedule, isNew) {
   );
 
   function deleteButton() {
-    const button = h('button', { type: 'button', class: 'button button-danger-quiet' }, 'Delete schedule');
+    const button = h('button', { type: 'button', class: 'button button-danger-quiet', ...context.access.guard('admin', 'Deleting a schedule') }, 'Delete schedule');
     button.addEventListener('click', async () => {
       const confirmed = await confirmAction({ title: `Delete “${schedule.name}”?`, body: h('p', {}, 'It stops running. Its past runs keep the configuration they ran with.'), confirmLabel: 'Delete schedule', danger: true });
       if (!confirmed) return;

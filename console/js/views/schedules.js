@@ -17,10 +17,12 @@ function nextRunCell(schedule) {
 }
 
 function scheduleRow(context, schedule, reload) {
-  const { clientId } = context;
+  const { clientId, access } = context;
   const editHref = routeHash(clientId, 'schedules', {}, schedule.scheduleId);
+  // Below admin the form opens to read: it says there why it cannot save.
+  const editWord = access.may('admin') ? 'Edit' : 'View';
   const actions = [
-    h('a', { class: 'button button-small', href: editHref, 'aria-label': `Edit ${schedule.name}` }, 'Edit'),
+    h('a', { class: 'button button-small', href: editHref, 'aria-label': `${editWord} ${schedule.name}` }, editWord),
     h('a', { class: 'button button-small', href: routeHash(clientId, 'execution', { schedule: schedule.scheduleId, date: todayIn(schedule.timezone) }), 'aria-label': `Runs of ${schedule.name}` }, 'Runs'),
   ];
   if (schedule.mandatory) {
@@ -33,6 +35,7 @@ function scheduleRow(context, schedule, reload) {
           type: 'button',
           class: 'button button-small button-danger-quiet',
           'aria-label': `Delete ${schedule.name}`,
+          ...access.guard('admin', 'Deleting a schedule'),
           onClick: async () => {
             const confirmed = await confirmAction({
               title: `Delete “${schedule.name}”?`,
@@ -68,8 +71,11 @@ function scheduleRow(context, schedule, reload) {
 }
 
 export async function renderSchedules(context) {
-  const { main, api, clientId, client } = context;
-  pageHeading(main, 'Schedules', h('a', { class: 'button button-primary', href: routeHash(clientId, 'schedules', {}, 'new') }, 'New schedule'));
+  const { main, api, clientId, client, access } = context;
+  const newSchedule = access.may('admin')
+    ? h('a', { class: 'button button-primary', href: routeHash(clientId, 'schedules', {}, 'new') }, 'New schedule')
+    : h('button', { type: 'button', class: 'button button-primary', ...access.guard('admin', 'Creating a schedule') }, 'New schedule');
+  pageHeading(main, 'Schedules', newSchedule);
   const body = h('div', {}, loading());
   main.append(body);
   const reload = async () => {

@@ -1,6 +1,7 @@
 import { ApiError } from '../api.js';
 import { field, h, replace } from '../dom.js';
 import { routeHash } from '../router.js';
+import { Access } from '../session.js';
 import { errorText, notify, pageHeading } from '../ui.js';
 
 /**
@@ -101,7 +102,10 @@ async function openClient(context, clientId, { clientField, tokenField, onboardS
     if (!(error instanceof ApiError)) throw error;
     if (error.status === 401 && tokenField) return showError(tokenField, 'This token is not accepted. Check it and try again.');
     if (error.status === 403) return showError(clientField, `These credentials may not act for client ${clientId}.`);
-    if (error.status === 404) return replace(onboardSlot, onboardForm(context, clientId));
+    if (error.status === 404) {
+      const withheld = new Access(await context.me(), clientId).why('admin', 'Onboarding it');
+      return withheld ? showError(clientField, `Client ${clientId} does not exist. ${withheld}`) : replace(onboardSlot, onboardForm(context, clientId));
+    }
     return showError(clientField, errorText(error));
   }
   rememberClient(clientId);
@@ -116,7 +120,7 @@ export async function renderSignIn(context) {
       h(
         'div',
         { class: 'card narrow stack' },
-        h('p', {}, 'Sign in with your operator account. Your group decides which clients you may see.'),
+        h('p', {}, 'Sign in with your operator account. Your group decides which clients you may see and what you may do there.'),
         h('button', { type: 'button', class: 'button button-primary', onClick: () => session.beginSignIn() }, 'Sign in'),
       ),
     );

@@ -9,7 +9,7 @@ import { progressBar, statusBadge } from '../../ui.js';
  * action is a handler of the screen.
  */
 
-function jobTile(run, job, { openSeq, onItems, onReprocessJob }) {
+function jobTile(run, job, { openSeq, onItems, onReprocessJob, access }) {
   const state = jobState(run, job);
   const running = isActive(job.status) && isActive(run.status);
   const stats = job.stats;
@@ -18,11 +18,9 @@ function jobTile(run, job, { openSeq, onItems, onReprocessJob }) {
     { type: 'button', class: 'button button-small', dataset: { focusKey: `items-${job.seq}`, itemsSeq: String(job.seq) }, 'aria-pressed': String(openSeq === job.seq), onClick: () => onItems(job.seq) },
     stats.failed ? `Failed items (${formatCount(stats.failed)})` : 'Work items',
   );
-  const reprocessButton = h(
-    'button',
-    { type: 'button', class: 'button button-small', dataset: { focusKey: `reprocess-${job.seq}` }, disabled: !canReprocess(run), onClick: () => onReprocessJob(job) },
-    'Reprocess job…',
-  );
+  const reprocessButton = access.may('operator')
+    ? h('button', { type: 'button', class: 'button button-small', dataset: { focusKey: `reprocess-${job.seq}` }, disabled: !canReprocess(run), onClick: () => onReprocessJob(job) }, 'Reprocess job…')
+    : null;
   return h(
     'li',
     { class: ['tile', `tile-${state.status.toLowerCase()}`], dataset: { seq: String(job.seq), status: state.status }, 'aria-label': `Job ${job.seq}: ${jobTypeLabel(job.type)}, ${state.word}` },
@@ -100,28 +98,46 @@ function historyNote(run) {
 }
 
 /**
- * @param {{ run, attempts: object[], latest: boolean, openSeq?: number, onItems(seq), onReprocessRun(), onReprocessJob(job),
- *   onReset(), onRunAgain(), onRefresh(), onOpenAttempt(runId) }} props  latest: the date's newest attempt
+ * The run's actions: each one the role allows (session.js Access); what it does not allow is left
+ * out, and one note says which role it needs.
+ */
+function actionsOf(props) {
+  const { run, attempts, latest, access } = props;
+  const active = isActive(run.status);
+  const operator = access.may('operator');
+  const reprocessReason = canReprocess(run) ? undefined : active ? 'Reprocessing is possible once the run has ended.' : `A ${statusWord(run.status).toLowerCase()} run cannot be reprocessed.`;
+  const newest = attempts.reduce((max, attempt) => Math.max(max, attempt.attempt), run.attempt);
+  const again = run.status === 'RESET' && latest;
+  const withheld = (again ? access.why('caller', 'Running the date again') : undefined) ?? access.why('operator', 'Reprocessing or resetting a run');
+  return h(
+    'div',
+    { class: 'run-actions' },
+    operator ? h('button', { type: 'button', class: 'button button-primary', dataset: { focusKey: 'reprocess-run' }, disabled: !canReprocess(run), onClick: props.onReprocessRun }, 'Reprocess run…') : null,
+    run.status !== 'RESET'
+      ? operator
+        ? h('button', { type: 'button', class: 'button button-danger-quiet', dataset: { focusKey: 'reset-run' }, onClick: props.onReset }, 'Reset run…')
+        : null
+      : latest
+        ? access.may('caller')
+          ? h('button', { type: 'button', class: 'button', dataset: { focusKey: 'run-again' }, onClick: props.onRunAgain }, `Run again (attempt ${run.attempt + 1})`)
+          : null
+        : h('span', { class: 'muted small' }, `Attempt ${newest} is the current one.`),
+    h('button', { type: 'button', class: 'button button-quiet', dataset: { focusKey: 'refresh-run' }, onClick: props.onRefresh }, 'Refresh'),
+    operator && reprocessReason ? h('span', { class: 'muted small' }, reprocessReason) : null,
+    withheld ? h('span', { class: 'muted small role-note' }, withheld) : null,
+  );
+}
+
+/**
+ * @param {{ run, attempts: object[], latest: boolean, access: import('../../session.js').Access, openSeq?: number, onItems(seq),
+ *   onReprocessRun(), onReprocessJob(job), onReset(), onRunAgain(), onRefresh(), onOpenAttempt(runId) }} props
+ *   latest: the date's newest attempt; access: what the signed-in role may do
  */
 export function runView(props) {
-  const { run, attempts, latest } = props;
+  const { run, attempts } = props;
   const active = isActive(run.status);
   const skipped = skipText(run);
   const waiting = waitingText(run, run.config.timezone);
-  const reprocessReason = canReprocess(run) ? undefined : active ? 'Reprocessing is possible once the run has ended.' : `A ${statusWord(run.status).toLowerCase()} run cannot be reprocessed.`;
-  const newest = attempts.reduce((max, attempt) => Math.max(max, attempt.attempt), run.attempt);
-  const actions = h(
-    'div',
-    { class: 'run-actions' },
-    h('button', { type: 'button', class: 'button button-primary', dataset: { focusKey: 'reprocess-run' }, disabled: !canReprocess(run), onClick: props.onReprocessRun }, 'Reprocess run…'),
-    run.status !== 'RESET'
-      ? h('button', { type: 'button', class: 'button button-danger-quiet', dataset: { focusKey: 'reset-run' }, onClick: props.onReset }, 'Reset run…')
-      : latest
-        ? h('button', { type: 'button', class: 'button', dataset: { focusKey: 'run-again' }, onClick: props.onRunAgain }, `Run again (attempt ${run.attempt + 1})`)
-        : h('span', { class: 'muted small' }, `Attempt ${newest} is the current one.`),
-    h('button', { type: 'button', class: 'button button-quiet', dataset: { focusKey: 'refresh-run' }, onClick: props.onRefresh }, 'Refresh'),
-    reprocessReason ? h('span', { class: 'muted small' }, reprocessReason) : null,
-  );
   return h(
     'div',
     { class: 'stack' },
@@ -149,7 +165,7 @@ export function runView(props) {
       run.error && run.status === 'FAILED' ? h('div', { class: 'banner banner-error' }, h('strong', {}, 'Needs a person: '), h('code', {}, run.error.code), ` ${run.error.message}`) : null,
       historyNote(run),
       h('div', { class: 'overall' }, skipped ? null : progressBar(run.stats.items, 'Items of the run'), h('p', { class: 'small run-stats' }, runStatsText(run, formatCount))),
-      actions,
+      actionsOf(props),
       active ? h('p', { class: 'muted small refreshing' }, 'Refreshing by itself while the run is active.') : null,
     ),
     h('ol', { class: 'tiles', 'aria-label': 'Jobs in sequence' }, run.jobs.map((job) => jobTile(run, job, props))),
