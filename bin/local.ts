@@ -29,6 +29,8 @@ const CONSOLE_DIR = resolve(import.meta.dirname, '..', 'console');
 
 async function main(): Promise<void> {
   const settings = Settings.parse(process.env);
+  // Before the data directory is claimed: a typo in API_TOKENS stops start-up with nothing to clean up.
+  const apiTokens = parseApiTokens(settings.API_TOKENS);
   const adminToken = settings.ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
   const started = Date.now();
   const dataDir = resolve(settings.DATA_DIR);
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
     holdReadiness: true,
     schedule: settings.SCHEDULER === 'on',
     adminToken,
-    apiTokens: parseApiTokens(settings.API_TOKENS),
+    apiTokens,
     ...(existsSync(CONSOLE_DIR) ? { consoleDir: CONSOLE_DIR } : {}),
     coreBilling: {
       port: settings.CORE_BILLING_PORT ?? (settings.PORT === 0 ? 0 : settings.PORT + 1),
