@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { resolveScheduleId } from '../domain/run';
 import type { RunOperations } from '../services/run-operations';
-import type { ScheduleService } from '../services/schedule-service';
+import type { ScheduleConfigService } from '../services/schedule-config-service';
 import { mayActFor, roleFor, roleIncludes, type Authorizer, type Caller } from './auth';
 import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationFailure, type ApiResult } from './http';
 import { API_ROUTES, leastRole, type ApiRoute, type OperationId, type ROUTES } from './route-table';
@@ -13,7 +13,7 @@ export interface ApiLogger {
 }
 
 export interface ApiDependencies {
-  schedules: ScheduleService;
+  schedules: ScheduleConfigService;
   runs: RunOperations;
   authorizer: Authorizer;
   /** @default console */

@@ -21,8 +21,8 @@ import { systemClock } from '../domain/system-clock';
 import { ExecutionStatusService } from '../services/execution-status-service';
 import { ReconcileService } from '../services/reconcile-service';
 import { RunService } from '../services/run-service';
-import { ScheduleService } from '../services/schedule-service';
-import { SchedulingService } from '../services/scheduling-service';
+import { ScheduleConfigService } from '../services/schedule-config-service';
+import { ScheduleFiringService } from '../services/schedule-firing-service';
 import { StepService } from '../services/steps/step-service';
 import { WorkerService } from '../services/worker-service';
 import { DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, RECONCILE_START_GRACE_MS } from './engine';
@@ -68,7 +68,7 @@ function scheduler(env: SchedulerEnvironment, { document, runs, config }: Return
     deadLetterQueueArn: env[ENV.schedulerDeadLetterQueueArn],
   });
   const cursors = new DynamoScheduleCursorStore(document, env[ENV.runsTable]);
-  const scheduling = new SchedulingService({ trigger, cursors, config, runs, registry, orchestrator, clock, logger });
+  const scheduling = new ScheduleFiringService({ trigger, cursors, config, runs, registry, orchestrator, clock, logger });
   return { registry, orchestrator, scheduling };
 }
 
@@ -78,7 +78,7 @@ export function awsApi(): ApiHandler {
   const stores = tables(env);
   const { registry, orchestrator, scheduling } = scheduler(env, stores);
   return createApi({
-    schedules: new ScheduleService({ store: stores.config, registry, clock, scheduling }),
+    schedules: new ScheduleConfigService({ store: stores.config, registry, clock, scheduling }),
     runs: new RunService({ runs: stores.runs, config: stores.config, registry, orchestrator, clock, logger }),
     authorizer: new IamAuthorizer(stores.config),
     logger,

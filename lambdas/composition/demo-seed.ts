@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { seedAccountId, seedLedger } from '../jobs/ledger-generator';
 import type { Ledger, LedgerAdmin } from '../ports/ledger';
-import type { ScheduleService } from '../services/schedule-service';
+import type { ScheduleConfigService } from '../services/schedule-config-service';
 
 export const DEMO_CLIENT_ID = 'demo';
 export const DEMO_TIMEZONE = 'America/New_York';
@@ -12,7 +12,7 @@ export const DEMO_TIMEZONE = 'America/New_York';
  * ledger for it to work on, plus a manual SYNTHETIC schedule with known failures, so a first run
  * has real work items to watch, fail and reprocess. Safe to run at every start.
  */
-export async function seedDemo(schedules: ScheduleService, ledger?: Ledger & LedgerAdmin, now = new Date()): Promise<void> {
+export async function seedDemo(schedules: ScheduleConfigService, ledger?: Ledger & LedgerAdmin, now = new Date()): Promise<void> {
   if (ledger) await seedDemoLedger(ledger, now);
   try {
     await schedules.getClient(DEMO_CLIENT_ID);

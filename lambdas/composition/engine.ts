@@ -9,7 +9,7 @@ import type { ScheduleCursorStore, ScheduleTrigger } from '../ports/schedule-tri
 import { ExecutionStatusService } from '../services/execution-status-service';
 import { ReconcileService } from '../services/reconcile-service';
 import { RunService } from '../services/run-service';
-import { SchedulingService, type SchedulingSettings } from '../services/scheduling-service';
+import { ScheduleFiringService, type ScheduleFiringSettings } from '../services/schedule-firing-service';
 import type { StepSettings } from '../services/steps/step-io';
 import { StepService } from '../services/steps/step-service';
 import { WorkerService, type WorkerSettings } from '../services/worker-service';
@@ -29,7 +29,7 @@ export interface EngineDependencies {
   /** The deployment's scheduler (EventBridge Scheduler, or the local scheduler). */
   trigger: ScheduleTrigger;
   cursors: ScheduleCursorStore;
-  scheduling?: SchedulingSettings;
+  scheduling?: ScheduleFiringSettings;
 }
 
 export interface Engine {
@@ -38,7 +38,7 @@ export interface Engine {
   executionStatus: ExecutionStatusService;
   runs: RunService;
   reconcile: ReconcileService;
-  scheduling: SchedulingService;
+  scheduling: ScheduleFiringService;
 }
 
 /** leaseMs: the deployed worker's timeout (lib/constructs/orchestration.ts) is below the queue's visibility timeout. */
@@ -52,7 +52,7 @@ export const RECONCILE_START_GRACE_MS = 2 * 60_000;
 export function createEngine(deps: EngineDependencies): Engine {
   const { runs, config, registry, orchestrator, callbacks, clock, logger } = deps;
   const executionStatus = new ExecutionStatusService({ runs, clock, logger });
-  const scheduling = new SchedulingService({
+  const scheduling = new ScheduleFiringService({
     trigger: deps.trigger,
     cursors: deps.cursors,
     config,

@@ -29,7 +29,7 @@ import { createJobRegistry } from '../jobs/job-catalogue';
 import type { Clock } from '../ports/clock';
 import type { UsageMeter } from '../ports/usage-meter';
 import type { BeginJobInput, BeginRunInput, CompleteRunInput, FinalizeJobInput, JobStepInput } from '../services/steps/step-io';
-import { ScheduleService } from '../services/schedule-service';
+import { ScheduleConfigService } from '../services/schedule-config-service';
 import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
 
 export interface LocalRuntimeOptions {
@@ -77,7 +77,7 @@ export interface LocalRuntime {
   url: string;
   port: number;
   engine: Engine;
-  schedules: ScheduleService;
+  schedules: ScheduleConfigService;
   runStore: DynamoRunStore;
   configStore: DynamoConfigStore;
   orchestrator: LocalOrchestrator;
@@ -193,7 +193,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     deadLetter: deadLetterQueue,
   });
 
-  const schedules = new ScheduleService({ store: stores.configStore, registry, clock, scheduling: engine.scheduling });
+  const schedules = new ScheduleConfigService({ store: stores.configStore, registry, clock, scheduling: engine.scheduling });
   const readiness = new Readiness();
   const server = await startHttpServer({
     port: options.port,

@@ -4,7 +4,7 @@ import type { Clock } from '../ports/clock';
 import type { Orchestrator } from '../ports/orchestrator';
 import type { RunStore } from '../ports/run-store';
 import type { ExecutionStatusService } from './execution-status-service';
-import type { SchedulingService, TriggerReport } from './scheduling-service';
+import type { ScheduleFiringService, TriggerReport } from './schedule-firing-service';
 
 export interface ReconcileReport {
   checked: number;
@@ -29,7 +29,7 @@ export class ReconcileService {
       orchestrator: Orchestrator;
       executionStatus: ExecutionStatusService;
       /** When set, every schedule's trigger is checked too. */
-      scheduling?: SchedulingService;
+      scheduling?: ScheduleFiringService;
       clock: Clock;
       logger: Logger;
       /** A PENDING run younger than this may still be being started by its API call. */

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FREQUENCY_TYPES } from '../../lambdas/domain/catalogue';
 import { DAYS_OF_WEEK, DEFAULT_CATCH_UP_WINDOW_HOURS, DEFAULT_OVERLAP_POLICY, JOB_TYPES, OVERLAP_POLICIES, SKIP_REASONS, WAITING_REASONS } from '../../lambdas/domain/model';
 import { createJobRegistry } from '../../lambdas/jobs/job-catalogue';
-import { DEFAULT_DAILY_JOBS, ScheduleService } from '../../lambdas/services/schedule-service';
+import { DEFAULT_DAILY_JOBS, ScheduleConfigService } from '../../lambdas/services/schedule-config-service';
 import { createApiHarness, type ApiHarness } from './support/harness';
 
 const values = (entries: Array<{ value: string }>): string[] => entries.map((entry) => entry.value);
@@ -72,7 +72,7 @@ describe('GET /v1/catalogue', () => {
 
   it('refuses SYNTHETIC where the stage does (production), and offers it where the stage allows it', () => {
     const availability = (allowSynthetic: boolean) => {
-      const catalogue = new ScheduleService({ store: h.store, registry: createJobRegistry({ allowSynthetic }) }).catalogue();
+      const catalogue = new ScheduleConfigService({ store: h.store, registry: createJobRegistry({ allowSynthetic }) }).catalogue();
       return Object.fromEntries(catalogue.jobTypes.map((type) => [type.value, type.available]));
     };
 

@@ -6,7 +6,7 @@ import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeCatalogue, type Catalogue } from '../../lambdas/domain/catalogue';
 import { JOB_TYPES, type JobType } from '../../lambdas/domain/model';
-import { DEFAULT_DAILY_JOBS } from '../../lambdas/services/schedule-service';
+import { DEFAULT_DAILY_JOBS } from '../../lambdas/services/schedule-config-service';
 import { NodeSha256 } from './support/node-sha256';
 
 /*

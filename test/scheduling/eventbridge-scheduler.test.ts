@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventBridgeSchedulerTrigger, FIRE_RETRY_POLICY, triggerNameFor } from '../../lambdas/adapters/aws/eventbridge-scheduler-trigger';
 import { createJobRegistry } from '../../lambdas/jobs/job-catalogue';
-import { ScheduleService } from '../../lambdas/services/schedule-service';
+import { ScheduleConfigService } from '../../lambdas/services/schedule-config-service';
 import { createEngineHarness } from '../support/engine-harness';
 import { FakeScheduler, GROUP, SETTINGS } from './support/fake-scheduler';
 
@@ -97,7 +97,7 @@ describe('deployed scheduling, through the SDK calls made', () => {
   async function deployed() {
     const scheduler = new FakeScheduler();
     const engine = await createEngineHarness({ trigger: new EventBridgeSchedulerTrigger(scheduler, SETTINGS) });
-    const schedules = new ScheduleService({ store: engine.config, registry: createJobRegistry({ allowSynthetic: true }), clock: engine.clock, scheduling: engine.scheduling });
+    const schedules = new ScheduleConfigService({ store: engine.config, registry: createJobRegistry({ allowSynthetic: true }), clock: engine.clock, scheduling: engine.scheduling });
     return { scheduler, engine, schedules };
   }
 

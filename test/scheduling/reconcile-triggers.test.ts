@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeSchedulerTrigger } from '../../lambdas/adapters/aws/eventbridge-scheduler-trigger';
 import type { Schedule } from '../../lambdas/domain/model';
-import { scheduledExecutionName } from '../../lambdas/services/scheduling-service';
+import { scheduledExecutionName } from '../../lambdas/services/schedule-firing-service';
 import { createEngineHarness, type EngineHarness } from '../support/engine-harness';
 import { FakeScheduler, SETTINGS } from './support/fake-scheduler';
 

@@ -4,13 +4,13 @@ import type { Occurrence } from '../../domain/schedule-calendar';
 import type { Clock } from '../../ports/clock';
 import type { ConfigStore } from '../../ports/config-store';
 import type { ScheduleKey, ScheduleTrigger } from '../../ports/schedule-trigger';
-import type { SettleReport } from '../../services/scheduling-service';
+import type { SettleReport } from '../../services/schedule-firing-service';
 
 export interface LocalSchedulerOptions {
   config: Pick<ConfigStore, 'listAllSchedules'>;
-  /** Fires a schedule's due occurrences up to an instant and records the missed ones (SchedulingService.settleDue). */
+  /** Fires a schedule's due occurrences up to an instant and records the missed ones (ScheduleFiringService.settleDue). */
   settle(schedule: Schedule, upTo: Date): Promise<SettleReport>;
-  /** The calendar's next occurrence of a schedule after an instant (SchedulingService.nextOccurrence). */
+  /** The calendar's next occurrence of a schedule after an instant (ScheduleFiringService.nextOccurrence). */
   nextOccurrence(schedule: Schedule, after: Date): Occurrence | undefined;
   clock: Clock;
   logger: Logger;
@@ -29,7 +29,7 @@ export interface TickReport {
 
 /**
  * The local runtime's scheduler, in place of EventBridge Scheduler: on each tick it reads every
- * schedule and settles what is due with the same SchedulingService (and so the same calendar
+ * schedule and settles what is due with the same ScheduleFiringService (and so the same calendar
  * module, the same execution input, and the same cursor in DynamoDB) that the deployed reconciler
  * uses. Because the cursor survives a restart, occurrences missed while the runtime was down are
  * fired once, oldest first, within each schedule's catch-up window, and older ones are recorded

@@ -5,7 +5,7 @@ import { occurrenceForScheduledTime } from '../../domain/schedule-calendar';
 import type { Clock } from '../../ports/clock';
 import type { ConfigStore } from '../../ports/config-store';
 import type { ActiveRunHeader, RunStore } from '../../ports/run-store';
-import type { SchedulingService } from '../scheduling-service';
+import type { ScheduleFiringService } from '../schedule-firing-service';
 import { loadOwnedRun } from './owned-run';
 import { DEFAULT_QUEUE_POLL_SECONDS, type BeginRunInput, type BeginRunOutput, type StepSettings } from './step-io';
 
@@ -16,7 +16,7 @@ export interface BeginRunDeps {
   clock: Clock;
   settings: StepSettings;
   /** A scheduler's fire re-arms its trigger; the other steps' Lambdas are built without it. */
-  scheduling?: Pick<SchedulingService, 'fired'>;
+  scheduling?: Pick<ScheduleFiringService, 'fired'>;
 }
 
 /**

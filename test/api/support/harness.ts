@@ -10,7 +10,7 @@ import type { JobType } from '../../../lambdas/domain/model';
 import { SyntheticJob } from '../../../lambdas/jobs/synthetic-job';
 import type { Clock } from '../../../lambdas/ports/clock';
 import type { RunOperations } from '../../../lambdas/services/run-operations';
-import { ScheduleService } from '../../../lambdas/services/schedule-service';
+import { ScheduleConfigService } from '../../../lambdas/services/schedule-config-service';
 import { createTestTables } from '../../support/dynamo';
 import { apiEvent, type EventSpec } from './events';
 import { FakeRunOperations } from './fake-runs';
@@ -62,7 +62,7 @@ export interface ApiHarness {
   send(request: RequestSpec): Promise<ApiResponse>;
   runs: FakeRunOperations;
   store: DynamoConfigStore;
-  schedules: ScheduleService;
+  schedules: ScheduleConfigService;
   logged: unknown[][];
   /** A client id no other test of the file uses. */
   newClientId(prefix?: string): string;
@@ -82,7 +82,7 @@ export interface HarnessOptions {
 let clientCounter = 0;
 
 /**
- * The real HTTP layer and ScheduleService over DynamoConfigStore on DynamoDB Local, the fake run
+ * The real HTTP layer and ScheduleConfigService over DynamoConfigStore on DynamoDB Local, the fake run
  * engine, and a fixed clock. Every response is checked against the route table: its status must
  * be documented for the route and its body must match the documented schema.
  */
@@ -90,7 +90,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   const tables = await createTestTables();
   const store = new DynamoConfigStore(tables.document, tables.tableName(CONFIG_TABLE));
   const clock = options.clock ?? { now: () => NOW };
-  const schedules = new ScheduleService({ store, registry: testRegistry(), clock });
+  const schedules = new ScheduleConfigService({ store, registry: testRegistry(), clock });
   const runs = new FakeRunOperations();
   const logged: unknown[][] = [];
   const api = createApi({

@@ -10,7 +10,7 @@ import type { Orchestrator } from '../ports/orchestrator';
 import type { RunStore } from '../ports/run-store';
 import type { ScheduleCursorStore, ScheduleKey, ScheduleTrigger } from '../ports/schedule-trigger';
 
-export interface SchedulingSettings {
+export interface ScheduleFiringSettings {
   /**
    * How long after its instant a spent trigger may still be firing (EventBridge Scheduler's
    * minute precision, a slow cold start before BeginRun re-arms it). Past that, a trigger that was
@@ -26,7 +26,7 @@ export interface SchedulingSettings {
   claimWaitMs: number;
 }
 
-export const DEFAULT_SCHEDULING_SETTINGS: SchedulingSettings = { fireGraceMs: 10 * 60_000, maxOccurrencesPerSettle: 10_000, claimWaitMs: 10_000 };
+export const DEFAULT_FIRING_SETTINGS: ScheduleFiringSettings = { fireGraceMs: 10 * 60_000, maxOccurrencesPerSettle: 10_000, claimWaitMs: 10_000 };
 
 export interface SettleReport {
   /** Occurrences fired (within the catch-up window), oldest first. */
@@ -78,7 +78,7 @@ export function scheduledExecutionName(schedule: ScheduleKey, at: string): strin
  * Arming failures never fail the caller (a saved schedule, a started run): they are logged, and
  * the reconciler heals them.
  */
-export class SchedulingService {
+export class ScheduleFiringService {
   constructor(
     private readonly deps: {
       trigger: ScheduleTrigger;
@@ -89,12 +89,12 @@ export class SchedulingService {
       orchestrator: Orchestrator;
       clock: Clock;
       logger: Logger;
-      settings?: SchedulingSettings;
+      settings?: ScheduleFiringSettings;
     },
   ) {}
 
-  private get settings(): SchedulingSettings {
-    return this.deps.settings ?? DEFAULT_SCHEDULING_SETTINGS;
+  private get settings(): ScheduleFiringSettings {
+    return this.deps.settings ?? DEFAULT_FIRING_SETTINGS;
   }
 
   /** The next occurrence strictly after `after`; undefined for a schedule that does not fire by itself. */

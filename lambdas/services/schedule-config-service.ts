@@ -13,7 +13,7 @@ import { nextOccurrences, validateCalendarSpec, type CalendarSpec, type Occurren
 import { systemClock } from '../domain/system-clock';
 import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
-import type { SchedulingService } from './scheduling-service';
+import type { ScheduleFiringService } from './schedule-firing-service';
 
 /** How many upcoming occurrences a schedule shows. */
 export const NEXT_RUNS_SHOWN = 5;
@@ -43,7 +43,7 @@ export interface ScheduleView extends Schedule {
   nextRuns: Occurrence[];
 }
 
-export interface ScheduleServiceOptions {
+export interface ScheduleConfigServiceOptions {
   store: ConfigStore;
   /** Validates each job's type (available in this deployment) and settings. */
   registry: JobRegistry;
@@ -55,7 +55,7 @@ export interface ScheduleServiceOptions {
    * Keeps the scheduler's triggers in step with every created, edited and deleted schedule.
    * @default none: schedules are stored, but nothing arms them (API tests)
    */
-  scheduling?: Pick<SchedulingService, 'scheduleChanged' | 'scheduleDeleted'>;
+  scheduling?: Pick<ScheduleFiringService, 'scheduleChanged' | 'scheduleDeleted'>;
 }
 
 export function randomScheduleId(): string {
@@ -71,14 +71,14 @@ export function randomScheduleId(): string {
  * Errors: ValidationError, NotFoundError, ConflictError (name taken, mandatory schedule),
  * StaleVersionError.
  */
-export class ScheduleService {
+export class ScheduleConfigService {
   private readonly store: ConfigStore;
   private readonly registry: JobRegistry;
   private readonly clock: Clock;
   private readonly newScheduleId: () => string;
-  private readonly scheduling: ScheduleServiceOptions['scheduling'];
+  private readonly scheduling: ScheduleConfigServiceOptions['scheduling'];
 
-  constructor(options: ScheduleServiceOptions) {
+  constructor(options: ScheduleConfigServiceOptions) {
     this.store = options.store;
     this.registry = options.registry;
     this.clock = options.clock ?? systemClock;
