@@ -38,14 +38,13 @@ export async function seedDemo(schedules: ScheduleConfigService, ledger?: Ledger
 }
 
 /**
- * The demo client's billing ledger, once: 62 accounts (two per anniversary day) with three usage
- * records each, 3% of them of a type no plan rates — so the first daily run meets NO_RATE, and an
- * operator can add the rate and reprocess (README). The usage is dated from the 1st to today of
- * the first start's month in the client's zone, not UTC: a daily run for the client's today
- * (an evening in New York is already tomorrow in UTC) has all of it due.
+ * The demo client's ledger, once: 62 accounts (two per anniversary day), three usage records each,
+ * 3% of a type no plan rates, so the first daily run meets NO_RATE and an operator can add the rate and reprocess (README).
  */
 async function seedDemoLedger(ledger: Ledger & LedgerAdmin, now: Date): Promise<void> {
   if ((await ledger.getAccounts(DEMO_CLIENT_ID, [seedAccountId(0)])).size > 0) return;
+  // Dated up to today in the client's zone, not UTC's: a daily run for the client's today (an
+  // evening in New York is tomorrow in UTC) has every record due.
   const today = DateTime.fromJSDate(now, { zone: DEMO_TIMEZONE });
   await seedLedger(ledger, { clientId: DEMO_CLIENT_ID, accounts: 62, usagePerAccount: 3, seed: 1, month: today.toFormat('yyyy-MM'), lastDay: today.day, unratedShare: 0.03 });
 }

@@ -89,12 +89,10 @@ export interface ConsoleConfig {
 }
 
 /**
- * The operator console deployed: the static files in a private, encrypted, TLS-only bucket,
- * served by CloudFront through origin access control with security headers; the HTTP API on the
- * same distribution under `/v1/*`, so the console stays same-origin (no CORS); and sign-in with
- * a Cognito user pool (managed login, MFA) whose identity pool hands out temporary credentials
- * of roles that may only invoke this API. The console signs each request with them (SigV4);
- * API Gateway checks the signature and the API maps the role to the clients it may act for.
+ * The operator console: static files in a private bucket behind CloudFront, the API on the same
+ * distribution under `/v1/*` (same origin, no CORS), and Cognito sign-in whose identity pool hands
+ * out roles that may only invoke this API. The console signs each request with them (SigV4); API
+ * Gateway checks the signature and the API maps the role to the clients it may act for.
  */
 export class Console extends Construct {
   readonly bucket: Bucket;

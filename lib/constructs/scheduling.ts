@@ -16,13 +16,10 @@ export interface SchedulingProps {
 }
 
 /**
- * EventBridge Scheduler for the job schedules: a schedule group per stage, in which the functions
- * keep one one-time trigger per job schedule (lambdas/adapters/aws/eventbridge-scheduler-trigger.ts);
- * the role those triggers run as, which may start the schedule-run state machine and nothing else;
- * and the dead-letter queue of fires that could not start it, watched by an alarm (Monitoring).
- *
- * The triggers themselves are not CloudFormation resources: they are created, re-armed and
- * deleted at run time, as schedules are edited and fire.
+ * EventBridge Scheduler for the job schedules: a group per stage, the role its triggers run as
+ * (start the schedule-run state machine, nothing else) and the dead-letter queue of failed fires.
+ * The triggers are not CloudFormation resources: the functions create, re-arm and delete them at
+ * run time (lambdas/adapters/aws/eventbridge-scheduler-trigger.ts).
  */
 export class Scheduling extends Construct {
   readonly group: ScheduleGroup;

@@ -15,13 +15,8 @@ export interface StorageProps {
 }
 
 /**
- * The system of record: the configuration table (clients, schedules), the runs table (runs,
- * jobs, batches of work-item outcomes) and the billing ledger, created from the same definitions
- * the local runtime uses.
- *
- * The tables are encrypted with one customer-managed KMS key rather than the AWS-owned default:
- * this is billing data, and a key of our own gives a key policy we control, a CloudTrail record
- * of every use, and the option to revoke or crypto-shred a stage's data, for about $1 a month.
+ * The system of record: the config, runs and ledger tables, from the definitions the local
+ * runtime uses too.
  */
 export class Storage extends Construct {
   readonly configTable: Table;
@@ -35,6 +30,8 @@ export class Storage extends Construct {
     super(scope, id);
     const { lifecycle } = props;
 
+    // Billing data: a key of our own (about $1 a month) rather than the AWS-owned default gives a
+    // key policy we control, a CloudTrail record of every use, and revoking or crypto-shredding a stage.
     this.dataKey = new Key(this, 'DataKey', {
       description: `Job Schedule Manager (${props.stageName}): DynamoDB tables at rest`,
       alias: `alias/job-schedule-manager/${props.stageName}/data`,

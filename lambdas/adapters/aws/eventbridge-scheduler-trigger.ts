@@ -65,14 +65,8 @@ function instantOfAt(expression: string | undefined, timezone: string | undefine
 
 /**
  * The ScheduleTrigger port on EventBridge Scheduler: one one-time `at()` schedule per job schedule,
- * in UTC, at the calendar module's next occurrence. Not a cron in the client's zone: EventBridge
- * Scheduler silently skips a cron time that does not exist on a spring-forward day (02:30 in New
- * York), where the calendar runs it at the first valid instant after it (03:00 EDT = 07:00Z).
- *
- * The schedule is kept after it fires (ActionAfterCompletion NONE) and re-armed in place with
- * UpdateSchedule: BeginRun re-arms it seconds after the fire, and with DELETE the service's
- * deletion after completion could remove the freshly re-armed schedule. A spent `at()` that was
- * never re-armed is what the reconciler looks for.
+ * at the calendar's next occurrence. Not a cron in the client's zone: EventBridge Scheduler skips a
+ * time that does not exist on a spring-forward day, where the calendar runs at the next valid instant.
  */
 export class EventBridgeSchedulerTrigger implements ScheduleTrigger {
   constructor(
@@ -128,6 +122,8 @@ export class EventBridgeSchedulerTrigger implements ScheduleTrigger {
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
+      // Kept after it fires and re-armed in place: BeginRun re-arms it seconds after the fire, and
+      // DELETE could remove the freshly re-armed schedule. A spent one is what the reconciler looks for.
       ActionAfterCompletion: 'NONE',
       Target: {
         Arn: this.settings.stateMachineArn,

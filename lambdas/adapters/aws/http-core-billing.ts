@@ -46,11 +46,9 @@ const ResponseSchema = z.object({ results: z.array(ResultSchema) });
 const MAX_BACKOFF_MS = 4_000;
 
 /**
- * Core billing over HTTPS: one POST per batch, the API key as a bearer token. Retries what may
- * succeed when sent again — 5xx, 429, timeouts, connection failures, an unreadable answer — with
- * exponential backoff and full jitter (honouring Retry-After up to the cap): sending again is safe
- * because core dedupes every transaction by its idempotency key. A 4xx is final, except one 401,
- * which is retried once with freshly read credentials (a rotated secret).
+ * Core billing over HTTPS: one POST per batch, the API key as a bearer token. Retries 5xx, 429,
+ * timeouts, connection failures and unreadable answers (Retry-After honoured up to the cap), which
+ * is safe because core dedupes by idempotency key; any other 4xx is final.
  */
 export class HttpCoreBilling implements CoreBillingClient {
   private readonly url: string;
@@ -98,6 +96,7 @@ export class HttpCoreBilling implements CoreBillingClient {
         continue;
       }
       const text = await response.text().catch(() => '');
+      // Once, with freshly read credentials: the secret may have been rotated.
       if (response.status === 401 && !credentialsRefreshed) {
         credentialsRefreshed = true;
         this.options.credentials.invalidate();

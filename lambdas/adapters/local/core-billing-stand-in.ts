@@ -6,25 +6,6 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { CoreTransaction, CoreTransactionResult } from '../../ports/core-billing';
 
-/**
- * Core billing's side of SYNC_TRANSACTIONS for the local runtime: a small HTTP server on loopback
- * that speaks the contract the deployed stack calls (POST <endpoint>/transactions/batch), stores
- * what it accepts, dedupes by idempotency key, and can be told — through a control API or these
- * methods — to reject given accounts or to fail for a while, so that the sync-error and retry
- * paths run over real HTTP.
- *
- *   POST   /v1/transactions/batch      the endpoint (Authorization: Bearer <apiKey>)
- *
- * The control API takes `Authorization: Bearer <controlToken>` (npm start records it in
- * runtime.json) and a loopback Host: any local process, or a web page that rebinds its DNS name
- * to 127.0.0.1, could otherwise fake outages and read every tenant's transactions.
- *   GET    /control                    rejections, outage, counters
- *   PUT    /control/rejections/{acct}  reject that account's transactions  {"code"?, "message"?}
- *   DELETE /control/rejections/{acct}  accept it again; DELETE /control/rejections: all
- *   PUT    /control/outage             {"status"?: 503, "requests"?: n, "seconds"?: n, "delayMs"?: n}
- *   DELETE /control/outage
- *   GET    /control/transactions?accountId=&limit=   what was accepted
- */
 export interface CoreBillingStandInOptions {
   /** 0 picks a free port. */
   port: number;
@@ -91,6 +72,11 @@ const OutageBodySchema = z
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Core billing's side of SYNC_TRANSACTIONS, on loopback: the deployed contract (POST
+ * /v1/transactions/batch), deduped by idempotency key, and told through its control API to reject
+ * accounts or fail for a while, so the sync-error and retry paths run over real HTTP.
+ */
 export class CoreBillingStandIn {
   private readonly accepted = new Map<string, AcceptedTransaction>();
   private readonly rejections = new Map<string, Rejection>();
@@ -206,6 +192,8 @@ export class CoreBillingStandIn {
       const url = new URL(request.url ?? '/', this.url);
       const body = await readBody(request);
       if (url.pathname === '/v1/transactions/batch' && request.method === 'POST') return await this.receive(request, body, response);
+      // Token and loopback Host: any local process, or a page that rebinds its DNS name to
+      // 127.0.0.1, could otherwise fake outages and read every tenant's transactions.
       if (url.pathname.startsWith('/control')) {
         if (!isLoopbackHost(request.headers.host)) {
           send(response, 403, { error: { code: 'FORBIDDEN', message: 'the control API answers only requests addressed to 127.0.0.1, localhost or [::1]' } });
@@ -279,6 +267,11 @@ export class CoreBillingStandIn {
     return over ? undefined : outage;
   }
 
+  /**
+   * GET /control (rejections, outage, counters); PUT|DELETE /control/rejections/{account}
+   * ({"code"?, "message"?}), DELETE /control/rejections; PUT /control/outage ({"status"?,
+   * "requests"?, "seconds"?, "delayMs"?}), DELETE /control/outage; GET /control/transactions?accountId=&limit=.
+   */
   private control(method: string, url: URL, body: string, response: ServerResponse): void {
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const [, resource, accountId] = parts;

@@ -16,18 +16,7 @@ interface DataPlaneInput {
   TransactItems?: Array<{ ConditionCheck?: unknown }>;
 }
 
-/**
- * The one DynamoDB meter: every store's requests pass through it, so none of them counts.
- * Per request it counts 'dynamoReads' (one per read request, and per condition check of a
- * transaction) or 'dynamoWrites' (per item written: each of a BatchWriteItem's, each action of
- * a transaction), the capacity DynamoDB reports (ReturnConsumedCapacity INDEXES: the table's
- * units plus every index's, what on-demand bills) and the request's time ('dynamoCalls',
- * 'dynamoMillis': the cost model scales the local time to DynamoDB's latency).
- *
- * It sits in the `initialize` step, outside the SDK's retries: one count per call a store makes.
- * A request that fails is not counted, except a write refused by its condition (billed by
- * DynamoDB, though it answers without ConsumedCapacity).
- */
+/** The one DynamoDB meter: every store's requests pass through it, so no store counts its own. */
 export function meterConsumedCapacity(client: DynamoDBClient, meter: UsageMeter): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -35,6 +24,7 @@ export function meterConsumedCapacity(client: DynamoDBClient, meter: UsageMeter)
       const kind = READS.has(name) ? 'dynamoReadUnits' : WRITES.has(name) ? 'dynamoWriteUnits' : undefined;
       if (!kind) return next(args);
       const input = args.input as DataPlaneInput;
+      // The table's units plus every index's: what on-demand bills.
       input.ReturnConsumedCapacity = 'INDEXES';
       const requests = countRequests(name, input);
       const started = performance.now();
@@ -47,6 +37,7 @@ export function meterConsumedCapacity(client: DynamoDBClient, meter: UsageMeter)
         throw error;
       }
       count(meter, requests);
+      // The cost model scales the local time to DynamoDB's latency.
       meter.count('dynamoCalls');
       meter.count('dynamoMillis', performance.now() - started);
       const consumed = (result.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
@@ -54,11 +45,12 @@ export function meterConsumedCapacity(client: DynamoDBClient, meter: UsageMeter)
       meter.count(kind, units);
       return result;
     },
+    // Outside the SDK's retries: one count per call a store makes.
     { step: 'initialize', name: 'meterConsumedCapacity' },
   );
 }
 
-/** Read requests and items written by one request, counted from what it asks for. */
+/** Read requests (a transaction's condition checks too) and items written (each of a batch, each transaction action). */
 function countRequests(name: string, input: DataPlaneInput): { reads: number; writes: number } {
   if (name === 'BatchWriteItemCommand') return { reads: 0, writes: Object.values(input.RequestItems ?? {}).reduce((sum, list) => sum + list.length, 0) };
   if (name === 'TransactWriteItemsCommand') {

@@ -45,20 +45,8 @@ export interface DynamoThrottling {
 }
 
 /**
- * Fault injection for chaos tests: a fraction of the DynamoDB requests of a client fail the way
- * DynamoDB throttles them, as the AWS SDK surfaces that to the caller —
- * ProvisionedThroughputExceededException or ThrottlingException (HTTP 400, `$retryable:
- * {throttling: true}`), a TransactWriteItems cancelled with a `ThrottlingError` reason, and a
- * BatchWriteItem / BatchGetItem that leaves part of its items unprocessed.
- *
- * Where in the middleware stack: the `initialize` step, outside the SDK's retry middleware
- * (`finalizeRequest`). Each injected error therefore reaches the product's own code as it does once
- * the SDK's retries — or its retry quota, which sustained throttling drains — are used up. Inside
- * the retry loop a 5% rate would surface 5%³ of the time and exercise nothing of ours; here it
- * exercises exactly what must absorb throttling: the stores' TransientStoreError and unprocessed-
- * item loops, the ASL's Retry on TransientStoreError, the worker's redelivery through the queue,
- * and the API's answers. A throttled request (or the held-back part of a batch) is not sent, so a
- * throttled write never happened, as with DynamoDB.
+ * Chaos fault: a share of the client's DynamoDB requests fail as the SDK surfaces throttling.
+ * A throttled request (or the held-back part of a batch) is not sent: that write never happened.
  */
 export function injectDynamoThrottling(client: DynamoDBClient, options: DynamoThrottlingOptions): DynamoThrottling {
   const random = options.random ?? Math.random;
@@ -74,6 +62,7 @@ export function injectDynamoThrottling(client: DynamoDBClient, options: DynamoTh
       if (!fault.enabled || !DATA_PLANE.has(operation) || (random() >= options.rate && !inBurst())) return next(args);
       const input = args.input as Record<string, unknown>;
       const half = random() < 0.5;
+      // Batches come back partly unprocessed, a transaction cancelled with a ThrottlingError reason.
       if (operation === 'BatchWriteItemCommand' && half) {
         const partial = splitBatch(input.RequestItems as Record<string, unknown[]>);
         if (partial) {
@@ -107,6 +96,9 @@ export function injectDynamoThrottling(client: DynamoDBClient, options: DynamoTh
       tally(operation);
       throw throttled(random() < 0.5 ? 'ProvisionedThroughputExceededException' : 'ThrottlingException');
     },
+    // Outside the SDK's retries (finalizeRequest): an error lands as it does once those (or the
+    // retry quota sustained throttling drains) are used up. Inside, a 5% rate would surface 5%³ of
+    // the time and test none of our own retries, redeliveries or API answers.
     { step: 'initialize', name: 'injectDynamoThrottling' },
   );
   return fault;

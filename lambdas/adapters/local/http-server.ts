@@ -6,18 +6,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
-/**
- * The local runtime's API Gateway: a node:http server that turns each request under /v1 into the
- * REST API (v1) Lambda proxy event the deployed handler receives and writes back its result.
- * Like API Gateway it preserves header case and the path's percent-encoding, decodes the query
- * string, passes the body as a UTF-8 string (base64 when it is not valid UTF-8, so the API sees
- * the bytes sent), and answers with the handler's status, headers and body. It adds what API
- * Gateway does in front of the Lambda: a cap on the body it reads (beyond it, 413; the API
- * enforces its own, smaller, documented limit), header and request timeouts, and a 500 INTERNAL
- * without details when the handler throws or answers something malformed.
- * Besides /v1: GET /health (no credentials) and, optionally, the operator console's static files.
- */
-
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 export interface HttpServerOptions {
@@ -30,7 +18,7 @@ export interface HttpServerOptions {
   ready?: () => boolean;
   /** Static files served outside /v1 and /health (`/` is index.html). @default none: 404 */
   staticDir?: string;
-  /** The most request body bytes read. @default 1 MiB */
+  /** The most request body bytes read (then 413); the API enforces its own, smaller limit. @default 1 MiB */
   maxBodyBytes?: number;
   /**
    * How many bytes of a too-large body are still read and thrown away before the 413, so that a
@@ -95,6 +83,12 @@ function dictionary<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
+/**
+ * The local runtime's API Gateway: each request under /v1 becomes the REST API (v1) Lambda proxy
+ * event the deployed handler receives, with what API Gateway adds in front of it (body cap,
+ * timeouts, a bare 500 INTERNAL for a handler that throws or answers something malformed).
+ * Besides /v1: GET /health (no credentials) and, optionally, the console's static files.
+ */
 export async function startHttpServer(options: HttpServerOptions): Promise<LocalHttpServer> {
   const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? MIB;
@@ -234,6 +228,7 @@ function readBody(req: IncomingMessage, limit: number, drainLimit: number): Prom
   });
 }
 
+/** As API Gateway: header case and the path's percent-encoding kept, the query string decoded. */
 function proxyEvent(req: IncomingMessage, path: string, query: string, body: Buffer): APIGatewayProxyEvent {
   const headers = dictionary<string>();
   const multiValueHeaders = dictionary<string[]>();

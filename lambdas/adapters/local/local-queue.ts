@@ -3,29 +3,6 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { UsageMeter } from '../../ports/usage-meter';
 import type { WorkQueue } from '../../ports/work-queue';
 
-/**
- * An in-process stand-in for an SQS standard queue plus the Lambda event source mapping that
- * feeds the worker, with the semantics the worker relies on:
- * - batches of up to `batchSize` messages as real `SQSEvent` records, at most `maxConcurrency`
- *   handler invocations in flight (the ESM's MaximumConcurrency);
- * - a received message stays invisible for the visibility timeout, counted from the receive, so
- *   it is not delivered twice concurrently unless its handler outlives the timeout (that is how
- *   duplicates arise in SQS, and the worker must tolerate them);
- * - success deletes the batch; `batchItemFailures` (ReportBatchItemFailures) keeps only the
- *   listed messages; a throw, a rejection or an invalid response keeps the whole batch. Kept
- *   messages come back when their visibility timeout ends, as in SQS;
- * - a message already received `maxReceiveCount` times moves to the dead-letter queue on its
- *   next receive, as an SQS redrive policy does;
- * - `duplicateRate` injects SQS's at-least-once delivery: a copy of a sent message (same
- *   messageId and body) is delivered again later.
- * - `changeMessageVisibility` moves a message in flight's reappearance, as SQS does.
- * Usage: one 'sqsRequests' per SendMessage, per ChangeMessageVisibility, per ReceiveMessage and
- * per DeleteMessageBatch (10 messages each), one 'lambdaInvocations' and the measured
- * 'lambdaMillis' per handler call. The idle long polls an ESM makes in AWS are not counted.
- * Messages live in memory only: after a restart the orchestrator re-runs its executions, which
- * sends the batches again.
- */
-
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 /** ReceiveMessage and DeleteMessageBatch take at most 10 messages per request. */
@@ -35,10 +12,7 @@ export interface LocalQueueOptions {
   /** The queue name, part of its URL and ARN. */
   name: string;
   meter?: UsageMeter;
-  /**
-   * Probability (0..1) that a sent message is delivered a second time (fault injection).
-   * @default 0
-   */
+  /** Probability (0..1) that a sent message (same messageId and body) is delivered again later: SQS's at-least-once. @default 0 */
   duplicateRate?: number;
   /**
    * How long after the original the duplicate becomes visible.
@@ -85,6 +59,11 @@ interface StoredMessage extends QueuedMessage {
   receiptHandle?: string;
 }
 
+/**
+ * An SQS standard queue and the Lambda event source mapping that feeds the worker, in process,
+ * with the semantics the worker relies on. Messages live in memory only: after a restart the
+ * resumed executions send their batches again.
+ */
 export class LocalQueue implements WorkQueue {
   readonly name: string;
   readonly url: string;
@@ -208,6 +187,7 @@ export class LocalQueue implements WorkQueue {
     for (const message of this.messages) {
       if (batch.length === consumer.batchSize) break;
       if (message.visibleAt > now) continue;
+      // As a redrive policy does: on the receive after the last allowed one.
       if (message.receiveCount >= consumer.maxReceiveCount) {
         this.messages.delete(message);
         consumer.deadLetter?.moveIn(message);
@@ -215,10 +195,13 @@ export class LocalQueue implements WorkQueue {
       }
       message.receiveCount += 1;
       message.firstReceivedAt ??= now;
+      // Invisible from the receive: delivered twice at once only if its handler outlives the
+      // timeout, which is how duplicates arise in SQS.
       message.visibleAt = now + consumer.visibilityTimeoutMs;
       message.receiptHandle = randomUUID();
       batch.push(message);
     }
+    // Metered as billed; the idle long polls an ESM makes in AWS are not counted.
     if (batch.length > 0) this.options.meter?.count('sqsRequests', Math.ceil(batch.length / MESSAGES_PER_REQUEST));
     return batch;
   }
@@ -235,6 +218,8 @@ export class LocalQueue implements WorkQueue {
       const meter = this.options.meter;
       meter?.count('lambdaInvocations');
       const started = performance.now();
+      // Success deletes the batch, batchItemFailures keep the listed messages, and a throw keeps
+      // all; kept messages come back when their visibility timeout ends.
       let failed: Set<string> | 'ALL';
       try {
         const response = await consumer.handler({ Records: delivered.map((d) => d.record) });

@@ -28,16 +28,10 @@ export interface TickReport {
 }
 
 /**
- * The local runtime's scheduler, in place of EventBridge Scheduler: on each tick it reads every
- * schedule and settles what is due with the same ScheduleFiringService (and so the same calendar
- * module, the same execution input, and the same cursor in DynamoDB) that the deployed reconciler
- * uses. Because the cursor survives a restart, occurrences missed while the runtime was down are
- * fired once, oldest first, within each schedule's catch-up window, and older ones are recorded
- * as SKIPPED runs (MISSED).
- *
- * Between ticks it sleeps until the next occurrence of any schedule (at most `maxSleepMs`). As the
- * ScheduleTrigger port it only takes note of arming, and wakes up: the calendar, not a timer per
- * schedule, decides what fires. Tests drive `tick()` with an injected clock instead of `start()`.
+ * In place of EventBridge Scheduler: each tick settles every schedule's due occurrences with the
+ * deployed reconciler's own service, calendar and DynamoDB cursor, so what was missed while the
+ * runtime was down fires once after a restart (older than the catch-up window: SKIPPED, MISSED).
+ * Tests drive `tick()` with an injected clock instead of `start()`.
  */
 export class LocalScheduler implements ScheduleTrigger {
   private readonly armed = new Map<string, string>();
@@ -68,6 +62,7 @@ export class LocalScheduler implements ScheduleTrigger {
     return run;
   }
 
+  /** Only notes the arming and wakes up: the calendar, not a timer per schedule, decides what fires. */
   async arm(schedule: ScheduleKey, occurrence: Occurrence): Promise<void> {
     this.armed.set(keyOf(schedule), occurrence.at);
     this.wake();
@@ -97,6 +92,7 @@ export class LocalScheduler implements ScheduleTrigger {
     this.timer.unref();
   }
 
+  /** Until the next occurrence of any schedule, at most `maxSleepMs`. */
   private sleepAfter(report: TickReport & { nextAt?: number }): void {
     const maxSleep = this.options.maxSleepMs ?? 30_000;
     const untilNext = report.nextAt === undefined ? maxSleep : report.nextAt - this.options.clock.now().getTime();

@@ -3,10 +3,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
- * `<DATA_DIR>/runtime.json`: where a running `npm start` serves, so that the operator commands
- * (`npm run seed`, `npm run ledger`) work against its DynamoDB Local and core billing stand-in
- * instead of starting a second DynamoDB Local on the same database files. Written once the
- * runtime serves every request; `coreBillingControlToken` opens the stand-in's control API.
+ * `<DATA_DIR>/runtime.json`, written once `npm start` serves every request: the operator commands
+ * use its DynamoDB Local and core billing stand-in instead of a second DynamoDB Local on the same files.
  */
 export const RuntimeFileSchema = z.object({
   pid: z.number().int(),
