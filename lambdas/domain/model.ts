@@ -242,10 +242,3 @@ export interface Run {
 export function emptyStats(): ItemStats {
   return { total: 0, succeeded: 0, failed: 0, pending: 0 };
 }
-
-/** A record, not a list: a new status does not compile until it says whether it ends a run. */
-const ENDS_RUN: Record<RunStatus, boolean> = { PENDING: false, RUNNING: false, COMPLETED: true, FAILED: true, SKIPPED: true, RESET: true };
-
-export function isTerminal(status: RunStatus): boolean {
-  return ENDS_RUN[status];
-}

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, RunResetError, SupersededExecutionError, ValidationError } from './errors';
 import type { JobContext, JobRegistry } from './job-registry';
-import { DAILY_SCHEDULE_ID, emptyStats, type ItemStats, type JobSpec, type Run, type RunJob, type RunPlan, type Schedule, type Trigger } from './model';
+import { DAILY_SCHEDULE_ID, emptyStats, type ItemStats, type JobSpec, type Run, type RunJob, type RunPlan, type RunStatus, type Schedule, type Trigger } from './model';
 
 /** The alias of every client's mandatory daily schedule in URLs. */
 export const DAILY_ALIAS = 'daily';
@@ -65,6 +65,14 @@ function settingsOf(registry: JobRegistry, spec: JobSpec, i: number): Record<str
       details.map((detail) => ({ ...detail, path: [`jobs.${i}`, detail.path].filter(Boolean).join('.') })),
     );
   }
+}
+
+/** A record, not a list: a new status does not compile until it says whether it ends a run. */
+const ENDS_RUN: Record<RunStatus, boolean> = { PENDING: false, RUNNING: false, COMPLETED: true, FAILED: true, SKIPPED: true, RESET: true };
+
+/** Whether a run in this status has ended: it leaves the active runs the reconciler checks. */
+export function isTerminal(status: RunStatus): boolean {
+  return ENDS_RUN[status];
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type { JobRegistry } from '../domain/job-registry';
-import { isTerminal, type ItemStatus, type Run, type RunStatus } from '../domain/model';
+import type { ItemStatus, Run, RunStatus } from '../domain/model';
 import {
   executionInputOf,
+  isTerminal,
   newRunDraft,
   reopenedJobs,
   reprocessPlan,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, RunResetError, SupersededExecutionError, ValidationError } from '../../lambdas/domain/errors';
-import { DAILY_SCHEDULE_ID, emptyStats, type Run, type RunJob } from '../../lambdas/domain/model';
+import { DAILY_SCHEDULE_ID, emptyStats, RUN_STATUSES, type Run, type RunJob } from '../../lambdas/domain/model';
 import {
   executionInputOf,
+  isTerminal,
   jobStatsFromOutcomes,
   ownershipError,
   reopenedJobs,
@@ -30,6 +31,10 @@ describe('the run domain module', () => {
     expect(ownershipError(runOf(), 'run_1-x2')).toBeUndefined();
     expect(ownershipError(runOf(), 'run_1-x1')).toBeInstanceOf(SupersededExecutionError);
     expect(ownershipError(runOf({ status: 'RESET' }), 'run_1-x2')).toBeInstanceOf(RunResetError);
+  });
+
+  it('takes a run as ended once COMPLETED, FAILED, SKIPPED or RESET, and as active while PENDING or RUNNING', () => {
+    expect(RUN_STATUSES.filter(isTerminal)).toEqual(['COMPLETED', 'FAILED', 'SKIPPED', 'RESET']);
   });
 
   it('counts a job from the outcomes of its own batches only, and reads none before collect recorded them', async () => {

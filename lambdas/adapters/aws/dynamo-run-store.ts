@@ -1,7 +1,7 @@
 import { PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransientStoreError } from '../../domain/errors';
 import type { ErrorInfo, ItemStatus, Run, RunJob } from '../../domain/model';
-import { isTerminal } from '../../domain/model';
+import { isTerminal } from '../../domain/run';
 import { executionNameFor, runIdFor } from '../../domain/run-naming';
 import type { BatchLease, BatchRecord, BatchSummary } from '../../ports/batch-store';
 import type { ItemPage } from '../../ports/item-pages';
