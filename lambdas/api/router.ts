@@ -173,7 +173,6 @@ export function createApi(deps: ApiDependencies): ApiHandler {
       throw new HttpError(403, 'FORBIDDEN_ACTION', `${method} ${bound.route.path} needs the ${needed} role; these credentials are ${held}${scope}`);
     }
 
-
     const params = validated(bound.route.params, rawParams);
     const query = bound.route.query ? validated(bound.route.query, queryOf(event)) : {};
     const rawBody = method === 'POST' || method === 'PUT' ? jsonBody(event) : undefined;
