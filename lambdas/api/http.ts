@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
-import { ConflictError, DomainError, NotFoundError, StaleVersionError, SupersededExecutionError, TransientStoreError, ValidationError, type ErrorDetail } from '../domain/errors';
+import { ConflictError, DomainError, NotFoundError, PreconditionRequiredError, StaleVersionError, SupersededExecutionError, TransientStoreError, ValidationError, type ErrorDetail } from '../domain/errors';
 
 /** Bodies above this are refused before parsing: no configuration or request needs more. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -75,6 +75,7 @@ function domainStatus(error: DomainError): number | undefined {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError || error instanceof SupersededExecutionError) return 409;
   if (error instanceof StaleVersionError) return 412;
+  if (error instanceof PreconditionRequiredError) return 428;
   return undefined;
 }
 
@@ -168,16 +169,23 @@ export function jsonBody(event: APIGatewayProxyEvent): unknown {
  * (`"3"`, `W/"3"`). Missing: 428; not a version: 400.
  */
 export function ifMatchVersion(event: APIGatewayProxyEvent): number {
-  const value = header(event, 'if-match');
-  if (value === undefined || value.trim() === '') {
+  const version = optionalIfMatchVersion(event);
+  if (version === undefined) {
     throw new HttpError(428, 'PRECONDITION_REQUIRED', 'send If-Match with the version of the schedule you read (its ETag)', [
       { path: 'If-Match', message: 'required' },
     ]);
   }
+  return version;
+}
+
+/** The version in `If-Match` as ifMatchVersion reads it, or undefined when there is none. */
+export function optionalIfMatchVersion(event: APIGatewayProxyEvent): number | undefined {
+  const value = header(event, 'if-match');
+  if (value === undefined || value.trim() === '') return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(value);
   const version = match ? Number(match[1]) : NaN;
   if (!Number.isInteger(version) || version < 1) {
-    throw new HttpError(400, 'VALIDATION_FAILED', `If-Match must carry a schedule version such as "3", not ${value}`, [
+    throw new HttpError(400, 'VALIDATION_FAILED', `If-Match must carry a version such as "3", not ${value}`, [
       { path: 'If-Match', message: 'a positive integer version' },
     ]);
   }

@@ -37,6 +37,7 @@ export function generateOpenApiDocument(routes: readonly ApiRoute[] = API_ROUTES
       { name: 'Clients', description: 'Onboarding; every client gets a mandatory daily schedule.' },
       { name: 'Schedules', description: 'Job schedules, their calendars and a preview of occurrences.' },
       { name: 'Runs', description: 'Trigger, watch, reprocess and reset runs.' },
+      { name: 'Ledger', description: 'Fix the cause, then reprocess: rate plans, accounts, usage and its suspense and sync-error queues, rerate requests, invoices.' },
     ],
     security: [{ sigv4: [] }, { bearer: [] }],
     paths,

@@ -1,11 +1,11 @@
-import type { z } from 'zod';
 import type { Role } from '../ports/config-store';
+import { LEDGER_ROUTES } from './ledger-routes';
+import { BODY_ERRORS, COMMON_ERRORS, error, route, type ApiRoute } from './route-kit';
 import {
   CatalogueSchema,
   ClientBodySchema,
   ClientPathSchema,
   ClientSchema,
-  ErrorBodySchema,
   IfMatchHeaderSchema,
   ItemListQuerySchema,
   ItemPageSchema,
@@ -27,66 +27,15 @@ import {
   TriggerBodySchema,
 } from './schemas';
 
+const ETAG = { ETag: 'The schedule’s version, as an entity tag ("3"): send it back in If-Match.' };
+
+export type { ApiRoute, HttpMethod, RouteResponse } from './route-kit';
+
 /**
  * Every route of the HTTP API (shared/API.md), once. The router binds a handler to each entry,
  * docs/openapi.json is generated from them, and the CDK api construct may build its API Gateway
  * resources from them.
  */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
-export interface RouteResponse {
-  description: string;
-  /** The JSON body; absent for 204. */
-  schema?: z.ZodType;
-  /** Response headers worth documenting (name → description). */
-  headers?: Record<string, string>;
-}
-
-export interface ApiRoute {
-  method: HttpMethod;
-  /** The path template, parameters in braces: `/v1/clients/{clientId}`. */
-  path: string;
-  operationId: string;
-  summary: string;
-  description?: string;
-  tag: 'Access' | 'Clients' | 'Schedules' | 'Runs';
-  /**
-   * The least role that may call the route (each role includes the ones before it).
-   * @default by leastRole's rule: viewer for a GET, operator under /ledger, admin otherwise
-   */
-  role?: Role;
-  /** The path parameters, one property per `{name}` of `path`. */
-  params: z.ZodObject;
-  query?: z.ZodObject;
-  /** Request headers the route requires. */
-  headers?: z.ZodObject;
-  body?: z.ZodType;
-  responses: Record<number, RouteResponse>;
-}
-
-const error = (description: string): RouteResponse => ({ description, schema: ErrorBodySchema });
-
-/** What any route may answer besides its own outcomes. */
-const COMMON_ERRORS = {
-  400: error('Malformed or invalid input: details name each invalid field.'),
-  401: error('No or bad credentials.'),
-  403: error('The credentials may not act for this client (code FORBIDDEN), or their role may not call this route (code FORBIDDEN_ACTION).'),
-  429: error('Too many requests: retry later.'),
-  500: error('Unexpected failure (code INTERNAL).'),
-} as const;
-
-/** What any route with a JSON body may answer besides. */
-const BODY_ERRORS = {
-  413: error('The body is larger than 256 KiB.'),
-  415: error('The body is not declared as JSON in UTF-8 (Content-Type: application/json, no other charset).'),
-} as const;
-
-const ETAG = { ETag: 'The schedule’s version, as an entity tag ("3"): send it back in If-Match.' };
-
-function route<const R extends ApiRoute>(definition: R): R {
-  return definition;
-}
-
 export const ROUTES = {
   getCatalogue: route({
     method: 'GET',
@@ -342,6 +291,7 @@ export const ROUTES = {
       ...BODY_ERRORS,
     },
   }),
+  ...LEDGER_ROUTES,
 } as const;
 
 export type OperationId = keyof typeof ROUTES;

@@ -1,9 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { resolveScheduleId } from '../domain/run';
+import type { LedgerService } from '../services/ledger-service';
 import type { RunOperations } from '../services/run-operations';
 import type { ScheduleConfigService } from '../services/schedule-config-service';
 import { mayActFor, roleFor, roleIncludes, type Authorizer, type Caller } from './auth';
+import { ledgerHandlers } from './ledger-handlers';
 import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationFailure, type ApiResult } from './http';
 import { API_ROUTES, leastRole, type ApiRoute, type OperationId, type ROUTES } from './route-table';
 
@@ -15,6 +17,7 @@ export interface ApiLogger {
 export interface ApiDependencies {
   schedules: ScheduleConfigService;
   runs: RunOperations;
+  ledger: LedgerService;
   authorizer: Authorizer;
   /** @default console */
   logger?: ApiLogger;
@@ -37,7 +40,7 @@ type RouteHandlers = { [K in OperationId]: (request: RouteRequest<(typeof ROUTES
  * One handler per route: map the validated request to one service call and its result to a
  * status and body. Everything else (auth, validation, errors) is the router's.
  */
-function routeHandlers({ schedules, runs }: ApiDependencies): RouteHandlers {
+function routeHandlers({ schedules, runs, ledger }: ApiDependencies): RouteHandlers {
   const scheduleResult = (status: number, schedule: { version: number }): ApiResult => json(status, schedule, { etag: etag(schedule.version) });
   return {
     getMe: async ({ caller }) =>
@@ -80,6 +83,7 @@ function routeHandlers({ schedules, runs }: ApiDependencies): RouteHandlers {
     reprocessRun: async ({ params, body }) => json(202, await runs.reprocess(params.clientId, params.runId, body)),
     resetRun: async ({ params }) => json(200, await runs.reset(params.clientId, params.runId)),
     getCatalogue: async () => json(200, schedules.catalogue()),
+    ...ledgerHandlers(ledger),
   };
 }
 

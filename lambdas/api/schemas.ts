@@ -38,18 +38,18 @@ export interface ComponentMeta {
 export const requestComponents = z.registry<ComponentMeta>();
 export const responseComponents = z.registry<ComponentMeta>();
 
-function requestComponent<T extends z.ZodType>(id: string, schema: T, description?: string): T {
+export function requestComponent<T extends z.ZodType>(id: string, schema: T, description?: string): T {
   requestComponents.add(schema, { id, ...(description ? { description } : {}) });
   return schema;
 }
 
-function responseComponent<T extends z.ZodType>(id: string, schema: T, description?: string): T {
+export function responseComponent<T extends z.ZodType>(id: string, schema: T, description?: string): T {
   responseComponents.add(schema, { id, ...(description ? { description } : {}) });
   return schema;
 }
 
-const InstantSchema = z.iso.datetime({ offset: true });
-const CountSchema = z.number().int().nonnegative();
+export const InstantSchema = z.iso.datetime({ offset: true });
+export const CountSchema = z.number().int().nonnegative();
 
 /** An instant whose UTC date is a possible processing date (PROCESSING_DATES). */
 const ProcessingInstantSchema = InstantSchema.refine((value) => {
@@ -61,7 +61,7 @@ const ProcessingInstantSchema = InstantSchema.refine((value) => {
 }, `an instant from ${PROCESSING_DATES.first} to ${PROCESSING_DATES.last} (UTC)`);
 
 /** A whole number in a query or path: plain decimal digits only, so `0x10`, `1e3`, ` 5`, `+5` and `5.0` are refused. */
-function decimalIntegerSchema(min: number, max: number) {
+export function decimalIntegerSchema(min: number, max: number) {
   return z
     .string()
     .regex(/^\d{1,9}$/, 'a whole number in decimal digits')

@@ -5,6 +5,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
+import { DynamoLedgerMaintenance } from '../adapters/aws/dynamo-ledger-maintenance';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
 import { DynamoScheduleCursorStore } from '../adapters/aws/dynamo-schedule-cursor-store';
 import { EventBridgeSchedulerTrigger } from '../adapters/aws/eventbridge-scheduler-trigger';
@@ -19,6 +20,7 @@ import { createApi, type ApiHandler } from '../api/router';
 import { createJobRegistry } from '../jobs/job-catalogue';
 import { systemClock } from '../domain/system-clock';
 import { ExecutionStatusService } from '../services/execution-status-service';
+import { LedgerService } from '../services/ledger-service';
 import { ReconcileService } from '../services/reconcile-service';
 import { RunService } from '../services/run-service';
 import { ScheduleConfigService } from '../services/schedule-config-service';
@@ -80,6 +82,7 @@ export function awsApi(): ApiHandler {
   return createApi({
     schedules: new ScheduleConfigService({ store: stores.config, registry, clock, scheduling }),
     runs: new RunService({ runs: stores.runs, config: stores.config, registry, orchestrator, clock, logger }),
+    ledger: new LedgerService({ ledger: new DynamoLedger(stores.document, env[ENV.ledgerTable]), maintenance: new DynamoLedgerMaintenance(stores.document, env[ENV.ledgerTable]), clock }),
     authorizer: new IamAuthorizer(stores.config),
     logger,
   });

@@ -28,7 +28,7 @@ const scheduler = {
 
 const SchedulerEnvironment = BaseEnvironment.extend(scheduler);
 
-export const ApiEnvironment = SchedulerEnvironment;
+export const ApiEnvironment = SchedulerEnvironment.extend(ledger);
 export const BeginRunEnvironment = SchedulerEnvironment.extend({
   [ENV.mapMaxConcurrency]: z.coerce.number().int().positive(),
   [ENV.batchTimeoutSeconds]: z.coerce.number().int().positive(),

@@ -5,6 +5,7 @@ import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
 import { DynamoScheduleCursorStore } from '../adapters/aws/dynamo-schedule-cursor-store';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
+import { DynamoLedgerMaintenance } from '../adapters/aws/dynamo-ledger-maintenance';
 import { HttpCoreBilling, staticCredentials } from '../adapters/aws/http-core-billing';
 import { LEDGER_TABLE, TABLES, type TableDefinition } from '../adapters/aws/table-definitions';
 import { toDocumentClient } from '../adapters/aws/dynamo-toolkit';
@@ -29,6 +30,7 @@ import { createJobRegistry } from '../jobs/job-catalogue';
 import type { Clock } from '../ports/clock';
 import type { UsageMeter } from '../ports/usage-meter';
 import type { BeginJobInput, BeginRunInput, CompleteRunInput, FinalizeJobInput, JobStepInput } from '../services/steps/step-io';
+import { LedgerService } from '../services/ledger-service';
 import { ScheduleConfigService } from '../services/schedule-config-service';
 import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
 
@@ -198,7 +200,13 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const server = await startHttpServer({
     port: options.port,
     host: options.host ?? '127.0.0.1',
-    api: createApi({ schedules, runs: engine.runs, authorizer: new TokenAuthorizer(options.adminToken, options.apiTokens ?? new Map()), logger }),
+    api: createApi({
+      schedules,
+      runs: engine.runs,
+      ledger: new LedgerService({ ledger: stores.ledger, maintenance: stores.ledgerMaintenance, clock }),
+      authorizer: new TokenAuthorizer(options.adminToken, options.apiTokens ?? new Map()),
+      logger,
+    }),
     ready: readiness.isReady,
     ...(options.consoleDir ? { staticDir: options.consoleDir } : {}),
   });
@@ -266,6 +274,7 @@ async function startStores(options: LocalRuntimeOptions, meter: UsageMeter, star
     configStore: new DynamoConfigStore(document, tableName(configTable)),
     cursors: new DynamoScheduleCursorStore(document, tableName(runsTable)),
     ledger: new DynamoLedger(document, tableName(LEDGER_TABLE)),
+    ledgerMaintenance: new DynamoLedgerMaintenance(document, tableName(LEDGER_TABLE)),
     stop: async () => {
       client.destroy();
       await dynamo?.stop();

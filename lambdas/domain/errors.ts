@@ -42,6 +42,11 @@ export class StaleVersionError extends DomainError {
   readonly code = 'STALE_VERSION';
 }
 
+/** A change to something that exists, sent without the version it is based on (428). */
+export class PreconditionRequiredError extends DomainError {
+  readonly code = 'PRECONDITION_REQUIRED';
+}
+
 /** A step of an execution that is no longer the run's current one: it must stop, not write. */
 export class SupersededExecutionError extends DomainError {
   readonly code = 'SUPERSEDED_EXECUTION';

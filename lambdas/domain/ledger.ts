@@ -58,9 +58,10 @@ export type RatePlan = z.infer<typeof RatePlanSchema>;
  *    │                     ▲  │                        │
  *    └─no rate─► SUSPENDED ┘  └─core rejects─► SYNC_ERROR ─SYNC_ERROR_REPROCESSING─► SYNCED
  * A rerate moves a rated record (RATED, SYNCED, SYNC_ERROR) back to RATED with a new version,
- * which core billing receives under a new idempotency key.
+ * which core billing receives under a new idempotency key. An operator may discard a SUSPENDED
+ * or SYNC_ERROR record: DISCARDED is final, kept for the record, never rated, synced or billed.
  */
-export const USAGE_STATES = ['UNRATED', 'SUSPENDED', 'RATED', 'SYNCED', 'SYNC_ERROR'] as const;
+export const USAGE_STATES = ['UNRATED', 'SUSPENDED', 'RATED', 'SYNCED', 'SYNC_ERROR', 'DISCARDED'] as const;
 export type UsageState = (typeof USAGE_STATES)[number];
 
 export const RatingSchema = z.object({
@@ -95,8 +96,13 @@ export const UsageRecordSchema = z.object({
   sync: z.object({ syncedAt: z.string(), coreRef: z.string(), version: z.number().int() }).optional(),
   /** Core billing's rejection (state SYNC_ERROR). */
   syncError: RecordErrorSchema.optional(),
+  /** Who discarded the record and why (state DISCARDED); its suspense or syncError stays beside it. */
+  discard: z.object({ reason: z.string(), actor: z.string(), at: z.string() }).optional(),
 });
 export type UsageRecord = z.infer<typeof UsageRecordSchema>;
+
+/** The states an operator may discard from: the suspense and sync-error queues. */
+export const DISCARDABLE_STATES: readonly UsageState[] = ['SUSPENDED', 'SYNC_ERROR'];
 
 export interface UsageKey {
   accountId: string;
@@ -124,6 +130,9 @@ export const InvoiceSchema = z.object({
 });
 export type Invoice = z.infer<typeof InvoiceSchema>;
 
+export const RERATE_STATUSES = ['OPEN', 'DONE', 'CANCELLED'] as const;
+export type RerateStatus = (typeof RERATE_STATUSES)[number];
+
 export const RerateRequestSchema = z.object({
   clientId: z.string().min(1),
   accountId: LedgerIdSchema,
@@ -132,6 +141,8 @@ export const RerateRequestSchema = z.object({
   toDate: IsoDateSchema,
   reason: z.string().max(500),
   requestedAt: z.string(),
+  /** OPEN (also when absent) until RERATING has applied it (DONE) or an operator cancelled it. */
+  status: z.enum(RERATE_STATUSES).optional(),
 });
 export type RerateRequest = z.infer<typeof RerateRequestSchema>;
 

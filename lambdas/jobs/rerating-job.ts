@@ -58,7 +58,7 @@ export class ReratingJob extends LedgerJob<'RERATING'> {
       const conflicts = writes.length > 0 ? await ledger.writeUsage(ctx.clientId, writes) : new Set<string>();
       if (conflicts.size > 0) continue;
       if (problems.length > 0) return failed((problems[0] as Problem).code, summary(request, rated, problems));
-      await ledger.deleteRerateRequest(ctx.clientId, account.accountId, request.requestId);
+      await ledger.completeRerateRequest(ctx.clientId, account.accountId, request.requestId);
       return SUCCEEDED;
     }
     return failed(

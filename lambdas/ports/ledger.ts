@@ -1,4 +1,4 @@
-import type { Account, Invoice, RatePlan, Rate, RerateRequest, UsageKey, UsageRecord, UsageState } from '../domain/ledger';
+import type { Account, Invoice, RatePlan, Rate, RerateRequest, RerateStatus, UsageKey, UsageRecord, UsageState } from '../domain/ledger';
 
 /**
  * The work queues of usage records: each state that some job picks up, read through an index so
@@ -12,6 +12,7 @@ export const QUEUE_OF_STATE: Record<UsageState, UsageQueue | undefined> = {
   RATED: 'UNSYNCED',
   SYNC_ERROR: 'SYNC_ERROR',
   SYNCED: undefined,
+  DISCARDED: undefined,
 };
 
 export interface UsageWrite {
@@ -44,13 +45,15 @@ export interface Ledger {
   usageOfAccount(clientId: string, accountId: string, fromDate: string, toDate: string): Promise<UsageRecord[]>;
   /** Keyed by `accountId/periodId`. */
   getInvoices(clientId: string, keys: ReadonlyArray<{ accountId: string; periodId: string }>): Promise<Map<string, Invoice>>;
+  /** The request while it is OPEN; undefined once done or cancelled. */
   getRerateRequest(clientId: string, accountId: string, requestId: string): Promise<RerateRequest | undefined>;
 
   /** Applies the writes whose expected revision still holds; returns the usage item ids of those that did not. */
   writeUsage(clientId: string, writes: readonly UsageWrite[]): Promise<Set<string>>;
   /** Creates each invoice unless its account already has one for the period; returns the account ids that had. */
   createInvoices(clientId: string, invoices: readonly Invoice[]): Promise<Set<string>>;
-  deleteRerateRequest(clientId: string, accountId: string, requestId: string): Promise<void>;
+  /** Marks the request DONE: it leaves the RERATING queue and stays listed (unless it was cancelled meanwhile). */
+  completeRerateRequest(clientId: string, accountId: string, requestId: string): Promise<void>;
 }
 
 /** Maintaining the ledger outside the run path: seeding, an operator's fixes, inspection. */
@@ -63,4 +66,51 @@ export interface LedgerAdmin {
   importUsage(records: readonly UsageRecord[]): Promise<void>;
   requestRerate(request: RerateRequest): Promise<void>;
   listInvoices(clientId: string, accountId: string): Promise<Invoice[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ledger API's store (issue 12 item 4): an operator's fixes, all-or-nothing per request.
+
+export interface PageRequest {
+  limit: number;
+  nextToken?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Absent on the last page. */
+  nextToken?: string;
+}
+
+export type VersionedRatePlan = RatePlan & { version: number };
+
+/** Records one usage import may hold, and keys one discard: one transaction each (see LedgerMaintenance). */
+export const MAX_USAGE_PER_TRANSACTION = 100;
+
+export interface LedgerMaintenance {
+  getRatePlan(clientId: string, ratePlanId: string): Promise<VersionedRatePlan | undefined>;
+  listRatePlans(clientId: string, page: PageRequest): Promise<Page<VersionedRatePlan>>;
+  /**
+   * Writes the plan exactly as given (rates not listed are removed) at `version`, in one
+   * transaction: created when `expectedVersion` is undefined and the plan is absent, else
+   * replaced while the stored version is `expectedVersion`. StaleVersionError otherwise.
+   */
+  saveRatePlan(plan: RatePlan, expectedVersion: number | undefined, staleRates: readonly Rate[]): Promise<VersionedRatePlan>;
+  listAccounts(clientId: string, page: PageRequest): Promise<Page<Account>>;
+  /** Writes the account if its rate plan exists (ConflictError RATE_PLAN_NOT_FOUND otherwise). */
+  saveAccount(account: Account): Promise<void>;
+  /**
+   * Creates records absent until now, MAX_USAGE_PER_TRANSACTION per transaction. Returns the
+   * usage item ids not written: every record of a transaction that found one of its keys taken.
+   */
+  createUsage(clientId: string, records: readonly UsageRecord[]): Promise<Set<string>>;
+  /** All of the writes (at most MAX_USAGE_PER_TRANSACTION) or none: false when a revision moved. */
+  writeUsageTogether(clientId: string, writes: readonly UsageWrite[]): Promise<boolean>;
+  listUsage(clientId: string, filter: { state: UsageState; accountId?: string }, page: PageRequest): Promise<Page<UsageRecord>>;
+  /** ConflictError when the request exists (RERATE_REQUEST_EXISTS) or its account does not (ACCOUNT_NOT_FOUND). */
+  createRerateRequest(request: RerateRequest): Promise<void>;
+  listRerateRequests(clientId: string, status: RerateStatus | undefined, page: PageRequest): Promise<Page<RerateRequest>>;
+  /** NotFoundError when absent, ConflictError (RERATE_REQUEST_DONE) once DONE; cancelling twice is fine. */
+  cancelRerateRequest(clientId: string, accountId: string, requestId: string): Promise<void>;
+  listInvoicePage(clientId: string, filter: { accountId?: string; periodId?: string }, page: PageRequest): Promise<Page<Invoice>>;
 }

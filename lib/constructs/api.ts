@@ -79,6 +79,8 @@ export class Api extends Construct {
       environment: { ...functionSettings.environment, [ENV.stateMachineArn]: props.stateMachine.stateMachine },
     });
     storage.grantReadWriteAll(this.handler);
+    // The ledger routes: an operator's fixes and the queues they read.
+    storage.grantLedgerReadWrite(this.handler);
     this.handler.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'StartScheduleRuns',

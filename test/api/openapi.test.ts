@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateOpenApiDocument, renderOpenApiDocument } from '../../lambdas/api/openapi';
 import { API_ROUTES, type OperationId } from '../../lambdas/api/route-table';
 import { createApiHarness, type ApiHarness } from './support/harness';
-import { sampleRequests } from './support/route-samples';
+import { sampleRequests, SUSPENDED_USAGE_ID } from './support/route-samples';
 
 interface Operation {
   operationId: string;
@@ -34,6 +34,19 @@ const CONTRACT = [
   'GET /v1/clients/{clientId}/runs/{runId}/jobs/{seq}/items',
   'POST /v1/clients/{clientId}/runs/{runId}/reprocess',
   'POST /v1/clients/{clientId}/runs/{runId}/reset',
+  'PUT /v1/clients/{clientId}/ledger/rate-plans/{ratePlanId}',
+  'GET /v1/clients/{clientId}/ledger/rate-plans',
+  'GET /v1/clients/{clientId}/ledger/rate-plans/{ratePlanId}',
+  'PUT /v1/clients/{clientId}/ledger/accounts/{accountId}',
+  'GET /v1/clients/{clientId}/ledger/accounts',
+  'GET /v1/clients/{clientId}/ledger/accounts/{accountId}',
+  'POST /v1/clients/{clientId}/ledger/usage',
+  'GET /v1/clients/{clientId}/ledger/usage',
+  'POST /v1/clients/{clientId}/ledger/usage/discard',
+  'POST /v1/clients/{clientId}/ledger/rerate-requests',
+  'GET /v1/clients/{clientId}/ledger/rerate-requests',
+  'DELETE /v1/clients/{clientId}/ledger/rerate-requests/{accountId}/{requestId}',
+  'GET /v1/clients/{clientId}/ledger/invoices',
 ];
 
 describe('OpenAPI document', () => {
@@ -61,6 +74,9 @@ describe('OpenAPI document', () => {
     }
     const replace = document.paths['/v1/clients/{clientId}/schedules/{scheduleId}']?.put;
     expect(replace?.parameters).toContainEqual(expect.objectContaining({ name: 'If-Match', in: 'header', required: true }));
+    // A rate plan PUT creates without If-Match and replaces with it.
+    const putPlan = document.paths['/v1/clients/{clientId}/ledger/rate-plans/{ratePlanId}']?.put;
+    expect(putPlan?.parameters).toContainEqual(expect.objectContaining({ name: 'If-Match', in: 'header', required: false }));
   });
 
   it('gives every error response the error model, and every reference a component', () => {
@@ -87,6 +103,10 @@ describe('OpenAPI document', () => {
         body: { name: 'Routed', frequency: { type: 'MANUAL' }, executionTime: '00:00:00', timezone: 'UTC', jobs: [{ type: 'BILLING' }] },
       });
       scheduleId = created.body.scheduleId;
+      // The ledger API cannot suspend usage (rating does): the discard sample's record is arranged here.
+      await h.ledger.importUsage([
+        { clientId, accountId: 'acct-1', usageDate: '2026-11-20', usageId: SUSPENDED_USAGE_ID, usageType: 'CALLS', quantity: 1, state: 'SUSPENDED', rev: 1, suspense: { code: 'NO_RATE', message: 'no rate', at: '2026-11-21T00:00:00Z' } },
+      ]);
     });
 
     it('routes every documented operation to its handler, which answers a documented 2xx', async () => {

@@ -157,7 +157,7 @@ describe.each(ledgers)('the ledger contract: %s', (_name, create) => {
     expect(plans.get('basic')!.rates.map((r) => r.unitPriceMicros).sort()).toEqual([10, 12]);
   });
 
-  it('lists, reads and deletes rerate requests', async () => {
+  it('lists, reads and completes rerate requests: a completed one leaves the queue', async () => {
     const c = client();
     await ledger.requestRerate({ clientId: c, accountId: 'a', requestId: 'r2', fromDate: '2026-11-01', toDate: '2026-11-30', reason: 'fix', requestedAt: '2026-12-02T00:00:00Z' });
     await ledger.requestRerate({ clientId: c, accountId: 'b', requestId: 'r1', fromDate: '2026-11-01', toDate: '2026-11-30', reason: 'fix', requestedAt: '2026-12-01T00:00:00Z' });
@@ -167,7 +167,7 @@ describe.each(ledgers)('the ledger contract: %s', (_name, create) => {
       { accountId: 'a', requestId: 'r2' },
     ]);
     expect(await ledger.getRerateRequest(c, 'a', 'r2')).toMatchObject({ reason: 'fix' });
-    await ledger.deleteRerateRequest(c, 'a', 'r2');
+    await ledger.completeRerateRequest(c, 'a', 'r2');
     expect(await ledger.getRerateRequest(c, 'a', 'r2')).toBeUndefined();
     expect(await all(ledger.rerateRequests(c))).toEqual([{ accountId: 'b', requestId: 'r1' }]);
   });

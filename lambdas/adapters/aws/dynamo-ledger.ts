@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { nextDate } from '../../domain/billing-calendar';
 import { mapConcurrently } from '../../jobs/ledger-job-support';
 import {
@@ -26,15 +26,21 @@ export const WORK_SHARDS = 8;
 /** Conditional writes in flight per chunk of records. */
 const WRITE_CONCURRENCY = 16;
 
-const accountPk = (clientId: string, accountId: string): string => `CLIENT#${clientId}#ACCOUNT#${accountId}`;
-const planPk = (clientId: string, ratePlanId: string): string => `CLIENT#${clientId}#PLAN#${ratePlanId}`;
-const usageSk = (usageDate: string, usageId: string): string => `USAGE#${usageDate}#${usageId}`;
-const invoiceSk = (periodId: string): string => `INVOICE#${periodId}`;
-const rerateSk = (requestId: string): string => `RERATE#${requestId}`;
-const rateSk = (rate: Pick<Rate, 'usageType' | 'effectiveFrom'>): string => `RATE#${rate.usageType}#${rate.effectiveFrom}`;
+export const accountPk = (clientId: string, accountId: string): string => `CLIENT#${clientId}#ACCOUNT#${accountId}`;
+export const planPk = (clientId: string, ratePlanId: string): string => `CLIENT#${clientId}#PLAN#${ratePlanId}`;
+export const usageSk = (usageDate: string, usageId: string): string => `USAGE#${usageDate}#${usageId}`;
+export const invoiceSk = (periodId: string): string => `INVOICE#${periodId}`;
+export const rerateSk = (requestId: string): string => `RERATE#${requestId}`;
+export const rateSk = (rate: Pick<Rate, 'usageType' | 'effectiveFrom'>): string => `RATE#${rate.usageType}#${rate.effectiveFrom}`;
 const billDayPk = (clientId: string, day: number): string => `CLIENT#${clientId}#BILLDAY#${String(day).padStart(2, '0')}`;
-const workPk = (clientId: string, queue: 'OPEN' | 'RERATE', shard?: number): string =>
-  shard === undefined ? `CLIENT#${clientId}#${queue}` : `CLIENT#${clientId}#${queue}#${shard}`;
+/**
+ * The openWork index's partitions: the job queues (OPEN usage, OPEN rerate requests) and, for
+ * the ledger API's lists, closed rerate requests, discarded usage, accounts, plans and invoices.
+ * SYNCED usage is in none: it is most of the ledger, and indexing it would cost a write per record.
+ */
+export type IndexPartition = 'OPEN' | 'RERATE' | 'RERATE-DONE' | 'RERATE-CANCELLED' | 'DISCARDED' | 'ACCOUNTS' | 'PLANS' | 'INVOICES';
+export const workPk = (clientId: string, partition: IndexPartition, shard?: number): string =>
+  shard === undefined ? `CLIENT#${clientId}#${partition}` : `CLIENT#${clientId}#${partition}#${shard}`;
 /** The state whose records make up a queue: the openWork index holds them all, with their state. */
 const STATE_OF_QUEUE: Record<UsageQueue, UsageState> = { UNRATED: 'UNRATED', SUSPENDED: 'SUSPENDED', UNSYNCED: 'RATED', SYNC_ERROR: 'SYNC_ERROR' };
 
@@ -51,36 +57,63 @@ export function shardOf(accountId: string): number {
 /** The attributes that only exist for DynamoDB (keys, index keys, the item's type). */
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'type', 'billDayPk', 'billDaySk', 'workPk', 'workSk'];
 
-function entity(item: Item): Item {
+export function entity(item: Item): Item {
   const copy = { ...item };
   for (const name of STORAGE_ATTRIBUTES) delete copy[name];
   return copy;
 }
 
-function accountItem(account: Account): Item {
+export function accountItem(account: Account): Item {
   return {
     pk: accountPk(account.clientId, account.accountId),
     sk: 'ACCOUNT',
     type: 'ACCOUNT',
     ...account,
+    workPk: workPk(account.clientId, 'ACCOUNTS', shardOf(account.accountId)),
+    workSk: account.accountId,
     // Only active accounts are in the billing-day index: BILLING never reads closed ones.
     ...(account.status === 'ACTIVE' ? { billDayPk: billDayPk(account.clientId, account.anniversaryDay), billDaySk: account.accountId } : {}),
   };
 }
 
-function usageItem(record: UsageRecord): Item {
-  const queue = QUEUE_OF_STATE[record.state];
+export function usageItem(record: UsageRecord): Item {
+  const partition = QUEUE_OF_STATE[record.state] ? 'OPEN' : record.state === 'DISCARDED' ? 'DISCARDED' : undefined;
   return {
     pk: accountPk(record.clientId, record.accountId),
     sk: usageSk(record.usageDate, record.usageId),
     type: 'USAGE',
     ...record,
     // Every open record has the same index keys whatever its queue (see LEDGER_TABLE's openWork).
-    ...(queue ? { workPk: workPk(record.clientId, 'OPEN', shardOf(record.accountId)), workSk: `${record.usageDate}#${record.accountId}#${record.usageId}` } : {}),
+    ...(partition ? { workPk: workPk(record.clientId, partition, shardOf(record.accountId)), workSk: `${record.usageDate}#${record.accountId}#${record.usageId}` } : {}),
   };
 }
 
-function accountIdOf(pk: string): string {
+/** A new rerate request, OPEN: in the RERATING queue, oldest first. */
+export function openRerateItem(request: RerateRequest): Item {
+  const parsed = RerateRequestSchema.parse(request);
+  return {
+    pk: accountPk(parsed.clientId, parsed.accountId),
+    sk: rerateSk(parsed.requestId),
+    type: 'RERATE',
+    ...parsed,
+    status: 'OPEN',
+    workPk: workPk(parsed.clientId, 'RERATE'),
+    workSk: `${parsed.requestedAt}#${parsed.accountId}#${parsed.requestId}`,
+  };
+}
+
+/** An invoice with its entry in the INVOICES lists, by period then account. */
+export function invoiceItem(clientId: string, invoice: Invoice): Item {
+  const listed = { workPk: workPk(clientId, 'INVOICES', shardOf(invoice.accountId)), workSk: `${invoice.periodId}#${invoice.accountId}` };
+  return { pk: accountPk(clientId, invoice.accountId), sk: invoiceSk(invoice.periodId), type: 'INVOICE', ...invoice, clientId, ...listed };
+}
+
+/** A rate plan's header, listed in PLANS: a client has few plans, one partition holds them. */
+export function planHeaderItem(header: Omit<RatePlan, 'rates'>, version?: number): Item {
+  return { pk: planPk(header.clientId, header.ratePlanId), sk: 'PLAN', type: 'PLAN', ...header, ...(version === undefined ? {} : { version }), workPk: workPk(header.clientId, 'PLANS'), workSk: header.ratePlanId };
+}
+
+export function accountIdOf(pk: string): string {
   return pk.slice(pk.lastIndexOf('#ACCOUNT#') + '#ACCOUNT#'.length);
 }
 
@@ -204,7 +237,8 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
 
   async getRerateRequest(clientId: string, accountId: string, requestId: string): Promise<RerateRequest | undefined> {
     const result = await this.send(new GetCommand({ TableName: this.tableName, Key: { pk: accountPk(clientId, accountId), sk: rerateSk(requestId) }, ConsistentRead: true }));
-    return result.Item ? RerateRequestSchema.parse(entity(result.Item)) : undefined;
+    const request = result.Item ? RerateRequestSchema.parse(entity(result.Item)) : undefined;
+    return (request?.status ?? 'OPEN') === 'OPEN' ? request : undefined;
   }
 
   async writeUsage(clientId: string, writes: readonly UsageWrite[]): Promise<Set<string>> {
@@ -227,15 +261,29 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
         id: invoice.accountId,
         put: {
           TableName: this.tableName,
-          Item: { pk: accountPk(clientId, invoice.accountId), sk: invoiceSk(invoice.periodId), type: 'INVOICE', ...invoice, clientId },
+          Item: invoiceItem(clientId, invoice),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       })),
     );
   }
 
-  async deleteRerateRequest(clientId: string, accountId: string, requestId: string): Promise<void> {
-    await this.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: accountPk(clientId, accountId), sk: rerateSk(requestId) } }));
+  async completeRerateRequest(clientId: string, accountId: string, requestId: string): Promise<void> {
+    // Kept as DONE for the rerate-requests list; a cancel that came first stays a cancel.
+    try {
+      await this.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: accountPk(clientId, accountId), sk: rerateSk(requestId) },
+          UpdateExpression: 'SET #status = :done, workPk = :pk',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#status) OR #status <> :cancelled)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':done': 'DONE', ':cancelled': 'CANCELLED', ':pk': workPk(clientId, 'RERATE-DONE') },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   async putAccounts(accounts: readonly Account[]): Promise<void> {
@@ -245,7 +293,7 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
   async putRatePlan(plan: RatePlan): Promise<void> {
     const { rates, ...header } = RatePlanSchema.parse(plan);
     await batchWriteAll(this.db, this.tableName, [
-      { pk: planPk(plan.clientId, plan.ratePlanId), sk: 'PLAN', type: 'PLAN', ...header },
+      planHeaderItem(header),
       ...rates.map((rate) => ({ pk: planPk(plan.clientId, plan.ratePlanId), sk: rateSk(rate), type: 'RATE', ...rate })),
     ]);
   }
@@ -260,16 +308,7 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
   }
 
   async requestRerate(request: RerateRequest): Promise<void> {
-    const parsed = RerateRequestSchema.parse(request);
-    const item = {
-      pk: accountPk(parsed.clientId, parsed.accountId),
-      sk: rerateSk(parsed.requestId),
-      type: 'RERATE',
-      ...parsed,
-      workPk: workPk(parsed.clientId, 'RERATE'),
-      workSk: `${parsed.requestedAt}#${parsed.accountId}#${parsed.requestId}`,
-    };
-    await this.send(new PutCommand({ TableName: this.tableName, Item: item }));
+    await this.send(new PutCommand({ TableName: this.tableName, Item: openRerateItem(request) }));
   }
 
   async listInvoices(clientId: string, accountId: string): Promise<Invoice[]> {

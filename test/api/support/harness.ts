@@ -1,6 +1,9 @@
 import { expect } from 'vitest';
 import { DynamoConfigStore } from '../../../lambdas/adapters/aws/dynamo-config-store';
-import { CONFIG_TABLE } from '../../../lambdas/adapters/aws/table-definitions';
+import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger';
+import { DynamoLedgerMaintenance } from '../../../lambdas/adapters/aws/dynamo-ledger-maintenance';
+import { CONFIG_TABLE, LEDGER_TABLE } from '../../../lambdas/adapters/aws/table-definitions';
+import type { InMemoryUsageMeter } from '../../../lambdas/adapters/local/usage-meter';
 import { parseApiTokens, TokenAuthorizer, type Authorizer } from '../../../lambdas/api/auth';
 import { API_ROUTES, type ApiRoute } from '../../../lambdas/api/route-table';
 import { createApi, type ApiHandler } from '../../../lambdas/api/router';
@@ -10,7 +13,9 @@ import type { JobType } from '../../../lambdas/domain/model';
 import { SyntheticJob } from '../../../lambdas/jobs/synthetic-job';
 import type { Clock } from '../../../lambdas/ports/clock';
 import type { RunOperations } from '../../../lambdas/services/run-operations';
+import { LedgerService } from '../../../lambdas/services/ledger-service';
 import { ScheduleConfigService } from '../../../lambdas/services/schedule-config-service';
+import { meteredDocument } from '../../adapters/support/metered-client';
 import { createTestTables } from '../../support/dynamo';
 import { apiEvent, type EventSpec } from './events';
 import { FakeRunOperations } from './fake-runs';
@@ -63,6 +68,10 @@ export interface ApiHarness {
   runs: FakeRunOperations;
   store: DynamoConfigStore;
   schedules: ScheduleConfigService;
+  /** The ledger the API's ledger routes write, for arranging what the API cannot (suspended usage). */
+  ledger: DynamoLedger;
+  /** Counts the ledger routes' DynamoDB requests. */
+  ledgerMeter: InMemoryUsageMeter;
   logged: unknown[][];
   /** A client id no other test of the file uses. */
   newClientId(prefix?: string): string;
@@ -92,10 +101,15 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   const clock = options.clock ?? { now: () => NOW };
   const schedules = new ScheduleConfigService({ store, registry: testRegistry(), clock });
   const runs = new FakeRunOperations();
+  const metered = meteredDocument(tables.endpoint);
+  const ledgerTable = tables.tableName(LEDGER_TABLE);
+  const ledger = new DynamoLedger(tables.document, ledgerTable);
+  const ledgerService = new LedgerService({ ledger: new DynamoLedger(metered.document, ledgerTable), maintenance: new DynamoLedgerMaintenance(metered.document, ledgerTable), clock });
   const logged: unknown[][] = [];
   const api = createApi({
     schedules,
     runs: options.runs ?? runs,
+    ledger: ledgerService,
     authorizer: options.authorizer?.(store) ?? new TokenAuthorizer(ADMIN_TOKEN, parseApiTokens(options.apiTokens ?? API_TOKENS)),
     logger: { error: (...args: unknown[]) => logged.push(args) },
   });
@@ -122,6 +136,8 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     runs,
     store,
     schedules,
+    ledger,
+    ledgerMeter: metered.meter,
     logged,
     newClientId,
     onboard: async (timezone = 'America/New_York') => {

@@ -2,14 +2,20 @@ import type { OperationId } from '../../../lambdas/api/route-table';
 import type { RequestSpec } from './harness';
 import { KNOWN_RUN_ID } from './fake-runs';
 
+/** The usage record the discard sample names: a 2xx only where a test has put it in suspense. */
+export const SUSPENDED_USAGE_ID = 'u-suspended';
+
 /**
  * One valid request per route of the table, for a client and one of its schedules: used to sweep
- * every route (auth, routing, documented statuses).
+ * every route (auth, routing, documented statuses). The ledger samples, in this order, each
+ * succeed for a fresh client (the plan before the account, the request before its cancel).
  */
 export function sampleRequests(clientId: string, scheduleId = 'daily', version = 1): Record<OperationId, RequestSpec> {
   const client = `/v1/clients/${clientId}`;
   const schedule = `${client}/schedules/${scheduleId}`;
   const run = `${client}/runs/${KNOWN_RUN_ID}`;
+  const ledger = `${client}/ledger`;
+  const usageKey = { accountId: 'acct-1', usageDate: '2026-11-20', usageId: 'u-1' };
   const config = {
     name: `Sample ${scheduleId}`,
     frequency: { type: 'DAILY' },
@@ -34,6 +40,19 @@ export function sampleRequests(clientId: string, scheduleId = 'daily', version =
     listRunItems: { method: 'GET', path: `${run}/jobs/1/items?status=FAILED` },
     reprocessRun: { method: 'POST', path: `${run}/reprocess`, body: { scope: 'RUN' } },
     resetRun: { method: 'POST', path: `${run}/reset` },
+    putRatePlan: { method: 'PUT', path: `${ledger}/rate-plans/basic`, body: { name: 'Basic', currency: 'USD', recurringChargeMinor: 900, rates: [{ usageType: 'CALLS', effectiveFrom: '2026-01-01', unitPriceMicros: 1500 }] } },
+    getRatePlan: { method: 'GET', path: `${ledger}/rate-plans/basic` },
+    listRatePlans: { method: 'GET', path: `${ledger}/rate-plans?limit=10` },
+    putAccount: { method: 'PUT', path: `${ledger}/accounts/acct-1`, body: { name: 'Account 1', anniversaryDay: 15, status: 'ACTIVE', ratePlanId: 'basic', openedOn: '2026-01-15' } },
+    getAccount: { method: 'GET', path: `${ledger}/accounts/acct-1` },
+    listAccounts: { method: 'GET', path: `${ledger}/accounts` },
+    importUsage: { method: 'POST', path: `${ledger}/usage`, body: { records: [{ ...usageKey, usageType: 'CALLS', quantity: 3 }] } },
+    listUsage: { method: 'GET', path: `${ledger}/usage?state=UNRATED&accountId=acct-1` },
+    discardUsage: { method: 'POST', path: `${ledger}/usage/discard`, body: { keys: [{ ...usageKey, usageId: SUSPENDED_USAGE_ID }], reason: 'sample' } },
+    createRerateRequest: { method: 'POST', path: `${ledger}/rerate-requests`, body: { accountId: 'acct-1', requestId: 'rr-1', fromDate: '2026-11-01', toDate: '2026-11-30', reason: 'sample' } },
+    listRerateRequests: { method: 'GET', path: `${ledger}/rerate-requests?status=OPEN` },
+    cancelRerateRequest: { method: 'DELETE', path: `${ledger}/rerate-requests/acct-1/rr-1` },
+    listInvoices: { method: 'GET', path: `${ledger}/invoices?periodId=2026-11` },
     deleteSchedule: { method: 'DELETE', path: schedule },
   };
 }

@@ -111,7 +111,7 @@ export class InMemoryLedger implements Ledger, LedgerAdmin {
     return existed;
   }
 
-  async deleteRerateRequest(clientId: string, accountId: string, requestId: string): Promise<void> {
+  async completeRerateRequest(clientId: string, accountId: string, requestId: string): Promise<void> {
     this.rerates.delete(`${clientId}/${accountId}/${requestId}`);
   }
 
