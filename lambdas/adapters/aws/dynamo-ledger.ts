@@ -125,13 +125,8 @@ function usageKeyOf(key: Key): UsageKey {
 
 /**
  * The ledger on one DynamoDB table (LEDGER_TABLE in table-definitions.ts). Collecting reads the
- * sparse KEYS_ONLY indexes; processing a chunk of items costs a few batched reads and one
- * conditional PutItem per record, sent concurrently. The condition is the point (a batch write
- * has none): each record changes only from the revision read, each invoice only if absent, and a
- * condition that fails names exactly the item that lost, which is then read and decided again.
- * Single conditional writes, not TransactWriteItems: nothing here needs two records to change
- * together, and a transaction bills every item twice (2 write units per KB instead of 1) — the
- * ledger's writes are most of a billing run's cost (docs/cost-and-scaling.md).
+ * sparse KEYS_ONLY indexes; a chunk of items costs a few batched reads and one conditional PutItem
+ * per record, sent concurrently.
  */
 export class DynamoLedger implements Ledger, LedgerAdmin {
   private readonly send: DynamoDBDocumentClient['send'];
@@ -328,6 +323,10 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
    * (sendToDynamo). Returns the ids whose condition failed; any other error fails the chunk, and
    * the writes that went through stay done (each is conditional on what was read, so the
    * caller's retry decides them again).
+   * The condition is the point (a batch write has none): a record changes only from the revision
+   * read, an invoice only if absent, and a failure names the item that lost. Not TransactWriteItems:
+   * nothing needs two records to change together, and a transaction bills every item twice, on
+   * writes that are most of a billing run's cost (docs/cost-and-scaling.md).
    */
   private async conditionalPuts(puts: ReadonlyArray<{ id: string; put: PutCommandInput }>): Promise<Set<string>> {
     const failedConditions = new Set<string>();
