@@ -1,7 +1,7 @@
 import type { LedgerService } from '../services/ledger-service';
 import { etag, json, optionalIfMatchVersion, type ApiResult } from './http';
 import type { LEDGER_ROUTES } from './ledger-routes';
-import type { RouteRequest } from './router';
+import type { RouteRequest } from './route-kit';
 
 export type LedgerHandlers = { [K in keyof typeof LEDGER_ROUTES]: (request: RouteRequest<(typeof LEDGER_ROUTES)[K]>) => Promise<ApiResult> };
 

@@ -1,5 +1,7 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Role } from '../ports/config-store';
+import type { Caller } from './auth';
 import { ErrorBodySchema } from './schemas';
 
 /** How a route of the table (route-table.ts, ledger-routes.ts) is declared. */
@@ -56,3 +58,12 @@ export function route<const R extends ApiRoute>(definition: R): R {
   return definition;
 }
 
+
+/** A request after the router has authorised and validated it against its route's schemas. */
+export interface RouteRequest<R extends ApiRoute> {
+  params: z.output<R['params']>;
+  query: R extends { query: infer Q extends z.ZodType } ? z.output<Q> : Record<string, never>;
+  body: R extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
+  event: APIGatewayProxyEvent;
+  caller: Caller;
+}

@@ -4,9 +4,10 @@ import { resolveScheduleId } from '../domain/run';
 import type { LedgerService } from '../services/ledger-service';
 import type { RunOperations } from '../services/run-operations';
 import type { ScheduleConfigService } from '../services/schedule-config-service';
-import { mayActFor, roleFor, roleIncludes, type Authorizer, type Caller } from './auth';
+import { mayActFor, roleFor, roleIncludes, type Authorizer } from './auth';
 import { ledgerHandlers } from './ledger-handlers';
 import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationFailure, type ApiResult } from './http';
+import type { RouteRequest } from './route-kit';
 import { API_ROUTES, leastRole, type ApiRoute, type OperationId, type ROUTES } from './route-table';
 
 /** What the API logs: the Powertools Logger fits, and so does `console`. */
@@ -25,14 +26,7 @@ export interface ApiDependencies {
 
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-/** A request after the router has authorised and validated it against its route's schemas. */
-export interface RouteRequest<R extends ApiRoute> {
-  params: z.output<R['params']>;
-  query: R extends { query: infer Q extends z.ZodType } ? z.output<Q> : Record<string, never>;
-  body: R extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
-  event: APIGatewayProxyEvent;
-  caller: Caller;
-}
+export type { RouteRequest } from './route-kit';
 
 type RouteHandlers = { [K in OperationId]: (request: RouteRequest<(typeof ROUTES)[K]>) => Promise<ApiResult> };
 
