@@ -20,6 +20,8 @@ export const BILLING_ERROR_CODES = {
   NOT_RATED: 'NOT_RATED',
   /** Billing would leave out usage of the period that is not rated (unrated or in suspense). */
   UNRATED_USAGE: 'UNRATED_USAGE',
+  /** Billing would invoice rated usage of the period that core billing has not accepted (not synced yet, or a sync error). */
+  UNSYNCED_USAGE: 'UNSYNCED_USAGE',
   /** Core billing answered 5xx, 429 or nothing (timeout, connection) on every attempt. */
   CORE_UNAVAILABLE: 'CORE_UNAVAILABLE',
   /** Core billing refused the request as a whole (4xx: credentials, permissions, format). */

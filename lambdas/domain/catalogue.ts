@@ -10,6 +10,7 @@ import {
   WAITING_REASONS,
   type DayOfWeek,
   type FrequencyType,
+  type JobSpec,
   type JobType,
   type OverlapPolicy,
   type SkipReason,
@@ -84,7 +85,7 @@ export interface CatalogueOptions {
   /** Whether this deployment runs the job type: production refuses SYNTHETIC. */
   isAvailable(type: JobType): boolean;
   /** The job sequence of a new client's mandatory daily schedule. */
-  recommendedDailyJobs: readonly JobType[];
+  recommendedDailySequence: readonly JobSpec[];
 }
 
 /** A value as the API takes or answers it, with its words. */
@@ -96,6 +97,8 @@ export interface CatalogueEntry<T extends string> {
 export interface Catalogue {
   jobTypes: Array<CatalogueEntry<JobType> & { description: string; available: boolean }>;
   recommendedDailyJobs: JobType[];
+  /** The same sequence as jobs to put in a schedule, with each job's onItemFailure. */
+  recommendedDailySequence: JobSpec[];
   /** `parameter`: the one field the frequency takes besides its type. */
   frequencyTypes: Array<CatalogueEntry<FrequencyType> & { parameter?: string }>;
   weekdays: Array<CatalogueEntry<DayOfWeek>>;
@@ -121,7 +124,8 @@ function frequencyTypes(): Catalogue['frequencyTypes'] {
 export function describeCatalogue(options: CatalogueOptions): Catalogue {
   return {
     jobTypes: JOB_TYPES.map((value) => ({ value, ...JOB_TYPE_WORDS[value], available: options.isAvailable(value) })),
-    recommendedDailyJobs: [...options.recommendedDailyJobs],
+    recommendedDailyJobs: options.recommendedDailySequence.map((job) => job.type),
+    recommendedDailySequence: options.recommendedDailySequence.map((job) => ({ ...job })),
     frequencyTypes: frequencyTypes(),
     weekdays: DAYS_OF_WEEK.map((value) => ({ value, label: WEEKDAY_LABELS[value] })),
     overlapPolicies: OVERLAP_POLICIES.map((value) => ({ value, ...OVERLAP_POLICY_WORDS[value] })),

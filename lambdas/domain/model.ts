@@ -88,9 +88,19 @@ export type ExceptionWindow = z.infer<typeof ExceptionWindowSchema>;
  * job registry (SYNTHETIC: items, failItems, delayMs).
  */
 export const JobSpecSchema = z
-  .object({ type: JobTypeSchema, settings: z.record(z.string(), z.unknown()).optional() })
+  .object({
+    type: JobTypeSchema,
+    settings: z.record(z.string(), z.unknown()).optional(),
+    onItemFailure: z
+      .enum(['STOP', 'CONTINUE'])
+      .optional()
+      .describe(
+        'When items of this job still fail after its automatic retry, STOP (the default) ends the run FAILED at this job; CONTINUE marks the job FAILED, runs the jobs after it, and ends the run FAILED once the sequence is done.',
+      ),
+  })
   .strict();
 export type JobSpec = z.infer<typeof JobSpecSchema>;
+export type OnItemFailure = NonNullable<JobSpec['onItemFailure']>;
 
 /**
  * What a new run does while an earlier run of the same schedule is still PENDING or RUNNING:
@@ -192,6 +202,13 @@ export interface RunJob {
   batchCount?: number;
   /** Bumped by a reprocess of ALL items, so that workers re-run items that already succeeded once. */
   generation: number;
+  /** From the job's spec; absent (runs from before it existed) is STOP. */
+  onItemFailure?: OnItemFailure;
+  /**
+   * Set by a reprocess that reopens a collected job: its next collect adds batches for the items
+   * that became due since, and clears it in the same write that records the new batchCount.
+   */
+  collectAgain?: boolean;
   error?: ErrorInfo;
 }
 

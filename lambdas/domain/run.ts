@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, RunResetError, SupersededExecutionError, ValidationError } from './errors';
 import type { JobContext, JobRegistry } from './job-registry';
-import { DAILY_SCHEDULE_ID, emptyStats, type ItemStats, type JobSpec, type Run, type RunJob, type RunPlan, type RunStatus, type Schedule, type Trigger } from './model';
+import { DAILY_SCHEDULE_ID, emptyStats, type ErrorInfo, type ItemStats, type JobSpec, type Run, type RunJob, type RunPlan, type RunStatus, type Schedule, type Trigger } from './model';
 
 /** The alias of every client's mandatory daily schedule in URLs. */
 export const DAILY_ALIAS = 'daily';
@@ -34,6 +34,7 @@ export function newRunDraft(args: {
     status: 'PENDING',
     stats: emptyStats(),
     generation: 0,
+    ...(spec.onItemFailure ? { onItemFailure: spec.onItemFailure } : {}),
   }));
   return {
     clientId: args.schedule.clientId,
@@ -182,7 +183,11 @@ export function reprocessPlan(run: Run, request: ReprocessRequest): RunPlan {
   return { startSeq: request.seq, items: request.items, heal };
 }
 
-/** The jobs a plan runs again, PENDING; ALL items bumps the first one's generation so workers redo items that already succeeded. */
+/**
+ * The jobs a plan runs again, PENDING; ALL items bumps the first one's generation so workers redo
+ * items that already succeeded. A collected job collects again, adding the items that became due
+ * since (a fixed rate makes suspended usage ratable, so syncable, so its account billable).
+ */
 export function reopenedJobs(run: Run, plan: RunPlan): RunJob[] {
   return run.jobs
     .filter((job) => job.seq >= plan.startSeq)
@@ -190,7 +195,23 @@ export function reopenedJobs(run: Run, plan: RunPlan): RunJob[] {
       ...rest,
       status: 'PENDING',
       generation: rest.seq === plan.startSeq && plan.items === 'ALL' ? rest.generation + 1 : rest.generation,
+      ...(rest.batchCount !== undefined ? { collectAgain: true } : {}),
     }));
+}
+
+/** Whether a job whose items still fail after the retry pass lets the sequence go on (CONTINUE) instead of failing the execution. */
+export function continuesOnItemFailure(job: RunJob): boolean {
+  return job.onItemFailure === 'CONTINUE';
+}
+
+/**
+ * Why a run whose sequence is done ends FAILED: a CONTINUE job that ended FAILED. The same error
+ * the execution-status handler writes for the first failed job, so the two agree.
+ */
+export function failedSequenceError(run: Run): (ErrorInfo & { seq: number }) | undefined {
+  const failed = run.jobs.find((job) => job.status === 'FAILED');
+  if (!failed) return undefined;
+  return { code: 'ITEMS_FAILED', message: `${failed.stats.failed} work items of job ${failed.seq} (${failed.type}) failed`, seq: failed.seq };
 }
 
 /** A run as the API shows it: the stored run plus statistics over its jobs. */
@@ -203,7 +224,8 @@ export interface RunView extends Omit<Run, 'executionCount' | 'redriveCount' | '
 
 /** A run as the API shows it: statistics over jobs and items, internal bookkeeping left out. */
 export function toRunView(run: Run): RunView {
-  const { executionCount: _ec, redriveCount: _rc, plan: _plan, heal: _heal, ...shown } = run;
+  const { executionCount: _ec, redriveCount: _rc, plan: _plan, heal: _heal, ...rest } = run;
+  const shown = { ...rest, jobs: run.jobs.map(({ collectAgain: _collectAgain, ...job }) => job) };
   const jobs = { total: run.jobs.length, completed: 0, failed: 0, pending: 0 };
   const items = { total: 0, succeeded: 0, failed: 0, pending: 0 };
   for (const job of run.jobs) {

@@ -1,7 +1,7 @@
 import { billingPeriod, dueAnniversaryDays, isBillDate, type BillingPeriod } from '../domain/billing-calendar';
 import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../domain/billing-errors';
 import type { ItemOutcome, JobContext } from '../domain/job-registry';
-import { LedgerIdSchema, type Account, type Invoice } from '../domain/ledger';
+import { LedgerIdSchema, type Account, type Invoice, type UsageRecord, type UsageState } from '../domain/ledger';
 import { inOrder, invalidItem, LedgerJob, mapConcurrently, unique, type BillingJobDependencies } from './ledger-job-support';
 
 /** Accounts whose period usage is read at once: bounded, so a chunk does not burst the table. */
@@ -10,14 +10,17 @@ const USAGE_READ_CONCURRENCY = 10;
 /**
  * BILLING invoices the accounts whose bill date is the processing date: anniversary day = the
  * date's day, and on a month's last day also the anniversary days past it (billing-calendar.ts).
- * The invoice covers the account's recurring charge and its rated usage of the period.
+ * The invoice covers the account's recurring charge and its usage of the period that core billing
+ * accepted (SYNCED), so this invoice and core's agree.
  *
  * Exactly one invoice per account and period, whatever is retried, redelivered, reprocessed or run
  * again: the invoice is created with a write conditional on the account having none for the
  * period; an item that finds one succeeds without writing.
  *
- * An account with unrated usage in the period (unrated or in suspense) is not invoiced: its item
- * fails with UNRATED_USAGE, so that no invoice ever leaves usage out.
+ * An account is held (not invoiced, every other account is) while its period has usage that is not
+ * rated (UNRATED or SUSPENDED: UNRATED_USAGE) or rated usage core billing has not accepted (RATED or
+ * SYNC_ERROR: UNSYNCED_USAGE), so that no invoice leaves usage out. Any other state (DISCARDED)
+ * neither holds nor is billed.
  */
 export class BillingJob extends LedgerJob<'BILLING'> {
   readonly batchSize = 250;
@@ -74,19 +77,13 @@ export class BillingJob extends LedgerJob<'BILLING'> {
         return undefined;
       }
       const usage = await ledger.usageOfAccount(ctx.clientId, account.accountId, period.start, period.end);
-      const unrated = usage.filter((record) => record.state === 'UNRATED' || record.state === 'SUSPENDED');
-      if (unrated.length > 0) {
-        const suspended = unrated.filter((record) => record.state === 'SUSPENDED').length;
-        outcomes.set(
-          account.accountId,
-          failed(
-            BILLING_ERROR_CODES.UNRATED_USAGE,
-            `Account ${account.accountId} has ${unrated.length} usage record(s) of the period ${period.start}..${period.end} that are not rated (${suspended} in suspense); rate them (USAGE_RATING, or SUSPENSE_REPROCESSING once the rates exist), then reprocess BILLING.`,
-          ),
-        );
+      const hold = holdOf(account.accountId, period, usage);
+      if (hold) {
+        outcomes.set(account.accountId, hold);
         return undefined;
       }
-      const usageChargeMinor = usage.reduce((sum, record) => sum + (record.rating?.amountMinor ?? 0), 0);
+      const synced = usage.filter((record) => record.state === 'SYNCED');
+      const usageChargeMinor = synced.reduce((sum, record) => sum + (record.rating?.amountMinor ?? 0), 0);
       return {
         clientId: ctx.clientId,
         accountId: account.accountId,
@@ -99,7 +96,7 @@ export class BillingJob extends LedgerJob<'BILLING'> {
         recurringChargeMinor: plan.recurringChargeMinor,
         usageChargeMinor,
         totalMinor: plan.recurringChargeMinor + usageChargeMinor,
-        transactionCount: usage.length,
+        transactionCount: synced.length,
         runId: ctx.runId,
         createdAt: now,
       };
@@ -109,4 +106,24 @@ export class BillingJob extends LedgerJob<'BILLING'> {
     for (const invoice of ready) outcomes.set(invoice.accountId, SUCCEEDED);
     return inOrder(itemIds, outcomes);
   }
+}
+
+/** Why an account's invoice must wait: usage of its period that is not rated, or rated but not accepted by core billing. */
+function holdOf(accountId: string, period: BillingPeriod, usage: readonly UsageRecord[]): ItemOutcome | undefined {
+  const count = (...states: UsageState[]) => usage.filter((record) => states.includes(record.state)).length;
+  const unrated = count('UNRATED', 'SUSPENDED');
+  if (unrated > 0) {
+    return failed(
+      BILLING_ERROR_CODES.UNRATED_USAGE,
+      `Account ${accountId} has ${unrated} usage record(s) of the period ${period.start}..${period.end} that are not rated (${count('SUSPENDED')} in suspense); rate them (USAGE_RATING, or SUSPENSE_REPROCESSING once the rates exist), then reprocess the run.`,
+    );
+  }
+  const unsynced = count('RATED', 'SYNC_ERROR');
+  if (unsynced > 0) {
+    return failed(
+      BILLING_ERROR_CODES.UNSYNCED_USAGE,
+      `Account ${accountId} has ${unsynced} rated usage record(s) of the period ${period.start}..${period.end} that core billing has not accepted (${count('SYNC_ERROR')} sync errors); sync them (SYNC_TRANSACTIONS, or SYNC_ERROR_REPROCESSING once core accepts them), then reprocess the run.`,
+    );
+  }
+  return undefined;
 }

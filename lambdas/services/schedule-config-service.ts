@@ -18,8 +18,16 @@ import type { ScheduleFiringService } from './schedule-firing-service';
 /** How many upcoming occurrences a schedule shows. */
 export const NEXT_RUNS_SHOWN = 5;
 
-/** The sequence of a newly onboarded client's mandatory daily schedule. */
-export const DEFAULT_DAILY_JOBS: readonly JobSpec[] = [{ type: 'USAGE_RATING' }, { type: 'SYNC_TRANSACTIONS' }, { type: 'BILLING' }];
+/**
+ * The sequence of a newly onboarded client's mandatory daily schedule, and the recommended daily
+ * sequence. Rating and sync CONTINUE past failed items, so BILLING still bills every account they
+ * did not leave with unrated or unsynced usage (those it holds).
+ */
+export const DEFAULT_DAILY_JOBS: readonly JobSpec[] = [
+  { type: 'USAGE_RATING', onItemFailure: 'CONTINUE' },
+  { type: 'SYNC_TRANSACTIONS', onItemFailure: 'CONTINUE' },
+  { type: 'BILLING' },
+];
 export const DEFAULT_DAILY_NAME = 'Daily billing';
 export const DEFAULT_DAILY_TIME = '01:00:00';
 
@@ -181,7 +189,7 @@ export class ScheduleConfigService {
 
   /** The words for schedules and runs, with the job types this deployment runs (GET /v1/catalogue). */
   catalogue(): Catalogue {
-    return describeCatalogue({ isAvailable: (type) => this.registry.has(type), recommendedDailyJobs: DEFAULT_DAILY_JOBS.map((job) => job.type) });
+    return describeCatalogue({ isAvailable: (type) => this.registry.has(type), recommendedDailySequence: DEFAULT_DAILY_JOBS });
   }
 
   /** The schedule with its next occurrences (none when MANUAL or disabled). */
@@ -212,7 +220,7 @@ export class ScheduleConfigService {
       const handler = withPath(`jobs.${index}.type`, () => this.registry.get(job.type));
       // A job type reports its settings' problems at `settings.<field>`: relative to the job.
       const settings = withPath(`jobs.${index}`, () => handler.parseSettings(job.settings));
-      return job.settings === undefined ? { type: job.type } : { type: job.type, settings };
+      return job.settings === undefined ? job : { ...job, settings };
     });
     return { ...config, jobs };
   }

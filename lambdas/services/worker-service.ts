@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { JobRegistry } from '../domain/job-registry';
-import { jobContext, ownershipError } from '../domain/run';
+import { continuesOnItemFailure, jobContext, ownershipError } from '../domain/run';
 import type { Clock } from '../ports/clock';
 import type { TaskCallbacks } from '../ports/orchestrator';
 import type { WorkQueue } from '../ports/work-queue';
@@ -22,7 +22,8 @@ export const BatchMessageSchema = z.object({
   /**
    * false in the first pass (ProcessBatches): failed items are recorded, the child succeeds, and
    * every other batch still runs. true in the retry pass (RetryFailedBatches): a failed item fails
-   * the child, so the Map fails and a redrive re-runs exactly that child.
+   * the child, so the Map fails and a redrive re-runs exactly that child; unless the job's
+   * onItemFailure is CONTINUE, whose child succeeds with the failure recorded.
    */
   finalAttempt: z.boolean().default(true),
 });
@@ -216,7 +217,8 @@ export class WorkerService {
     }
 
     const { failed, succeeded } = counts(batch);
-    if (failed > 0 && !message.finalAttempt) {
+    // A CONTINUE job's failures are recorded, not raised: FinalizeJob marks it FAILED and the sequence goes on.
+    if (failed > 0 && (!message.finalAttempt || continuesOnItemFailure(job))) {
       await this.callback(message.taskToken, { success: { batchNo: batch.batchNo, succeeded, failed } });
       return 'FAILED';
     }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FREQUENCY_TYPES } from '../../lambdas/domain/catalogue';
 import { DAYS_OF_WEEK, DEFAULT_CATCH_UP_WINDOW_HOURS, DEFAULT_OVERLAP_POLICY, JOB_TYPES, OVERLAP_POLICIES, SKIP_REASONS, WAITING_REASONS } from '../../lambdas/domain/model';
 import { createJobRegistry } from '../../lambdas/jobs/job-catalogue';
-import { DEFAULT_DAILY_JOBS, ScheduleConfigService } from '../../lambdas/services/schedule-config-service';
+import { ScheduleConfigService } from '../../lambdas/services/schedule-config-service';
 import { createApiHarness, type ApiHarness } from './support/harness';
 
 const values = (entries: Array<{ value: string }>): string[] => entries.map((entry) => entry.value);
@@ -43,7 +43,12 @@ describe('GET /v1/catalogue', () => {
     expect(values(body.skipReasons)).toEqual([...SKIP_REASONS]);
     const entries = [body.jobTypes, body.frequencyTypes, body.weekdays, body.overlapPolicies, body.waitingReasons, body.skipReasons].flat();
     for (const entry of entries) expect(entry.label, entry.value).toMatch(/\S/);
-    expect(body.recommendedDailyJobs).toEqual(DEFAULT_DAILY_JOBS.map((job) => job.type));
+    expect(body.recommendedDailyJobs).toEqual(['USAGE_RATING', 'SYNC_TRANSACTIONS', 'BILLING']);
+    expect(body.recommendedDailySequence).toEqual([
+      { type: 'USAGE_RATING', onItemFailure: 'CONTINUE' },
+      { type: 'SYNC_TRANSACTIONS', onItemFailure: 'CONTINUE' },
+      { type: 'BILLING' },
+    ]);
     expect(body.defaults).toEqual({ overlapPolicy: DEFAULT_OVERLAP_POLICY, catchUpWindowHours: DEFAULT_CATCH_UP_WINDOW_HOURS });
   });
 

@@ -50,7 +50,7 @@ describe('client and schedule routes', () => {
         frequency: { type: 'DAILY' },
         executionTime: '01:00:00',
         timezone: 'America/New_York',
-        jobs: [{ type: 'USAGE_RATING' }, { type: 'SYNC_TRANSACTIONS' }, { type: 'BILLING' }],
+        jobs: [{ type: 'USAGE_RATING', onItemFailure: 'CONTINUE' }, { type: 'SYNC_TRANSACTIONS', onItemFailure: 'CONTINUE' }, { type: 'BILLING' }],
         enabled: true,
         mandatory: true,
         version: 1,

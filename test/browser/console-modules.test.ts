@@ -25,7 +25,7 @@ async function load(name: string): Promise<any> {
 
 /** The catalogue as GET /v1/catalogue serves it from a stage whose registry runs `available`. */
 function servedCatalogue(available: readonly JobType[] = JOB_TYPES): Catalogue {
-  return JSON.parse(JSON.stringify(describeCatalogue({ isAvailable: (type) => available.includes(type), recommendedDailyJobs: DEFAULT_DAILY_JOBS.map((job) => job.type) })));
+  return JSON.parse(JSON.stringify(describeCatalogue({ isAvailable: (type) => available.includes(type), recommendedDailySequence: DEFAULT_DAILY_JOBS })));
 }
 
 let catalogue: any;

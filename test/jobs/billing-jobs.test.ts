@@ -96,7 +96,7 @@ describe('the billing jobs', () => {
     await ledger.importUsage([
       usage('a1', '2026-10-30', 'u0', { state: 'SYNCED', rating: { amountMinor: 500, unitPriceMicros: 1, currency: 'USD', rateEffectiveFrom: '2026-01-01', ratedAt: 'x', version: 1 } }),
       usage('a1', '2026-10-31', 'u1', { state: 'SYNCED', rating: { amountMinor: 100, unitPriceMicros: 1, currency: 'USD', rateEffectiveFrom: '2026-01-01', ratedAt: 'x', version: 1 } }),
-      usage('a1', '2026-11-30', 'u2', { state: 'RATED', rating: { amountMinor: 250, unitPriceMicros: 1, currency: 'USD', rateEffectiveFrom: '2026-01-01', ratedAt: 'x', version: 2 } }),
+      usage('a1', '2026-11-30', 'u2', { state: 'SYNCED', rating: { amountMinor: 250, unitPriceMicros: 1, currency: 'USD', rateEffectiveFrom: '2026-01-01', ratedAt: 'x', version: 2 } }),
       usage('a2', '2026-11-02', 'u1', { state: 'SUSPENDED', suspense: { code: 'NO_RATE', message: 'm', at: 'x' } }),
     ]);
 
@@ -119,6 +119,30 @@ describe('the billing jobs', () => {
     );
     expect(await ledger.listInvoices(C, 'a1')).toHaveLength(1);
     expect(await ledger.listInvoices(C, 'a3')).toEqual([]);
+  });
+
+  it('holds an account with rated usage core billing has not accepted (UNSYNCED_USAGE), bills the others from synced usage only, and neither holds nor bills discarded usage', async () => {
+    const rating = (amountMinor: number) => ({ amountMinor, unitPriceMicros: 1, currency: 'USD', rateEffectiveFrom: '2026-01-01', ratedAt: 'x', version: 1 });
+    await ledger.putAccounts([
+      { clientId: C, accountId: 'b1', name: 'B1', anniversaryDay: 30, status: 'ACTIVE', ratePlanId: 'basic', openedOn: '2025-01-01' },
+      { clientId: C, accountId: 'b2', name: 'B2', anniversaryDay: 30, status: 'ACTIVE', ratePlanId: 'basic', openedOn: '2025-01-01' },
+    ]);
+    await ledger.importUsage([
+      usage('a1', '2026-11-10', 'u1', { state: 'SYNCED', rating: rating(300) }),
+      usage('a1', '2026-11-11', 'u2', { state: 'DISCARDED', rating: rating(700), syncError: { code: 'ACCOUNT_BLOCKED', message: 'm', at: 'x' } }),
+      usage('b1', '2026-11-10', 'u1', { state: 'SYNCED', rating: rating(100) }),
+      usage('b1', '2026-11-12', 'u2', { state: 'RATED', rating: rating(200) }),
+      usage('b2', '2026-11-13', 'u1', { state: 'SYNC_ERROR', rating: rating(400), syncError: { code: 'ACCOUNT_BLOCKED', message: 'm', at: 'x' } }),
+    ]);
+
+    const outcomes = await run('BILLING', '2026-11-30', ['a1', 'b1', 'b2']);
+
+    expect(outcomes.get('a1')).toEqual({ ok: true });
+    expect(errorOf(outcomes.get('b1'))).toMatchObject({ code: 'UNSYNCED_USAGE', message: expect.stringContaining('1 rated usage record(s)') });
+    expect(errorOf(outcomes.get('b2'))).toMatchObject({ code: 'UNSYNCED_USAGE', message: expect.stringContaining('1 sync errors') });
+    expect(await ledger.listInvoices(C, 'a1')).toEqual([expect.objectContaining({ usageChargeMinor: 300, totalMinor: 1299, transactionCount: 1 })]);
+    expect(await ledger.listInvoices(C, 'b1')).toEqual([]);
+    expect(await ledger.listInvoices(C, 'b2')).toEqual([]);
   });
 
   it('SUSPENSE_REPROCESSING rates what is in suspense once its rate exists, and fails it again with its reason until then', async () => {

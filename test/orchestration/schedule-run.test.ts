@@ -118,6 +118,37 @@ describe('the schedule-run state machine, executed locally', () => {
     expect(job.processed.get('job1:item-0000008')).toBe(1);
   });
 
+  it('lets the sequence go on past a CONTINUE job with failed items, ends the run and the execution FAILED, and a healing reprocess completes it', async () => {
+    const rt = await start();
+    const ended: string[] = [];
+    rt.orchestrator.onExecutionEnd((event) => void ended.push(event.status));
+    const scheduleId = await schedule(rt, [
+      { type: 'SYNTHETIC', settings: { items: 300, failItems: [7] }, onItemFailure: 'CONTINUE' },
+      { type: 'SYNTHETIC', settings: { items: 20 } },
+    ]);
+
+    const { run } = await rt.engine.runs.trigger('acme', scheduleId, { processingDate: '2026-11-25' });
+    const failed = await waitForRun(rt, 'acme', run.runId, ['COMPLETED', 'FAILED']);
+    await rt.orchestrator.idle();
+
+    expect(failed.status).toBe('FAILED');
+    expect(ended).toEqual(['FAILED']);
+    expect(failed.error).toMatchObject({ code: 'ITEMS_FAILED', seq: 1 });
+    expect(failed.jobs.map((j) => [j.status, j.stats.total, j.stats.succeeded, j.stats.failed])).toEqual([
+      ['FAILED', 300, 299, 1],
+      ['COMPLETED', 20, 20, 0],
+    ]);
+
+    await rt.engine.runs.reprocess('acme', run.runId, { scope: 'RUN', heal: true });
+    const completed = await waitForRun(rt, 'acme', run.runId, ['COMPLETED', 'FAILED']);
+
+    expect(completed.status).toBe('COMPLETED');
+    expect(completed.jobs.map((j) => j.status)).toEqual(['COMPLETED', 'COMPLETED']);
+    // item 7: the first pass, the retry pass, the healing reprocess; every other item once.
+    expect(job.processedMoreThanOnce()).toEqual(['job1:item-0000007']);
+    expect(job.processed.get('job1:item-0000007')).toBe(3);
+  });
+
   it('reprocesses one job with ALL items and then the rest of the sequence', async () => {
     const rt = await start();
     const scheduleId = await schedule(rt, [{ type: 'SYNTHETIC', settings: { items: 200 } }, { type: 'SYNTHETIC', settings: { items: 30 } }]);

@@ -29,7 +29,7 @@ function blankSchedule(client) {
     executionTime: '02:00:00',
     timezone: client.timezone,
     exceptionWindows: [],
-    jobs: catalogue().recommendedDailyJobs.map((type) => ({ type })),
+    jobs: catalogue().recommendedDailySequence.map((job) => ({ ...job })),
     enabled: true,
   };
 }

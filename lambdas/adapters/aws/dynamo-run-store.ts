@@ -27,6 +27,8 @@ interface JobItem {
   endedAt?: string;
   batchCount?: number;
   generation: number;
+  onItemFailure?: RunJob['onItemFailure'];
+  collectAgain?: boolean;
   error?: ErrorInfo;
 }
 
@@ -370,6 +372,8 @@ export class DynamoRunStore implements RunStore {
       endedAt: job.endedAt,
       batchCount: job.batchCount,
       generation: job.generation,
+      onItemFailure: job.onItemFailure,
+      collectAgain: job.collectAgain,
       error: job.error,
     };
     return item as unknown as Record<string, unknown>;
@@ -395,6 +399,8 @@ function toRunJob(item: JobItem): RunJob {
     ...(item.endedAt ? { endedAt: item.endedAt } : {}),
     ...(item.batchCount !== undefined ? { batchCount: item.batchCount } : {}),
     generation: item.generation ?? 0,
+    ...(item.onItemFailure ? { onItemFailure: item.onItemFailure } : {}),
+    ...(item.collectAgain ? { collectAgain: true } : {}),
     ...(item.error ? { error: item.error } : {}),
   };
 }

@@ -1,15 +1,16 @@
+import { failedSequenceError } from '../../domain/run';
 import { exceptionWindowEnd } from '../../domain/schedule-calendar';
 import type { Clock } from '../../ports/clock';
 import type { RunStore } from '../../ports/run-store';
 import { loadOwnedRun } from './owned-run';
 import type { BeginJobInput, BeginJobOutput } from './step-io';
 
-/** Starts the job at `index` once no exception window is open (WAIT until it closes); COMPLETE after the last job. */
+/** Starts the job at `index` once no exception window is open (WAIT until it closes); after the last job COMPLETE, or FAIL when a CONTINUE job ended FAILED. */
 export async function beginJob(deps: { runs: RunStore; clock: Clock }, { runId, index, executionName }: BeginJobInput): Promise<BeginJobOutput> {
   const { runs, clock } = deps;
   const run = await loadOwnedRun(runs, runId, executionName);
   const job = run.jobs[index];
-  if (!job) return { action: 'COMPLETE' };
+  if (!job) return { action: failedSequenceError(run) ? 'FAIL' : 'COMPLETE' };
   const now = clock.now();
   const windowEnd = exceptionWindowEnd(run.config.exceptionWindows, now, run.config.timezone);
   if (windowEnd) {

@@ -1,4 +1,5 @@
 import type { JobRegistry } from '../../domain/job-registry';
+import { emptyStats, type ItemStats, type Run, type RunJob } from '../../domain/model';
 import { jobContext, jobOf } from '../../domain/run';
 import type { Clock } from '../../ports/clock';
 import type { RunStore } from '../../ports/run-store';
@@ -7,19 +8,21 @@ import type { JobStepInput } from './step-io';
 
 /** Batches written per BatchWriteItem round while collecting. */
 const BATCH_WRITE_GROUP = 25;
+/** Stored batches read at once while a reprocessed job collects again. */
+const BATCH_READ_CONCURRENCY = 10;
+
+type Deps = { runs: RunStore; registry: JobRegistry; clock: Clock };
 
 /**
  * The batch numbers the job's Map runs. The first call streams the job type's items into
- * batches, persisted before batchCount is recorded; any later call (a retry, a redrive, a
- * reprocess) returns the stored batches that still have work, never collecting again.
+ * batches, persisted before batchCount is recorded; any later call (a retry, a redrive) returns
+ * the stored batches that still have work, never collecting again. A job a reprocess reopened
+ * (collectAgain) first adds batches for the items that became due since.
  */
-export async function collectWorkItems(
-  deps: { runs: RunStore; registry: JobRegistry; clock: Clock },
-  { runId, seq, executionName, failedOnly }: JobStepInput,
-): Promise<{ batches: number[] }> {
-  const { runs, registry, clock } = deps;
+export async function collectWorkItems(deps: Deps, { runId, seq, executionName, failedOnly }: JobStepInput): Promise<{ batches: number[] }> {
+  const { runs } = deps;
   const run = await loadOwnedRun(runs, runId, executionName);
-  const job = jobOf(run, seq);
+  let job = jobOf(run, seq);
 
   if (failedOnly) {
     const batches: number[] = [];
@@ -28,29 +31,65 @@ export async function collectWorkItems(
     }
     return { batches };
   }
-  if (job.batchCount !== undefined) {
-    const batches: number[] = [];
-    for await (const summary of runs.batchSummaries(runId, seq)) {
-      if (summary.batchNo >= job.batchCount) continue;
-      if (summary.succeeded < summary.total || summary.minGeneration < job.generation) batches.push(summary.batchNo);
-    }
-    return { batches };
+  if (job.batchCount === undefined) {
+    const { batchCount } = await collect(deps, run.runId, job, jobItems(deps, run, job), { firstBatchNo: 0, stats: emptyStats() });
+    return { batches: Array.from({ length: batchCount }, (_, i) => i) };
   }
+  if (job.collectAgain) job = await collectNewItems(deps, run, job, job.batchCount);
 
+  const batches: number[] = [];
+  for await (const summary of runs.batchSummaries(runId, seq)) {
+    if (summary.batchNo >= (job.batchCount ?? 0)) continue;
+    if (summary.succeeded < summary.total || summary.minGeneration < job.generation) batches.push(summary.batchNo);
+  }
+  return { batches };
+}
+
+function jobItems(deps: Deps, run: Run, job: RunJob): AsyncIterable<string> {
+  return deps.registry.get(job.type).collect(jobContext(run, job));
+}
+
+/**
+ * The items due now that no batch of the job holds yet, in new batches numbered after the stored
+ * ones: each item stays in the one batch that has its outcome, so none is processed twice. Until
+ * the job records the new batchCount (and drops collectAgain), the new batches are not the job's,
+ * so a retry of this step writes them again, over the same numbers, instead of adding more.
+ */
+async function collectNewItems(deps: Deps, run: Run, job: RunJob, storedCount: number): Promise<RunJob> {
+  const known = new Set<string>();
+  for (let start = 0; start < storedCount; start += BATCH_READ_CONCURRENCY) {
+    const numbers = Array.from({ length: Math.min(BATCH_READ_CONCURRENCY, storedCount - start) }, (_, i) => start + i);
+    const batches = await Promise.all(numbers.map((batchNo) => deps.runs.getBatch(run.runId, job.seq, batchNo)));
+    for (const batch of batches) for (const itemId of batch?.itemIds ?? []) known.add(itemId);
+  }
+  async function* newItems(): AsyncIterable<string> {
+    for await (const itemId of jobItems(deps, run, job)) if (!known.has(itemId)) yield itemId;
+  }
+  return (await collect(deps, run.runId, job, newItems(), { firstBatchNo: storedCount, stats: job.stats })).job;
+}
+
+/** Streams items into batches numbered from `firstBatchNo`, persists them, then records the job's batchCount and its statistics with the items added. */
+async function collect(
+  deps: Deps,
+  runId: string,
+  job: RunJob,
+  items: AsyncIterable<string>,
+  { firstBatchNo, stats }: { firstBatchNo: number; stats: ItemStats },
+): Promise<{ batchCount: number; job: RunJob }> {
+  const { runs, registry, clock } = deps;
   const handler = registry.get(job.type);
-  const settings = job.settings ?? {};
-  const batchSize = handler.batchSizeFor?.(settings) ?? handler.batchSize;
+  const batchSize = handler.batchSizeFor?.(job.settings ?? {}) ?? handler.batchSize;
   let pending: Array<{ batchNo: number; itemIds: string[] }> = [];
   let current: string[] = [];
-  let batchCount = 0;
-  let total = 0;
+  let batchCount = firstBatchNo;
+  let added = 0;
   const flush = async (): Promise<void> => {
-    if (pending.length > 0) await runs.putBatches(runId, seq, pending);
+    if (pending.length > 0) await runs.putBatches(runId, job.seq, pending);
     pending = [];
   };
-  for await (const itemId of handler.collect(jobContext(run, job))) {
+  for await (const itemId of items) {
     current.push(itemId);
-    total++;
+    added++;
     if (current.length === batchSize) {
       pending.push({ batchNo: batchCount++, itemIds: current });
       current = [];
@@ -59,11 +98,13 @@ export async function collectWorkItems(
   }
   if (current.length > 0) pending.push({ batchNo: batchCount++, itemIds: current });
   await flush();
-  await runs.putJob(runId, {
-    ...job,
+  const { collectAgain: _collectAgain, ...rest } = job;
+  const collected: RunJob = {
+    ...rest,
     batchCount,
-    stats: { total, succeeded: 0, failed: 0, pending: total },
+    stats: { ...stats, total: stats.total + added, pending: stats.pending + added },
     startedAt: job.startedAt ?? clock.now().toISOString(),
-  });
-  return { batches: Array.from({ length: batchCount }, (_, i) => i) };
+  };
+  await runs.putJob(runId, collected);
+  return { batchCount, job: collected };
 }

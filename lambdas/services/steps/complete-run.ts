@@ -1,23 +1,30 @@
+import { failedSequenceError } from '../../domain/run';
 import type { Clock } from '../../ports/clock';
 import type { RunMetrics } from '../../ports/run-metrics';
 import type { RunStore } from '../../ports/run-store';
 import { loadOwnedRun } from './owned-run';
-import type { CompleteRunInput } from './step-io';
+import type { CompleteRunInput, CompleteRunOutput } from './step-io';
 
-/** Ends the run COMPLETED after its last job; a repeat changes nothing and counts no second run. */
+/**
+ * Ends the run after its last job: COMPLETED, or FAILED when a CONTINUE job ended FAILED (the ASL
+ * reaches it as FailRun, whose RunFailed state then fails the execution, so the two agree). A
+ * repeat changes nothing and counts no second run.
+ */
 export async function completeRun(
   deps: { runs: RunStore; clock: Clock; metrics?: RunMetrics },
   { runId, executionName }: CompleteRunInput,
-): Promise<Record<string, never>> {
+): Promise<CompleteRunOutput> {
   const { runs, clock } = deps;
   const run = await loadOwnedRun(runs, runId, executionName);
-  if (run.status === 'COMPLETED') return {};
-  const completed = await runs.transitionRun(runId, {
+  const error = failedSequenceError(run);
+  const status = error ? 'FAILED' : 'COMPLETED';
+  if (run.status === status) return { status };
+  const ended = await runs.transitionRun(runId, {
     from: ['RUNNING', 'PENDING', 'FAILED'],
     executionName,
-    set: { status: 'COMPLETED', endedAt: clock.now().toISOString() },
-    remove: ['error', 'waitingUntil', 'waitingReason'],
+    set: { status, endedAt: clock.now().toISOString(), ...(error ? { error } : {}) },
+    remove: error ? ['waitingUntil', 'waitingReason'] : ['error', 'waitingUntil', 'waitingReason'],
   });
-  if (completed) deps.metrics?.runEnded({ clientId: run.clientId, status: 'COMPLETED' });
-  return {};
+  if (ended) deps.metrics?.runEnded({ clientId: run.clientId, status });
+  return { status };
 }

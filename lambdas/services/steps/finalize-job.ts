@@ -1,5 +1,5 @@
 import { DomainError } from '../../domain/errors';
-import { jobOf, jobStatsFromOutcomes } from '../../domain/run';
+import { continuesOnItemFailure, jobOf, jobStatsFromOutcomes } from '../../domain/run';
 import type { Clock } from '../../ports/clock';
 import type { RunStore } from '../../ports/run-store';
 import { loadOwnedRun } from './owned-run';
@@ -10,7 +10,11 @@ export class JobFailedError extends DomainError {
   readonly code = 'JOB_FAILED';
 }
 
-/** Ends the job with its exact statistics and returns the index of the next one; throws JobFailedError when an item did not succeed. */
+/**
+ * Ends the job with its exact statistics and returns the index of the next one. A job whose items
+ * did not all succeed is FAILED: with onItemFailure CONTINUE the sequence goes on (CompleteRun
+ * ends the run FAILED), otherwise it throws JobFailedError.
+ */
 export async function finalizeJob(deps: { runs: RunStore; clock: Clock }, { runId, seq, index, executionName }: FinalizeJobInput): Promise<number> {
   const { runs, clock } = deps;
   const run = await loadOwnedRun(runs, runId, executionName);
@@ -20,6 +24,7 @@ export async function finalizeJob(deps: { runs: RunStore; clock: Clock }, { runI
   if (stats.failed > 0 || stats.pending > 0) {
     const error = { code: 'ITEMS_NOT_SUCCEEDED', message: `${stats.failed} failed and ${stats.pending} unfinished work items` };
     await runs.putJob(runId, { ...job, status: 'FAILED', stats, endedAt, error });
+    if (continuesOnItemFailure(job)) return index + 1;
     throw new JobFailedError(`job ${seq} (${job.type}): ${error.message}`);
   }
   const { error: _error, ...rest } = job;

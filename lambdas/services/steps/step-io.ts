@@ -27,7 +27,8 @@ export interface BeginJobInput {
 }
 
 export interface BeginJobOutput {
-  action: 'RUN' | 'WAIT' | 'COMPLETE';
+  /** FAIL: the sequence is done but a job whose onItemFailure is CONTINUE ended FAILED (FailRun ends the run FAILED). */
+  action: 'RUN' | 'WAIT' | 'COMPLETE' | 'FAIL';
   seq?: number;
   waitUntil?: string;
 }
@@ -47,6 +48,11 @@ export interface FinalizeJobInput extends JobStepInput {
 export interface CompleteRunInput {
   runId: string;
   executionName: string;
+}
+
+export interface CompleteRunOutput {
+  /** FAILED when a job whose onItemFailure is CONTINUE ended FAILED (the FailRun state). */
+  status: 'COMPLETED' | 'FAILED';
 }
 
 export interface StepSettings {

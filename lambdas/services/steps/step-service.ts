@@ -8,7 +8,7 @@ import { beginRun, type BeginRunDeps } from './begin-run';
 import { collectWorkItems } from './collect-work-items';
 import { completeRun } from './complete-run';
 import { finalizeJob } from './finalize-job';
-import type { BeginJobInput, BeginJobOutput, BeginRunInput, BeginRunOutput, CompleteRunInput, FinalizeJobInput, JobStepInput, StepSettings } from './step-io';
+import type { BeginJobInput, BeginJobOutput, BeginRunInput, BeginRunOutput, CompleteRunInput, CompleteRunOutput, FinalizeJobInput, JobStepInput, StepSettings } from './step-io';
 
 /**
  * The tasks of statemachines/schedule-run.asl.json, one file each. Each is idempotent: run twice,
@@ -43,7 +43,7 @@ export class StepService {
     return finalizeJob(this.deps, input);
   }
 
-  completeRun(input: CompleteRunInput): Promise<Record<string, never>> {
+  completeRun(input: CompleteRunInput): Promise<CompleteRunOutput> {
     return completeRun(this.deps, input);
   }
 }

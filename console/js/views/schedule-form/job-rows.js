@@ -121,11 +121,11 @@ export function jobRows(schedule, { mandatory, onChange }) {
     row({ type: newJobType.value }).parts.type.focus();
     onChange();
   });
-  const { recommendedDailyJobs } = catalogue();
+  const { recommendedDailyJobs, recommendedDailySequence } = catalogue();
   const recommended = h('button', { type: 'button', class: 'button button-small' }, `Use the recommended daily sequence (${recommendedDailyJobs.map(jobTypeLabel).join(' → ')})`);
   recommended.addEventListener('click', () => {
     list.replaceChildren();
-    for (const type of recommendedDailyJobs) row({ type });
+    for (const job of recommendedDailySequence) row({ ...job });
     list.firstElementChild?.parts.type.focus();
     onChange();
   });
