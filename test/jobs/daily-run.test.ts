@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT_ID, seedDemo } from '../../lambdas/composition/demo-seed';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
-import { seedAccountId, seedLedger, UNRATED_USAGE_TYPE } from '../../lambdas/jobs/ledger-generator';
+import { seedAccountId, seedLedger, seedUsage, UNRATED_USAGE_TYPE } from '../../lambdas/jobs/ledger-generator';
 import { api, startTestRuntime, waitForRun } from '../support/local-runtime';
 
 /**
@@ -31,6 +31,15 @@ describe('a daily run of the billing jobs', () => {
     return waitForRun(runtime, clientId, triggered.body.runId, ['COMPLETED', 'FAILED']);
   }
 
+  async function coreControl(method: string, path: string, body?: unknown): Promise<void> {
+    const response = await fetch(`${runtime.coreBilling.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${runtime.coreBilling.controlToken}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    expect(response.ok).toBe(true);
+  }
+
   async function failedItems(clientId: string, runId: string, seq: number): Promise<Array<{ itemId: string; error: { code: string; message: string } }>> {
     const { body } = await api(runtime, 'GET', `/v1/clients/${clientId}/runs/${runId}/jobs/${seq}/items?status=FAILED&limit=1000`);
     return body.items;
@@ -52,7 +61,7 @@ describe('a daily run of the billing jobs', () => {
     expect((await runtime.schedules.getClient(DEMO_CLIENT_ID)).dailyScheduleId).toBe('sch_daily');
   });
 
-  it('fails at SYNC_TRANSACTIONS with the accounts core billing rejects; clearing the rejection and reprocessing completes the run, and BILLING runs', async () => {
+  it('fails SYNC_TRANSACTIONS with the accounts core billing rejects and still runs BILLING; clearing the rejection and reprocessing completes the run', async () => {
     await onboard('acme', 62, 0);
     const rejected = [seedAccountId(2), seedAccountId(6)];
     for (const accountId of rejected) {
@@ -67,10 +76,11 @@ describe('a daily run of the billing jobs', () => {
     const failed = await runDaily('acme', '2026-11-30');
 
     expect(failed.status).toBe('FAILED');
+    // The rejected accounts are not due on the 30th: BILLING bills every due account.
     expect(failed.jobs.map((job: any) => [job.type, job.status])).toEqual([
       ['USAGE_RATING', 'COMPLETED'],
       ['SYNC_TRANSACTIONS', 'FAILED'],
-      ['BILLING', 'PENDING'],
+      ['BILLING', 'COMPLETED'],
     ]);
     expect(failed.jobs[1].stats).toEqual({ total: 124, succeeded: 120, failed: 4, pending: 0 });
     const items = await failedItems('acme', failed.runId, 2);
@@ -94,25 +104,51 @@ describe('a daily run of the billing jobs', () => {
     expect(new Set(accepted.map((entry) => entry.transaction.idempotencyKey)).size).toBe(124);
   });
 
-  it('puts usage without a rate into suspense as NO_RATE items; adding the rate and reprocessing completes the run', async () => {
-    await onboard('beta', 31, 0.1);
+  it('bills every healthy account while holding those with unrated or unsynced usage; adding the rate, clearing the rejection and one reprocess bill them, each once', async () => {
+    const seed = { clientId: 'beta', accounts: 124, usagePerAccount: 2, month: '2026-11', seed: 7, unratedShare: 0.15 };
+    await runtime.schedules.putClient('beta', { name: 'beta', timezone: 'UTC' });
+    await seedLedger(runtime.ledger, seed);
+    // 2026-11-30 bills anniversary days 30 and 31: four accounts each.
+    const due = Array.from({ length: seed.accounts }, (_, i) => i).filter((i) => (i % 31) + 1 >= 30);
+    const unratable = (i: number) => seedUsage(seed, i).some((record) => record.usageType === UNRATED_USAGE_TYPE);
+    const unrated = due.filter(unratable).map(seedAccountId);
+    const ratable = due.filter((i) => !unratable(i)).map(seedAccountId);
+    const rejected = ratable[0] ?? 'none';
+    const healthy = ratable.slice(1);
+    expect(unrated.length).toBeGreaterThan(0);
+    expect(healthy.length).toBeGreaterThan(0);
+    await coreControl('PUT', `/control/rejections/${rejected}`, { code: 'ACCOUNT_BLOCKED', message: 'the account is blocked in core billing' });
 
-    const failed = await runDaily('beta', '2026-11-15');
+    const failed = await runDaily('beta', '2026-11-30');
 
     expect(failed.status).toBe('FAILED');
-    expect(failed.jobs[0]).toMatchObject({ type: 'USAGE_RATING', status: 'FAILED' });
-    const items = await failedItems('beta', failed.runId, 1);
-    expect(items.length).toBeGreaterThan(0);
-    expect(items.every((item) => item.error.code === 'NO_RATE' && item.error.message.includes(UNRATED_USAGE_TYPE))).toBe(true);
+    expect(failed.jobs.map((job: any) => [job.type, job.status])).toEqual([
+      ['USAGE_RATING', 'FAILED'],
+      ['SYNC_TRANSACTIONS', 'FAILED'],
+      ['BILLING', 'FAILED'],
+    ]);
+    expect((await failedItems('beta', failed.runId, 1)).every((item) => item.error.code === 'NO_RATE' && item.error.message.includes(UNRATED_USAGE_TYPE))).toBe(true);
+    const held = Object.fromEntries((await failedItems('beta', failed.runId, 3)).map((item) => [item.itemId, item.error.code]));
+    expect(held).toEqual({ ...Object.fromEntries(unrated.map((id) => [id, 'UNRATED_USAGE'])), [rejected]: 'UNSYNCED_USAGE' });
+    for (const accountId of healthy) expect((await runtime.ledger.listInvoices('beta', accountId)).map((invoice) => invoice.periodId), accountId).toEqual(['2026-11']);
+    for (const accountId of Object.keys(held)) expect(await runtime.ledger.listInvoices('beta', accountId), accountId).toEqual([]);
 
     for (const ratePlanId of ['basic', 'pro']) {
       await runtime.ledger.putRate('beta', ratePlanId, { usageType: UNRATED_USAGE_TYPE, effectiveFrom: '2026-01-01', unitPriceMicros: 45_000 });
     }
-    await api(runtime, 'POST', `/v1/clients/beta/runs/${failed.runId}/reprocess`, { scope: 'RUN' });
+    await coreControl('DELETE', '/control/rejections');
+    expect((await api(runtime, 'POST', `/v1/clients/beta/runs/${failed.runId}/reprocess`, { scope: 'RUN' })).status).toBe(202);
     const done = await waitForRun(runtime, 'beta', failed.runId, ['COMPLETED', 'FAILED']);
 
     expect(done.status).toBe('COMPLETED');
     expect(done.jobs.map((job: any) => job.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
-    expect(done.jobs[2]?.stats.total).toBe(1);
+    expect(done.jobs[2]?.stats).toEqual({ total: due.length, succeeded: due.length, failed: 0, pending: 0 });
+    for (const index of due) {
+      const invoices = await runtime.ledger.listInvoices('beta', seedAccountId(index));
+      expect(invoices.map((invoice) => [invoice.periodId, invoice.transactionCount]), seedAccountId(index)).toEqual([['2026-11', seed.usagePerAccount]]);
+    }
+    const accepted = runtime.coreBilling.transactions().filter((entry) => entry.clientId === 'beta');
+    expect(accepted).toHaveLength(seed.accounts * seed.usagePerAccount);
+    expect(new Set(accepted.map((entry) => entry.transaction.idempotencyKey)).size).toBe(seed.accounts * seed.usagePerAccount);
   });
 });
