@@ -16,6 +16,8 @@ import { MAX_USAGE_PER_TRANSACTION, type Ledger, type LedgerMaintenance, type Pa
 
 /** Rounds of "read, decide, write" when another writer changes the same records in between. */
 const CONFLICT_ROUNDS = 3;
+/** DynamoDB's limit of actions in one TransactWriteItems. */
+const MAX_TRANSACTION_WRITES = 100;
 
 export type RatePlanInput = Omit<RatePlan, 'clientId' | 'ratePlanId'>;
 export type AccountInput = Omit<Account, 'clientId' | 'accountId'>;
@@ -57,6 +59,12 @@ export class LedgerService {
       throw new StaleVersionError(existing ? `rate plan ${ratePlanId} is at version ${existing.version}, not ${expectedVersion}: read it again` : `rate plan ${ratePlanId} does not exist`);
     }
     const staleRates = (existing?.rates ?? []).filter((rate) => !seen.has(rateKey(rate)));
+    // The plan, its rates and the removed ones are one transaction, of at most 100 writes.
+    if (1 + input.rates.length + staleRates.length > MAX_TRANSACTION_WRITES) {
+      throw new ValidationError(`replacing ${staleRates.length} stored rates with ${input.rates.length} is more than one change can hold: remove rates in a smaller step first`, [
+        { path: 'rates', message: 'too many rate changes at once' },
+      ]);
+    }
     const plan = await this.deps.maintenance.saveRatePlan({ ...input, clientId, ratePlanId }, expectedVersion, staleRates);
     return { plan, created: existing === undefined };
   }
@@ -100,28 +108,30 @@ export class LedgerService {
     inputs.forEach((input, index) => {
       const earlier = unique.get(keyText(input));
       if (!earlier) return void unique.set(keyText(input), { input, index });
-      if (!sameUsage(earlier.input, input)) throw usageConflict([{ index, key: input, detail: `differs from records.${earlier.index}` }], 0);
+      if (!sameUsage(earlier.input, input)) throw usageConflict([{ index, key: input, detail: `differs from records.${earlier.index}` }], []);
       duplicates++;
     });
 
     let pending = [...unique.values()];
-    let accepted = 0;
+    const written: number[] = [];
     for (let round = 0; round < CONFLICT_ROUNDS && pending.length > 0; round++) {
       const stored = await this.deps.ledger.getUsage(clientId, pending.map(({ input }) => input));
       const conflicts = pending.filter(({ input }) => {
         const record = stored.get(keyText(input));
         return record !== undefined && !sameUsage(record, input);
       });
-      if (conflicts.length > 0) throw usageConflict(conflicts.map(({ index, input }) => ({ index, key: input, detail: 'differs from the stored record' })), accepted);
+      if (conflicts.length > 0) throw usageConflict(conflicts.map(({ index, input }) => ({ index, key: input, detail: 'differs from the stored record' })), written);
       duplicates += pending.filter(({ input }) => stored.has(keyText(input))).length;
       const fresh = pending.filter(({ input }) => !stored.has(keyText(input)));
       const records = fresh.map(({ input }): UsageRecord => ({ ...input, clientId, state: 'UNRATED', rev: 0 }));
       const notWritten = await this.deps.maintenance.createUsage(clientId, records);
-      accepted += fresh.length - notWritten.size;
+      written.push(...fresh.filter(({ input }) => !notWritten.has(keyText(input))).map(({ index }) => index));
       pending = fresh.filter(({ input }) => notWritten.has(keyText(input)));
     }
-    if (pending.length > 0) throw new ConflictError(`the stored usage kept changing while this import ran; ${accepted} records were written: send the request again`, 'USAGE_CHANGED');
-    return { accepted, duplicates };
+    if (pending.length > 0) {
+      throw new ConflictError(`the stored usage kept changing while this import ran; ${writtenText(written)}: send the request again`, 'USAGE_CHANGED', writtenDetails(written));
+    }
+    return { accepted: written.length, duplicates };
   }
 
   listUsage(clientId: string, filter: { state: UsageState; accountId?: string }, page: PageRequest): Promise<Page<UsageRecord>> {
@@ -176,9 +186,30 @@ export class LedgerService {
   }
 }
 
-/** A 409 naming each conflicting record; `written` records of the request were stored before a concurrent writer's conflict showed. */
-function usageConflict(conflicts: ReadonlyArray<{ index: number; key: UsageKey; detail: string }>, written: number): ConflictError {
+/** A 409 naming each conflicting record, and the records of the request stored before a concurrent writer's conflict showed. */
+function usageConflict(conflicts: ReadonlyArray<{ index: number; key: UsageKey; detail: string }>, written: readonly number[]): ConflictError {
   const details: ErrorDetail[] = conflicts.map(({ index, key, detail }) => ({ path: `records.${index}`, message: `${keyText(key)} ${detail}` }));
-  const outcome = written === 0 ? 'nothing of this request was written' : `${written} records of this request were written before a concurrent import stored a different record`;
-  return new ConflictError(`a different usage record exists under ${details.map((d) => d.message.split(' ')[0]).join(', ')}: ${outcome}`, 'USAGE_CONFLICT', details);
+  const outcome = written.length === 0 ? 'nothing of this request was written' : `${writtenText(written)} before a concurrent import stored a different record`;
+  return new ConflictError(`a different usage record exists under ${conflicts.map(({ key }) => keyText(key)).join(', ')}: ${outcome}`, 'USAGE_CONFLICT', [...details, ...writtenDetails(written)]);
+}
+
+/** The written records as index ranges of the request: "records 0-99, 200-249". */
+function writtenRanges(written: readonly number[]): string {
+  const sorted = [...written].sort((a, b) => a - b);
+  const ranges: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && (sorted[j + 1] as number) === (sorted[j] as number) + 1) j++;
+    ranges.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return ranges.join(', ');
+}
+
+function writtenText(written: readonly number[]): string {
+  return written.length === 0 ? 'nothing was written' : `${written.length} records were written (records ${writtenRanges(written)})`;
+}
+
+function writtenDetails(written: readonly number[]): ErrorDetail[] {
+  return written.length === 0 ? [] : [{ path: 'records', message: `written: ${writtenRanges(written)}` }];
 }

@@ -106,6 +106,19 @@ describe('the ledger routes (DynamoDB Local, the real router)', () => {
       expect((await h.send({ method: 'GET', path: `${ledgerPath(clientId)}/rate-plans/basic` })).status).toBe(404);
     });
 
+    it('refuses a replacement whose writes one transaction cannot hold, changing nothing', async () => {
+      const clientId = h.newClientId('plans');
+      const seeded = Array.from({ length: 70 }, (_, i) => ({ usageType: `T${i}`, effectiveFrom: '2026-01-01', unitPriceMicros: i }));
+      await h.ledger.putRatePlan({ clientId, ratePlanId: 'big', name: 'Big', currency: 'USD', recurringChargeMinor: 0, rates: seeded });
+      const rates = Array.from({ length: 40 }, (_, i) => ({ usageType: `N${i}`, effectiveFrom: '2026-01-01', unitPriceMicros: i }));
+
+      const response = await h.send({ method: 'PUT', path: `${ledgerPath(clientId)}/rate-plans/big`, headers: { 'If-Match': '"1"' }, body: { ...PLAN, rates } });
+
+      expect(response.status).toBe(400);
+      expect(response.body.error.details[0].path).toBe('rates');
+      expect((await h.send({ method: 'GET', path: `${ledgerPath(clientId)}/rate-plans/big` })).body.rates).toHaveLength(70);
+    });
+
     it('refuses a rate listed twice', async () => {
       const response = await h.send({ method: 'PUT', path: `${ledgerPath(h.newClientId('plans'))}/rate-plans/basic`, body: { ...PLAN, rates: [PLAN.rates[0], PLAN.rates[0]] } });
 
