@@ -28,7 +28,8 @@ export class SyncTransactionsJob extends UsageQueueJob<'SYNC_TRANSACTIONS' | 'SY
       const record = records.get(itemId);
       if (!record) {
         outcomes.set(itemId, failed(BILLING_ERROR_CODES.USAGE_NOT_FOUND, `Transaction ${itemId} does not exist (deleted after it was collected); nothing to sync.`));
-      } else if (record.state === 'SYNCED') {
+      } else if (record.state === 'SYNCED' || record.state === 'DISCARDED') {
+        // A discarded record is never synced: its failed item is resolved.
         outcomes.set(itemId, SUCCEEDED);
       } else if (!record.rating || record.state === 'UNRATED' || record.state === 'SUSPENDED') {
         outcomes.set(

@@ -764,7 +764,7 @@ describe('the billing ledger and core billing', () => {
       .filter((statement) => asArray(statement.Resource).some((r) => render(r).includes(`\${${resourceId}`)))
       .flatMap((statement) => asArray(statement.Action));
 
-  it('lets the worker read and write the ledger, CollectWorkItems only read it, and no other function touch it', () => {
+  it('lets the worker and the API (the ledger routes) read and write the ledger, CollectWorkItems only read it, and no other function touch it', () => {
     const { json } = stage('dev');
     const [ledgerId] = resourceByPrefix(json, TABLE, 'StorageLedger');
 
@@ -775,7 +775,9 @@ describe('the billing ledger and core billing', () => {
     expect(worker).toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchGetItem']));
     expect(collect).toEqual(expect.arrayContaining(['dynamodb:Query']));
     expect(collect.filter((action) => /Put|Write|Update|Delete/.test(action))).toEqual([]);
-    const others = Object.entries(access).filter(([id]) => !id.startsWith('OrchestrationWorker') && !id.startsWith('OrchestrationCollectWorkItems'));
+    const api = Object.entries(access).find(([id]) => id.startsWith('ApiApi'))?.[1] ?? [];
+    expect(api).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:BatchGetItem']));
+    const others = Object.entries(access).filter(([id]) => !['OrchestrationWorker', 'OrchestrationCollectWorkItems', 'ApiApi'].some((prefix) => id.startsWith(prefix)));
     expect(others.filter(([, actions]) => actions.length > 0).map(([id]) => id)).toEqual([]);
   });
 
