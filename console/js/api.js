@@ -140,6 +140,56 @@ export class Api {
   async reset(clientId, runId) {
     return (await this.request('POST', `/v1/clients/${enc(clientId)}/runs/${enc(runId)}/reset`)).body;
   }
+
+  // The ledger (API.md "The ledger: fix the cause, then reprocess"): every route needs the operator role.
+
+  /** A page of usage records in a state, each with its `suspense` or `syncError` reason: `{ items, nextToken }`. */
+  async listUsage(clientId, { state, accountId, limit, nextToken }) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/ledger/usage`, { query: { state, accountId, limit, nextToken } })).body;
+  }
+
+  /** All or none: 409 NOT_DISCARDABLE names a key that is not SUSPENDED or SYNC_ERROR. */
+  async discardUsage(clientId, keys, reason) {
+    return (await this.request('POST', `/v1/clients/${enc(clientId)}/ledger/usage/discard`, { body: { keys, reason } })).body;
+  }
+
+  async listRatePlans(clientId, { limit, nextToken } = {}) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/ledger/rate-plans`, { query: { limit, nextToken } })).body;
+  }
+
+  async getRatePlan(clientId, ratePlanId) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/ledger/rate-plans/${enc(ratePlanId)}`)).body;
+  }
+
+  /** Replaces the whole plan; 412 STALE_VERSION when `version` is no longer the plan's. */
+  async replaceRatePlan(clientId, ratePlanId, plan, version) {
+    return (await this.request('PUT', `/v1/clients/${enc(clientId)}/ledger/rate-plans/${enc(ratePlanId)}`, { body: plan, headers: { 'if-match': String(version) } })).body;
+  }
+
+  async listAccounts(clientId, { limit, nextToken } = {}) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/ledger/accounts`, { query: { limit, nextToken } })).body;
+  }
+
+  async getAccount(clientId, accountId) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/ledger/accounts/${enc(accountId)}`)).body;
+  }
+
+  async listRerateRequests(clientId, { status, limit, nextToken } = {}) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/ledger/rerate-requests`, { query: { status, limit, nextToken } })).body;
+  }
+
+  async createRerateRequest(clientId, request) {
+    return (await this.request('POST', `/v1/clients/${enc(clientId)}/ledger/rerate-requests`, { body: request })).body;
+  }
+
+  /** 409 RERATE_REQUEST_DONE once RERATING has applied it. */
+  async cancelRerateRequest(clientId, accountId, requestId) {
+    await this.request('DELETE', `/v1/clients/${enc(clientId)}/ledger/rerate-requests/${enc(accountId)}/${enc(requestId)}`);
+  }
+
+  async listInvoices(clientId, { accountId, periodId, limit, nextToken } = {}) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/ledger/invoices`, { query: { accountId, periodId, limit, nextToken } })).body;
+  }
 }
 
 /** Runs `task` over `inputs` with at most `limit` in flight; results keep the inputs' order. */

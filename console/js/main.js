@@ -5,6 +5,7 @@ import { parseRoute, routeHash } from './router.js';
 import { Access, createSession, loadConfig } from './session.js';
 import { dismissPersistentNotices, errorBanner, loading, notify } from './ui.js';
 import { renderExecution } from './views/execution.js';
+import { renderLedger } from './views/ledger.js';
 import { renderRunsByDate } from './views/runs-by-date.js';
 import { renderScheduleForm } from './views/schedule-form.js';
 import { renderSchedules } from './views/schedules.js';
@@ -23,6 +24,8 @@ const SCREENS = {
   runs: { label: 'Runs by date', render: renderRunsByDate },
   execution: { label: 'Execution', render: renderExecution },
   schedules: { label: 'Schedules', render: renderSchedules },
+  // Every ledger route needs the operator role: below it the entry is not offered.
+  ledger: { label: 'Ledger', render: renderLedger, role: 'operator' },
 };
 
 const clients = new Map();
@@ -63,10 +66,12 @@ function renderHeader(session, route, client, access) {
       h(
         'ul',
         {},
-        Object.entries(SCREENS).map(([name, screen]) => {
-          const current = route.name === name || (name === 'schedules' && route.name === 'schedules');
-          return h('li', {}, h('a', { href: routeHash(route.clientId, name), 'aria-current': current ? 'page' : undefined }, screen.label));
-        }),
+        Object.entries(SCREENS)
+          .filter(([, screen]) => !screen.role || access?.may(screen.role))
+          .map(([name, screen]) => {
+            const current = route.name === name || (name === 'schedules' && route.name === 'schedules');
+            return h('li', {}, h('a', { href: routeHash(route.clientId, name), 'aria-current': current ? 'page' : undefined }, screen.label));
+          }),
       ),
     );
   }

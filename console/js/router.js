@@ -6,6 +6,7 @@
  *   #/c/{clientId}/schedules                        configuration list
  *   #/c/{clientId}/schedules/new | /{scheduleId}    add / edit
  *   #/c/{clientId}/execution?schedule=&date=&job=&status=
+ *   #/c/{clientId}/ledger?part=&plan=&account=&usage=    the ledger (ledger.js ledgerHash)
  */
 
 export function parseRoute(hash) {

@@ -4,6 +4,7 @@ import { field, h, replace, select } from '../dom.js';
 import { addDays, daysOfMonth, formatCount, formatDate, formatInstant, frequencyInWords, isActive, isIsoDate, jobTypeLabel, statusWord, timeAndZone, todayIn } from '../format.js';
 import { routeHash } from '../router.js';
 import { errorBanner, errorText, loading, notify, pageHeading } from '../ui.js';
+import { failureCodeCounts } from './execution/failure-codes.js';
 import { runActions } from './execution/run-actions.js';
 import { runView } from './execution/run-view.js';
 import { itemsPanel } from './items.js';
@@ -189,6 +190,14 @@ export async function renderExecution(context) {
     },
   });
 
+  const codes = failureCodeCounts({
+    api,
+    clientId,
+    onLoaded: () => {
+      if (context.isCurrent() && state.run) showRun(state.run);
+    },
+  });
+
   async function loadAttempts() {
     const mine = runRequest;
     const attempts = await api.listRuns(clientId, state.date, { scheduleId: state.schedule.scheduleId }).catch(() => state.attempts);
@@ -274,6 +283,7 @@ export async function renderExecution(context) {
       latest,
       access: context.access,
       openSeq: state.job,
+      failureCodes: (job) => codes.of(run, job),
       onItems: (seq) => openItems(seq),
       onReprocessRun: () => actions.reprocessRun(run),
       onReprocessJob: (job) => actions.reprocessJob(run, job),
@@ -332,6 +342,7 @@ export async function renderExecution(context) {
       currentRun: () => state.run,
       seq,
       status: state.itemStatus,
+      access: context.access,
       onStatus: (status) => {
         state.itemStatus = status;
         syncRoute();

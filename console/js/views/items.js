@@ -1,5 +1,6 @@
 import { field, h, replace, select } from '../dom.js';
 import { formatClock, formatCount, jobTypeLabel } from '../format.js';
+import { ledgerHash, ledgerTargetOf } from '../ledger.js';
 import { errorBanner, loading, statusBadge } from '../ui.js';
 
 /**
@@ -21,12 +22,14 @@ const SEARCH_PAGES = 20;
 const STAT_OF = { '': 'total', FAILED: 'failed', SUCCEEDED: 'succeeded', PENDING: 'pending' };
 
 /**
- * @param {{ api, clientId: string, run, currentRun(): object, seq: number, status: string,
- *   onStatus(status: string): void, onClose(): void }} props  currentRun: the run as last refreshed (for its counts)
+ * @param {{ api, clientId: string, run, currentRun(): object, seq: number, status: string, access,
+ *   onStatus(status: string): void, onClose(): void }} props  currentRun: the run as last refreshed (for its counts);
+ *   access: an operator gets each item's link into the ledger
  * @returns {{ element: HTMLElement, reload(): Promise<void> }}
  */
-export function itemsPanel({ api, clientId, run, currentRun, seq, status, onStatus, onClose }) {
+export function itemsPanel({ api, clientId, run, currentRun, seq, status, access, onStatus, onClose }) {
   const job = run.jobs.find((candidate) => candidate.seq === seq);
+  const operator = access?.may('operator');
   const itemIdInput = h('input', { name: 'itemId', spellcheck: 'false', autocomplete: 'off', placeholder: 'e.g. item-0001500', class: 'mono' });
   const statusSelect = select(STATUS_FILTERS, status, { name: 'itemStatus' });
   const pageSize = select(PAGE_SIZES, '100', { name: 'pageSize' });
@@ -68,6 +71,8 @@ export function itemsPanel({ api, clientId, run, currentRun, seq, status, onStat
       : items.length
         ? `Items ${formatCount(first)}–${formatCount(first + items.length - 1)} of ${formatCount(total)} ${filterWord}item${total === 1 ? '' : 's'} (page ${page + 1})`
         : '';
+    // An operator opens what a billing item is about in the ledger, to fix it there.
+    const targets = new Map(operator ? items.map((item) => [item.itemId, ledgerTargetOf(job?.type, item.itemId)]).filter(([, target]) => target) : []);
     if (items.length === 0) {
       replace(body, h('p', { class: 'empty' }, page === 0 ? `No ${filterWord}work items.` : 'No more items.'));
     } else {
@@ -80,7 +85,7 @@ export function itemsPanel({ api, clientId, run, currentRun, seq, status, onStat
             'table',
             { class: 'table items' },
             h('caption', { class: 'visually-hidden' }, `Work items of job ${seq}, page ${page + 1}`),
-            h('thead', {}, h('tr', {}, ['Item', 'Status', 'Attempts', 'Error code', 'Error message', 'Updated'].map((title) => h('th', { scope: 'col' }, title)))),
+            h('thead', {}, h('tr', {}, ['Item', 'Status', 'Attempts', 'Error code', 'Error message', 'Updated', ...(targets.size ? ['In the ledger'] : [])].map((title) => h('th', { scope: 'col' }, title)))),
             h(
               'tbody',
               {},
@@ -94,6 +99,7 @@ export function itemsPanel({ api, clientId, run, currentRun, seq, status, onStat
                   h('td', {}, item.error ? h('code', {}, item.error.code) : ''),
                   h('td', { class: 'error-message' }, item.error?.message ?? ''),
                   h('td', { class: 'muted small nowrap' }, formatClock(item.updatedAt, run.config?.timezone)),
+                  targets.size ? h('td', { class: 'nowrap' }, ledgerLink(targets.get(item.itemId), item.itemId)) : null,
                 ),
               ),
             ),
@@ -107,6 +113,17 @@ export function itemsPanel({ api, clientId, run, currentRun, seq, status, onStat
       h('span', { class: 'muted small' }, `Page ${page + 1}`),
       h('button', { type: 'button', class: 'button button-small', disabled: !hasNext, onClick: () => goTo(page + 1) }, 'Next page ›'),
     );
+  }
+
+  /** The item's account and usage record (or rerate request) on the Ledger screen, which links back to this run. */
+  function ledgerLink(target, itemId) {
+    if (!target) return '';
+    const from = { schedule: run.scheduleId, date: run.processingDate, job: seq };
+    const [part, query, text] =
+      target.kind === 'rerate'
+        ? ['rerates', from, 'Rerate requests']
+        : ['accounts', { ...from, account: target.accountId, usage: target.kind === 'usage' ? `${target.usageDate}/${target.usageId}` : undefined }, target.kind === 'usage' ? 'Account and usage record' : 'Account'];
+    return h('a', { href: ledgerHash(clientId, part, query), 'aria-label': `Open ${itemId} in the ledger` }, text);
   }
 
   /** Reads pages (under the status filter) until the item turns up; says so when it does not. */

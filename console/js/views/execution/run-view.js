@@ -1,5 +1,6 @@
 import { h } from '../../dom.js';
 import { canReprocess, elapsed, formatCount, formatDate, formatInstant, frequencyInWords, isActive, jobTypeLabel, percent, shortTime, statusWord, triggerWord } from '../../format.js';
+import { countText } from '../../ledger.js';
 import { jobState, passOf, runStatsText, skipText, waitingText } from '../../run-words.js';
 import { progressBar, statusBadge } from '../../ui.js';
 
@@ -9,7 +10,17 @@ import { progressBar, statusBadge } from '../../ui.js';
  * action is a handler of the screen.
  */
 
-function jobTile(run, job, { openSeq, onItems, onReprocessJob, access }) {
+/** A failed job's items by error code (execution/failure-codes.js): "NO_RATE 7", "1000+" past one page. */
+function codeCounts(job, summary) {
+  if (!summary?.counts.length) return null;
+  return h(
+    'ul',
+    { class: 'code-counts', 'aria-label': `Failed items of job ${job.seq} by error code${summary.more ? ', from the first page' : ''}` },
+    summary.counts.map(([code, count]) => h('li', { dataset: { code } }, h('code', {}, code), ` ${countText(count, summary.more)}`)),
+  );
+}
+
+function jobTile(run, job, { openSeq, onItems, onReprocessJob, access, failureCodes }) {
   const state = jobState(run, job);
   const running = isActive(job.status) && isActive(run.status);
   const stats = job.stats;
@@ -40,6 +51,7 @@ function jobTile(run, job, { openSeq, onItems, onReprocessJob, access }) {
     running ? progressBar(stats, `Progress of job ${job.seq}`) : null,
     running ? h('p', { class: 'muted small' }, `${percent(stats.succeeded + stats.failed, stats.total)} % of ${formatCount(stats.total)} items done`) : null,
     job.error ? h('p', { class: 'tile-error' }, h('code', {}, job.error.code), ` ${job.error.message}`) : null,
+    codeCounts(job, failureCodes?.(job)),
     h('div', { class: 'tile-actions' }, itemsButton, reprocessButton),
   );
 }
@@ -130,8 +142,8 @@ function actionsOf(props) {
 
 /**
  * @param {{ run, attempts: object[], latest: boolean, access: import('../../session.js').Access, openSeq?: number, onItems(seq),
- *   onReprocessRun(), onReprocessJob(job), onReset(), onRunAgain(), onRefresh(), onOpenAttempt(runId) }} props
- *   latest: the date's newest attempt; access: what the signed-in role may do
+ *   failureCodes?(job): object | undefined, onReprocessRun(), onReprocessJob(job), onReset(), onRunAgain(), onRefresh(), onOpenAttempt(runId) }} props
+ *   latest: the date's newest attempt; access: what the signed-in role may do; failureCodes: a failed job's items by code, once loaded
  */
 export function runView(props) {
   const { run, attempts } = props;

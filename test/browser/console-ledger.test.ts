@@ -1,0 +1,117 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseApiTokens } from '../../lambdas/api/auth';
+import { DEMO_CLIENT_ID, seedDemo } from '../../lambdas/composition/demo-seed';
+import { api, waitForRun } from '../support/local-runtime';
+import { poll, screenshot, signIn, startConsole, type ConsoleHarness } from './support/console-harness';
+
+/*
+ * The operator's whole fix in the console (issue 12 item 5): the demo client's daily run fails on
+ * NO_RATE (usage of a type neither rate plan prices); an operator follows a failed item to its
+ * account and usage record, adds the missing rate to the account's plan, does so for the other
+ * plan, goes back to the run and reprocesses it; the run completes and every account due that day
+ * has exactly one invoice. The clock starts on Wednesday 18 November 2026, 10:00 in New York.
+ */
+
+const CLIENT = DEMO_CLIENT_ID;
+const CLOCK_START = '2026-11-18T15:00:00Z';
+const DATE = '2026-11-18';
+const TOKENS = `ops-token:${CLIENT}:operator`;
+/** Usage of this type has no rate in the seeded plans (ledger-generator's UNRATED_USAGE_TYPE). */
+const UNRATED_TYPE = 'premium-sms';
+
+describe('the ledger workbench: from a failed run to a completed one without leaving the console', () => {
+  let harness: ConsoleHarness;
+  let page: Page;
+  let run: any;
+  const call = (method: string, path: string, body?: unknown) => api(harness.runtime, method, `/v1/clients/${CLIENT}${path}`, body);
+
+  beforeAll(async () => {
+    harness = await startConsole({ clockStart: CLOCK_START, runtime: { apiTokens: parseApiTokens(TOKENS), coreBilling: { backoffMs: 5 } } });
+    page = harness.page;
+    await seedDemo(harness.runtime.schedules, harness.runtime.ledger, new Date(CLOCK_START));
+    // Core billing triggers the client's daily schedule for its today, as it does every day.
+    const triggered = await call('POST', '/schedules/daily/runs', { processingDate: DATE });
+    expect(triggered.status).toBe(202);
+    run = await waitForRun(harness.runtime, CLIENT, triggered.body.runId, ['COMPLETED', 'FAILED']);
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  /** The failed items of job 1 (USAGE_RATING), as the execution screen lists them. */
+  async function openFailedRatingItems(): Promise<void> {
+    await page.getByRole('button', { name: /^Failed items \(\d+\)/ }).first().click();
+    await page.locator('#items-panel tbody tr').first().waitFor();
+  }
+
+  /** From a failed NO_RATE item of an account on `plan`, through the account, to its plan with the rate added. */
+  async function addMissingRateVia(accountId: string, plan: string, price: string): Promise<void> {
+    await page.getByRole('link', { name: new RegExp(`^Open ${accountId}/\\d{4}-\\d{2}-\\d{2}/u\\d+ in the ledger$`) }).click();
+    await page.getByRole('heading', { name: new RegExp(`^Account ${accountId}`) }).waitFor();
+    const note = page.locator('.target-note');
+    expect(await note.textContent()).toContain('SUSPENDED');
+    expect(await note.locator('code').first().textContent()).toBe('NO_RATE');
+    expect(await page.locator('.account tr[aria-current="true"]').count()).toBe(1);
+    await page.getByRole('link', { name: `Add a rate for ${UNRATED_TYPE} to rate plan ${plan}` }).click();
+
+    await page.getByRole('heading', { name: new RegExp(`^Rate plan ${plan} \\(version \\d+\\)`) }).waitFor();
+    await page.getByLabel(`Unit price (${UNRATED_TYPE})`).fill(price);
+    await page.getByRole('button', { name: 'Save rate plan' }).click();
+    await poll(() => page.locator('.toast').textContent()).toContain(`Rate plan ${plan} saved`);
+  }
+
+  it('shows the failed run’s jobs with their failed items counted by error code', async () => {
+    expect(run.status).toBe('FAILED');
+    expect(run.jobs.map((job: any) => [job.type, job.status])).toEqual([
+      ['USAGE_RATING', 'FAILED'],
+      ['SYNC_TRANSACTIONS', 'COMPLETED'],
+      ['BILLING', 'FAILED'],
+    ]);
+
+    await signIn(page, harness.runtime.url, 'ops-token', CLIENT);
+    await page.getByRole('link', { name: 'Ledger' }).waitFor();
+    await page.goto(`${harness.runtime.url}/#/c/${CLIENT}/execution?schedule=${run.scheduleId}&date=${DATE}`);
+    await page.locator('#run-title').waitFor();
+
+    const rating = page.locator('.tile[data-seq="1"] .code-counts li');
+    await poll(() => rating.allTextContents()).toEqual([`NO_RATE ${run.jobs[0].stats.failed}`]);
+    await poll(() => page.locator('.tile[data-seq="3"] .code-counts li').allTextContents()).toEqual([`UNRATED_USAGE ${run.jobs[2].stats.failed}`]);
+    await screenshot(page, 'console-ledger-failed-run');
+  });
+
+  it('adds the missing rate to each plan from a failed item, reprocesses the run, and bills every due account once', async () => {
+    await openFailedRatingItems();
+    await addMissingRateVia('acc-0000010', 'basic', '0.045');
+    await screenshot(page, 'console-ledger-rate-plan');
+
+    await page.getByRole('link', { name: /^back to the run of/ }).click();
+    await page.locator('#run-title').waitFor();
+    await page.locator('#items-panel tbody tr').first().waitFor();
+    await addMissingRateVia('acc-0000016', 'pro', '0.04');
+
+    await page.getByRole('link', { name: /^back to the run of/ }).click();
+    await page.getByRole('button', { name: 'Reprocess run…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Reprocess run' }).click();
+    // Once the reprocess is accepted the run reads PENDING or RUNNING, never FAILED (API.md).
+    await poll(() => page.locator('.toast').textContent()).toContain('Reprocessing started');
+
+    const done = await waitForRun(harness.runtime, CLIENT, run.runId, ['COMPLETED', 'FAILED']);
+    expect(done.status).toBe('COMPLETED');
+    await poll(() => page.locator('.run-head .status-large').textContent()).toContain('Completed');
+    expect(await page.locator('.tile .code-counts').count()).toBe(0);
+
+    for (const plan of ['basic', 'pro']) {
+      const { body } = await call('GET', `/ledger/rate-plans/${plan}`);
+      expect(body.rates.filter((rate: any) => rate.usageType === UNRATED_TYPE).map((rate: any) => rate.unitPriceMicros)).toEqual([plan === 'basic' ? 45_000 : 40_000]);
+    }
+    const accounts = (await call('GET', '/ledger/accounts?limit=1000')).body.items;
+    const due = accounts.filter((account: any) => account.status === 'ACTIVE' && account.anniversaryDay === 18).map((account: any) => account.accountId);
+    const invoices = (await call('GET', '/ledger/invoices?periodId=2026-11&limit=1000')).body.items;
+    expect(due.length).toBeGreaterThan(0);
+    expect(invoices.map((invoice: any) => invoice.accountId).sort()).toEqual([...due].sort());
+    expect((await call('GET', '/ledger/usage?state=SUSPENDED')).body.items).toEqual([]);
+    expect(harness.pageErrors).toEqual([]);
+  });
+});
