@@ -133,9 +133,13 @@ describe('chaos: faults on the data path of a daily run', () => {
         const failed = await pollUntilSettled(runtime, client.clientId, runId);
 
         expect(failed.status).toBe('FAILED');
-        expect(failed.jobs.map((job) => job.status)).toEqual(['COMPLETED', 'FAILED', 'PENDING']);
+        // SYNC_TRANSACTIONS continues past failed items: BILLING runs and holds every due account.
+        expect(failed.jobs.map((job) => job.status)).toEqual(['COMPLETED', 'FAILED', 'FAILED']);
         const items = await runtime.runStore.listItems(runId, 2, { status: 'FAILED', limit: 5 });
         expect(items.items.every((item) => item.error?.code === 'CORE_UNAVAILABLE')).toBe(true);
+        const held = await runtime.runStore.listItems(runId, 3, { limit: 1000 });
+        expect(held.items.length).toBeGreaterThan(0);
+        expect(held.items.every((item) => item.status === 'FAILED' && item.error?.code === 'UNSYNCED_USAGE')).toBe(true);
         await expectInvariants(runtime, client, runId);
 
         runtime.coreBilling.endOutage();
