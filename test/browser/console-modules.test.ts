@@ -32,12 +32,14 @@ let catalogue: any;
 let format: any;
 let sigv4: any;
 let words: any;
+let ledger: any;
 
 beforeAll(async () => {
   catalogue = await load('catalogue.js');
   format = await load('format.js');
   sigv4 = await load('sigv4.js');
   words = await load('run-words.js');
+  ledger = await load('ledger.js');
   catalogue.useCatalogue(servedCatalogue());
 });
 
@@ -245,6 +247,61 @@ describe('the catalogue: the API’s words, not the console’s', () => {
     } finally {
       catalogue.useCatalogue(servedCatalogue());
     }
+  });
+});
+
+describe('the ledger as the console reads it (console/js/ledger.js)', () => {
+  it.each([
+    ['USAGE_RATING', 'acc-0000010/2026-11-17/u0002', { kind: 'usage', accountId: 'acc-0000010', usageDate: '2026-11-17', usageId: 'u0002' }],
+    ['SYNC_TRANSACTIONS', 'acc-1/2026-11-30/u.1', { kind: 'usage', accountId: 'acc-1', usageDate: '2026-11-30', usageId: 'u.1' }],
+    ['BILLING', 'acc-0000049', { kind: 'account', accountId: 'acc-0000049' }],
+    ['RERATING', 'acc-7/req-1', { kind: 'rerate', accountId: 'acc-7', requestId: 'req-1' }],
+    ['SYNTHETIC', 'item-0000017', undefined],
+    ['RERATING', 'acc-7/2026-11-3/u1', undefined],
+    ['BILLING', 'acc-1//u1', undefined],
+  ])('a %s item %s points at %j', (jobType, itemId, target) => {
+    expect(ledger.ledgerTargetOf(jobType, itemId)).toEqual(target);
+  });
+
+  it('counts failed items by error code, most frequent first, and says "1000+" when a page did not hold them all', () => {
+    const items = [{ error: { code: 'NO_RATE' } }, { error: { code: 'UNKNOWN_ACCOUNT' } }, { error: { code: 'NO_RATE' } }, { status: 'SUCCEEDED' }];
+
+    expect(ledger.failureCodes({ items })).toEqual({ counts: [['NO_RATE', 2], ['UNKNOWN_ACCOUNT', 1]], more: false });
+    expect(ledger.failureCodes({ items, nextToken: 'x' }).more).toBe(true);
+    expect(ledger.countText(1000, true)).toBe('1000+');
+    expect(ledger.countText(7, false)).toBe('7');
+  });
+
+  it('reads a typed unit price exactly into micro-units and writes it back, refusing what is not an amount', () => {
+    expect(['0.045', '0.0015', '2', '12.5', ' 0.000001 '].map(ledger.priceToMicros)).toEqual([45_000, 1_500, 2_000_000, 12_500_000, 1]);
+    expect(['', '-1', '0.0000001', '1e3', '0,5', 'abc'].map(ledger.priceToMicros)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect([45_000, 1_500, 2_000_000, 0, 12_500_000].map(ledger.microsToPrice)).toEqual(['0.045', '0.0015', '2', '0', '12.5']);
+    // Number('0.000123') * 1e6 is 123.00000000000001: the price must not go through a float.
+    expect(ledger.priceToMicros('0.000123')).toBe(123);
+  });
+
+  it('shows money in the currency’s own minor units', () => {
+    expect(ledger.formatMoney(999, 'USD')).toBe('$9.99');
+    expect(ledger.formatMoney(1500, 'JPY')).toBe('¥1,500');
+  });
+
+  it('narrows a rerate request only to a smaller range inside its own', () => {
+    const request = { fromDate: '2026-11-01', toDate: '2026-11-30' };
+
+    expect(ledger.narrowingProblem(request, '2026-11-10', '2026-11-30')).toBeUndefined();
+    expect(ledger.narrowingProblem(request, '2026-11-01', '2026-11-30')).toContain('same range');
+    expect(ledger.narrowingProblem(request, '2026-10-31', '2026-11-10')).toContain('inside 2026-11-01 to 2026-11-30');
+    expect(ledger.narrowingProblem(request, '2026-11-20', '2026-11-10')).toContain('ends before it starts');
+    expect(ledger.narrowingProblem(request, '', '2026-11-10')).toBe('Give both dates.');
+  });
+
+  it('links into the Ledger screen keeping the run an operator came from', () => {
+    const hash = ledger.ledgerHash('demo', 'accounts', { schedule: 'sch_daily', date: '2026-11-18', job: 1, account: 'acc-1', usage: '2026-11-17/u0002' });
+
+    expect(hash).toBe('#/c/demo/ledger?part=accounts&schedule=sch_daily&date=2026-11-18&job=1&account=acc-1&usage=2026-11-17%2Fu0002');
+    const query = Object.fromEntries(new URLSearchParams(hash.split('?')[1]));
+    expect(ledger.runContextOf(query)).toEqual({ schedule: 'sch_daily', date: '2026-11-18', job: '1' });
+    expect(ledger.runContextOf({ schedule: 'sch_daily', date: 'yesterday' })).toBeUndefined();
   });
 });
 
