@@ -114,4 +114,48 @@ describe('the ledger workbench: from a failed run to a completed one without lea
     expect((await call('GET', '/ledger/usage?state=SUSPENDED')).body.items).toEqual([]);
     expect(harness.pageErrors).toEqual([]);
   });
+
+  it('discards a record from the suspense queue with a reason, after which the run’s reprocess completes', async () => {
+    const key = { accountId: 'acc-0000017', usageDate: '2026-11-10', usageId: 'fax-1' };
+    expect((await call('POST', '/ledger/usage', { records: [{ ...key, usageType: 'fax', quantity: 3 }] })).body).toEqual({ accepted: 1, duplicates: 0 });
+    const triggered = await call('POST', '/schedules/daily/runs', { processingDate: '2026-11-17' });
+    const failed = await waitForRun(harness.runtime, CLIENT, triggered.body.runId, ['COMPLETED', 'FAILED']);
+    expect(failed.status).toBe('FAILED');
+
+    await page.getByRole('link', { name: 'Ledger' }).click();
+    const suspense = page.locator('[data-queue="SUSPENDED"]');
+    await poll(() => suspense.locator('.code-list li').allTextContents()).toEqual(['All codes 1', 'NO_RATE 1']);
+    expect(await suspense.locator('tbody tr').first().locator('.error-message').textContent()).toContain('fax');
+    await page.getByLabel(`Select ${key.accountId}/${key.usageDate}/${key.usageId}`).check();
+    await suspense.getByRole('button', { name: 'Discard selected…' }).click();
+    await page.getByLabel('Reason (kept with the records)').fill('fax usage is not billed under these contracts');
+    await page.getByRole('dialog').getByRole('button', { name: 'Discard' }).click();
+    await poll(() => page.locator('.toast').textContent()).toContain('1 record discarded');
+    await poll(() => suspense.locator('.empty').textContent()).toBe('Nothing in suspense.');
+
+    const discarded = (await call('GET', `/ledger/usage?state=DISCARDED&accountId=${key.accountId}`)).body.items;
+    expect(discarded).toMatchObject([{ ...key, discard: { reason: 'fax usage is not billed under these contracts' } }]);
+    expect((await call('POST', `/runs/${failed.runId}/reprocess`, { scope: 'RUN' })).status).toBe(202);
+    expect((await waitForRun(harness.runtime, CLIENT, failed.runId, ['COMPLETED', 'FAILED'])).status).toBe('COMPLETED');
+  });
+
+  it('narrows an open rerate request to a smaller range, then cancels it', async () => {
+    const request = { accountId: 'acc-0000020', requestId: 'rr-1', fromDate: '2026-11-01', toDate: '2026-11-30', reason: 'price dispute' };
+    expect((await call('POST', '/ledger/rerate-requests', request)).status).toBe(201);
+    const requests = async () => Object.fromEntries((await call('GET', '/ledger/rerate-requests')).body.items.map((item: any) => [item.requestId, [item.status, item.fromDate, item.toDate]]));
+
+    await page.getByRole('link', { name: 'Rerate requests' }).click();
+    await page.getByRole('button', { name: 'Narrow acc-0000020/rr-1' }).click();
+    await page.getByLabel('From').fill('2026-11-10');
+    await page.getByRole('dialog').getByRole('button', { name: 'Narrow' }).click();
+    await poll(() => page.locator('.toast').textContent()).toContain('Rerate request narrowed');
+
+    expect(await requests()).toEqual({ 'rr-1': ['CANCELLED', '2026-11-01', '2026-11-30'], 'rr-1-narrowed': ['OPEN', '2026-11-10', '2026-11-30'] });
+    await page.getByRole('button', { name: 'Cancel acc-0000020/rr-1-narrowed' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel the request' }).click();
+    await poll(() => page.locator('.toast').textContent()).toContain('Rerate request rr-1-narrowed cancelled');
+    expect((await requests())['rr-1-narrowed']).toEqual(['CANCELLED', '2026-11-10', '2026-11-30']);
+    await poll(() => page.locator('.rerates').count()).toBe(0);
+    expect(harness.pageErrors).toEqual([]);
+  });
 });
