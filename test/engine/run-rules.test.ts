@@ -4,6 +4,7 @@ import { DAILY_SCHEDULE_ID, emptyStats, RUN_STATUSES, type Run, type RunJob } fr
 import {
   executionInputOf,
   isTerminal,
+  newRunDraft,
   jobStatsFromOutcomes,
   ownershipError,
   reopenedJobs,
@@ -12,7 +13,9 @@ import {
   toRunView,
   type BatchCounts,
 } from '../../lambdas/domain/run';
-import { runDraftFixture } from '../support/fixtures';
+import { JobRegistry } from '../../lambdas/domain/job-registry';
+import { SyntheticJob } from '../../lambdas/jobs/synthetic-job';
+import { runDraftFixture, scheduleFixture } from '../support/fixtures';
 
 function job(overrides: Partial<RunJob>): RunJob {
   return { seq: 1, type: 'SYNTHETIC', status: 'PENDING', stats: emptyStats(), generation: 0, ...overrides };
@@ -80,6 +83,21 @@ describe('the run domain module', () => {
       { seq: 2, status: 'PENDING', generation: 1, error: undefined },
       { seq: 3, status: 'PENDING', generation: 0, error: undefined },
     ]);
+  });
+
+  it("keeps each job's onItemFailure from the schedule or the run's override, reopens collected jobs to collect again, and shows neither flag's bookkeeping", () => {
+    const registry = new JobRegistry([new SyntheticJob()]);
+    const settings = { items: 10 };
+    const schedule = scheduleFixture({ jobs: [{ type: 'SYNTHETIC', settings, onItemFailure: 'CONTINUE' }, { type: 'SYNTHETIC', settings }] });
+    const draft = newRunDraft({ schedule, processingDate: '2026-11-25', trigger: 'API', now: '2026-11-25T00:00:00Z', registry });
+    const overridden = newRunDraft({ schedule, processingDate: '2026-11-25', trigger: 'API', now: '2026-11-25T00:00:00Z', registry, jobs: [{ type: 'SYNTHETIC', settings, onItemFailure: 'STOP' }] });
+    expect(draft.jobs.map((j) => j.onItemFailure)).toEqual(['CONTINUE', undefined]);
+    expect(overridden.jobs.map((j) => j.onItemFailure)).toEqual(['STOP']);
+
+    const run = runOf({ status: 'FAILED', jobs: [job({ seq: 1, status: 'FAILED', batchCount: 2 }), job({ seq: 2 })] });
+    const reopened = reopenedJobs(run, reprocessPlan(run, { scope: 'RUN' }));
+    expect(reopened.map((j) => j.collectAgain)).toEqual([true, undefined]);
+    expect(toRunView({ ...run, jobs: reopened }).jobs[0]).not.toHaveProperty('collectAgain');
   });
 
   it('refuses to reprocess an active run or a job the run does not have', () => {
