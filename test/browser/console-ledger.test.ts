@@ -16,7 +16,7 @@ import { poll, screenshot, signIn, startConsole, type ConsoleHarness } from './s
 const CLIENT = DEMO_CLIENT_ID;
 const CLOCK_START = '2026-11-18T15:00:00Z';
 const DATE = '2026-11-18';
-const TOKENS = `ops-token:${CLIENT}:operator`;
+const TOKENS = `ops-token:${CLIENT}:operator,viewer-token:${CLIENT}:viewer`;
 /** Usage of this type has no rate in the seeded plans (ledger-generator's UNRATED_USAGE_TYPE). */
 const UNRATED_TYPE = 'premium-sms';
 
@@ -47,13 +47,14 @@ describe('the ledger workbench: from a failed run to a completed one without lea
   }
 
   /** From a failed NO_RATE item of an account on `plan`, through the account, to its plan with the rate added. */
-  async function addMissingRateVia(accountId: string, plan: string, price: string): Promise<void> {
+  async function addMissingRateVia(accountId: string, plan: string, price: string, shot?: string): Promise<void> {
     await page.getByRole('link', { name: new RegExp(`^Open ${accountId}/\\d{4}-\\d{2}-\\d{2}/u\\d+ in the ledger$`) }).click();
     await page.getByRole('heading', { name: new RegExp(`^Account ${accountId}`) }).waitFor();
     const note = page.locator('.target-note');
     expect(await note.textContent()).toContain('SUSPENDED');
     expect(await note.locator('code').first().textContent()).toBe('NO_RATE');
     expect(await page.locator('.account tr[aria-current="true"]').count()).toBe(1);
+    if (shot) await screenshot(page, shot);
     await page.getByRole('link', { name: `Add a rate for ${UNRATED_TYPE} to rate plan ${plan}` }).click();
 
     await page.getByRole('heading', { name: new RegExp(`^Rate plan ${plan} \\(version \\d+\\)`) }).waitFor();
@@ -83,7 +84,7 @@ describe('the ledger workbench: from a failed run to a completed one without lea
 
   it('adds the missing rate to each plan from a failed item, reprocesses the run, and bills every due account once', async () => {
     await openFailedRatingItems();
-    await addMissingRateVia('acc-0000010', 'basic', '0.045');
+    await addMissingRateVia('acc-0000010', 'basic', '0.045', 'console-ledger-account');
     await screenshot(page, 'console-ledger-rate-plan');
 
     await page.getByRole('link', { name: /^back to the run of/ }).click();
@@ -126,6 +127,7 @@ describe('the ledger workbench: from a failed run to a completed one without lea
     const suspense = page.locator('[data-queue="SUSPENDED"]');
     await poll(() => suspense.locator('.code-list li').allTextContents()).toEqual(['All codes 1', 'NO_RATE 1']);
     expect(await suspense.locator('tbody tr').first().locator('.error-message').textContent()).toContain('fax');
+    await screenshot(page, 'console-ledger-queues');
     await page.getByLabel(`Select ${key.accountId}/${key.usageDate}/${key.usageId}`).check();
     await suspense.getByRole('button', { name: 'Discard selected…' }).click();
     await page.getByLabel('Reason (kept with the records)').fill('fax usage is not billed under these contracts');
@@ -156,6 +158,31 @@ describe('the ledger workbench: from a failed run to a completed one without lea
     await poll(() => page.locator('.toast').textContent()).toContain('Rerate request rr-1-narrowed cancelled');
     expect((await requests())['rr-1-narrowed']).toEqual(['CANCELLED', '2026-11-10', '2026-11-30']);
     await poll(() => page.locator('.rerates').count()).toBe(0);
+    expect(harness.pageErrors).toEqual([]);
+  });
+
+  it('labels every control of the Ledger screen, and offers it to no one below operator', async () => {
+    const parts = ['part=queues', 'part=plans', 'part=plans&plan=basic&addRate=fax', 'part=accounts', 'part=accounts&account=acc-0000010', 'part=rerates'];
+    for (const query of parts) {
+      await page.goto(`${harness.runtime.url}/#/c/${CLIENT}/ledger?${query}`);
+      await page.locator('.ledger-body > *').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      const unlabelled = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('main input, main select, main textarea, main button'))
+          .filter((element) => !((element as HTMLInputElement).labels?.[0]?.textContent || element.getAttribute('aria-label') || (element.tagName === 'BUTTON' ? element.textContent : ''))?.trim())
+          .map((element) => element.outerHTML.slice(0, 120)),
+      );
+      expect(unlabelled, query).toEqual([]);
+      expect(await page.locator('main').textContent(), query).not.toMatch(/\bnull\b|undefined/);
+    }
+    await page.goto(`${harness.runtime.url}/#/c/${CLIENT}/ledger?part=plans&plan=basic&addRate=fax`);
+    expect(await page.getByLabel('Unit price (fax)').inputValue()).toBe('');
+
+    await page.evaluate(() => window.sessionStorage.clear());
+    await signIn(page, harness.runtime.url, 'viewer-token', CLIENT);
+    expect(await page.locator('#nav').getByRole('link').allTextContents()).not.toContain('Ledger');
+    await page.goto(`${harness.runtime.url}/#/c/${CLIENT}/ledger`);
+    await poll(() => page.locator('main .role-note').textContent()).toBe('The ledger needs the operator role; you are a viewer here.');
     expect(harness.pageErrors).toEqual([]);
   });
 });

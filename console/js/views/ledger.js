@@ -1,4 +1,4 @@
-import { h, replace } from '../dom.js';
+import { append, h } from '../dom.js';
 import { formatDate } from '../format.js';
 import { ledgerHash, runContextOf } from '../ledger.js';
 import { routeHash } from '../router.js';
@@ -31,7 +31,7 @@ export async function renderLedger(context) {
   }
   const from = runContextOf(route.query);
   const keep = from ? { schedule: from.schedule, date: from.date, job: from.job } : {};
-  main.append(
+  append(main, [
     h(
       'nav',
       { class: 'ledger-parts', 'aria-label': 'Parts of the ledger' },
@@ -46,9 +46,8 @@ export async function renderLedger(context) {
           '.',
         )
       : null,
-  );
+  ]);
   const body = h('div', { class: 'ledger-body' });
   main.append(body);
-  replace(body);
   await render({ ...context, body, keep });
 }
