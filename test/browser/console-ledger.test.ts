@@ -80,6 +80,12 @@ describe('the ledger workbench: from a failed run to a completed one without lea
     await poll(() => rating.allTextContents()).toEqual([`NO_RATE ${run.jobs[0].stats.failed}`]);
     await poll(() => page.locator('.tile[data-seq="3"] .code-counts li').allTextContents()).toEqual([`UNRATED_USAGE ${run.jobs[2].stats.failed}`]);
     await screenshot(page, 'console-ledger-failed-run');
+
+    // A held account's BILLING item opens the account, whose unrated usage holds it.
+    await page.getByRole('button', { name: /^Failed items \(\d+\)/ }).last().click();
+    const held = page.getByRole('link', { name: /^Open acc-\d+ in the ledger$/ });
+    await held.first().waitFor();
+    expect(await held.first().getAttribute('href')).toMatch(new RegExp(`^#/c/${CLIENT}/ledger\\?part=accounts&schedule=${run.scheduleId}&date=${DATE}&job=3&account=acc-\\d+$`));
   });
 
   it('adds the missing rate to each plan from a failed item, reprocesses the run, and bills every due account once', async () => {
@@ -134,6 +140,7 @@ describe('the ledger workbench: from a failed run to a completed one without lea
     await page.getByRole('dialog').getByRole('button', { name: 'Discard' }).click();
     await poll(() => page.locator('.toast').textContent()).toContain('1 record discarded');
     await poll(() => suspense.locator('.empty').textContent()).toBe('Nothing in suspense.');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Suspense (SUSPENDED)');
 
     const discarded = (await call('GET', `/ledger/usage?state=DISCARDED&accountId=${key.accountId}`)).body.items;
     expect(discarded).toMatchObject([{ ...key, discard: { reason: 'fax usage is not billed under these contracts' } }]);

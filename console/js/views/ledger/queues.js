@@ -137,6 +137,8 @@ function queueSection({ api, clientId, keep }, queue) {
       const { discarded } = await api.discardUsage(clientId, keys, reason);
       notify(`${discarded} record${discarded === 1 ? '' : 's'} discarded`, { tone: 'success' });
       await load();
+      // The button that had the focus is disabled now: the queue's heading takes it.
+      element.querySelector('h2').focus();
     } catch (error) {
       notify('Nothing was discarded', { tone: 'error', detail: errorText(error) });
     }
@@ -145,7 +147,7 @@ function queueSection({ api, clientId, keep }, queue) {
   const element = h(
     'section',
     { class: 'card queue-section', 'aria-labelledby': titleId, dataset: { queue: queue.state } },
-    h('div', { class: 'section-head' }, h('h2', { id: titleId }, `${queue.title} (${queue.state})`), h('div', { class: 'page-actions' }, discard)),
+    h('div', { class: 'section-head' }, h('h2', { id: titleId, tabindex: '-1' }, `${queue.title} (${queue.state})`), h('div', { class: 'page-actions' }, discard)),
     h('p', { class: 'muted small' }, `${queue.what}.`),
     summary,
     status,
