@@ -168,6 +168,24 @@ describe('the ledger workbench: from a failed run to a completed one without lea
     expect(harness.pageErrors).toEqual([]);
   });
 
+  it('does not overwrite a rate plan someone else saved meanwhile: the 412 is explained and the plan reloaded', async () => {
+    await page.goto(`${harness.runtime.url}/#/c/${CLIENT}/ledger?part=plans&plan=pro`);
+    await page.getByRole('heading', { name: /^Rate plan pro \(version \d+\)/ }).waitFor();
+    const { body: stored } = await call('GET', '/ledger/rate-plans/pro');
+    const { clientId: _client, ratePlanId: _plan, version, ...plan } = stored;
+    const changed = await api(harness.runtime, 'PUT', `/v1/clients/${CLIENT}/ledger/rate-plans/pro`, { ...plan, name: 'Pro 2027' }, undefined, { 'if-match': String(version) });
+    expect(changed.status).toBe(200);
+
+    await page.getByLabel('Name', { exact: true }).fill('Pro (console)');
+    await page.getByRole('button', { name: 'Save rate plan' }).click();
+    await poll(() => page.locator('.rate-plan-form [role="alert"]').textContent()).toContain('Someone else saved this rate plan since you opened it');
+    await page.getByRole('button', { name: 'Reload the plan' }).click();
+
+    await page.getByRole('heading', { name: `Rate plan pro (version ${version + 1})` }).waitFor();
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Pro 2027');
+    expect((await call('GET', '/ledger/rate-plans/pro')).body.name).toBe('Pro 2027');
+  });
+
   it('labels every control of the Ledger screen, and offers it to no one below operator', async () => {
     const parts = ['part=queues', 'part=plans', 'part=plans&plan=basic&addRate=fax', 'part=accounts', 'part=accounts&account=acc-0000010', 'part=rerates'];
     for (const query of parts) {

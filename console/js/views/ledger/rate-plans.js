@@ -77,12 +77,13 @@ export async function renderRatePlans(context) {
   const slot = h('div', {}, loading(`Loading rate plan ${ratePlanId}…`));
   body.append(slot);
 
-  async function open(focus) {
+  /** `again`: after a save or for a reload, the plan as stored now, without the route's new rate row. */
+  async function open(again) {
     try {
       const plan = await api.getRatePlan(clientId, ratePlanId);
       if (!context.isCurrent()) return;
-      replace(slot, ratePlanForm({ ...context, plan, addRate: focus ? undefined : route.query.addRate, onSaved: () => open(true), onReload: () => open(true) }));
-      if (focus) slot.querySelector('h2')?.focus();
+      replace(slot, ratePlanForm({ ...context, plan, addRate: again ? undefined : route.query.addRate, onSaved: () => open(true), onReload: () => open(true) }));
+      if (again) slot.querySelector('h2')?.focus();
     } catch (error) {
       replace(slot, errorBanner(error, { title: `Rate plan ${ratePlanId} could not be loaded` }));
     }
