@@ -68,12 +68,13 @@ async function main(): Promise<void> {
     tablePrefix: runtime.tablePrefix,
     coreBillingUrl: runtime.coreBilling.url,
     coreBillingControlToken: runtime.coreBilling.controlToken,
+    adminToken,
   });
   runtime.markReady();
 
   console.log(`Job schedule manager is ready at ${runtime.url} (in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   console.log(`  data:        ${dataDir}`);
-  console.log(`  admin token: ${settings.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : adminToken}`);
+  console.log(`  admin token: ${settings.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : adminToken} (npm run ledger and npm run seed read it from ${dataDir}/runtime.json)`);
   console.log(`  core billing stand-in: ${runtime.coreBilling.url} (control API: npm run ledger -- core status; its token is in ${dataDir}/runtime.json)`);
   if (settings.SCHEDULER === 'off') console.log('  scheduler:   off (SCHEDULER=off): schedules run only when triggered');
   console.log(`  try:         curl -H "Authorization: Bearer <admin token>" ${runtime.url}/v1/clients/demo/schedules`);

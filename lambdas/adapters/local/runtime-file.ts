@@ -13,6 +13,11 @@ export const RuntimeFileSchema = z.object({
   tablePrefix: z.string(),
   coreBillingUrl: z.string(),
   coreBillingControlToken: z.string().min(1),
+  /**
+   * The admin token, so that `npm run ledger` and `npm run seed` on this machine need none of
+   * their own: whoever can read this mode-600 file can read the runtime's environment too.
+   */
+  adminToken: z.string().min(1),
 });
 export type RuntimeFile = z.infer<typeof RuntimeFileSchema>;
 
@@ -46,7 +51,12 @@ const FILE_NAME = 'runtime.json';
 const LOCK_NAME = 'owner.lock';
 
 export function writeRuntimeFile(dataDir: string, info: RuntimeFile): void {
-  writeFileSync(join(dataDir, FILE_NAME), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  // A fresh file renamed into place: the mode of a file left by a killed runtime never applies
+  // to the tokens, and a reader never sees half of it.
+  const fresh = join(dataDir, `${FILE_NAME}.${process.pid}`);
+  rmSync(fresh, { force: true });
+  writeFileSync(fresh, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  renameSync(fresh, join(dataDir, FILE_NAME));
 }
 
 export function removeRuntimeFile(dataDir: string): void {
