@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { ConflictError, NotFoundError } from '../domain/errors';
-import { seedAccountId, seedLedger } from '../jobs/ledger-generator';
+import { seedAccountId, seedLedger, UNRATED_USAGE_TYPE } from '../jobs/ledger-generator';
 import type { Ledger, LedgerAdmin } from '../ports/ledger';
 import type { ScheduleConfigService } from '../services/schedule-config-service';
 
@@ -39,7 +39,7 @@ export async function seedDemo(schedules: ScheduleConfigService, ledger?: Ledger
 
 /**
  * The demo client's ledger, once: 62 accounts (two per anniversary day), three usage records each,
- * 3% of a type no plan rates, so the first daily run meets NO_RATE and an operator can add the rate and reprocess (README).
+ * 3% of a type no plan rates, so the first daily run meets NO_RATE, holds a due account, and an operator can add the rate and reprocess (README).
  */
 async function seedDemoLedger(ledger: Ledger & LedgerAdmin, now: Date): Promise<void> {
   if ((await ledger.getAccounts(DEMO_CLIENT_ID, [seedAccountId(0)])).size > 0) return;
@@ -47,4 +47,18 @@ async function seedDemoLedger(ledger: Ledger & LedgerAdmin, now: Date): Promise<
   // evening in New York is tomorrow in UTC) has every record due.
   const today = DateTime.fromJSDate(now, { zone: DEMO_TIMEZONE });
   await seedLedger(ledger, { clientId: DEMO_CLIENT_ID, accounts: 62, usagePerAccount: 3, seed: 1, month: today.toFormat('yyyy-MM'), lastDay: today.day, unratedShare: 0.03 });
+  // The random 3% may miss today's due accounts: one unratable record on the first of them makes
+  // the README's first daily run hold an account in BILLING (UNRATED_USAGE) on any date.
+  await ledger.importUsage([
+    {
+      clientId: DEMO_CLIENT_ID,
+      accountId: seedAccountId(today.day - 1),
+      usageDate: today.toISODate() ?? '',
+      usageId: 'u-held',
+      usageType: UNRATED_USAGE_TYPE,
+      quantity: 1,
+      state: 'UNRATED',
+      rev: 0,
+    },
+  ]);
 }
