@@ -157,9 +157,12 @@ describe('the operator commands', () => {
 
     const invoices = await all('/v1/clients/cli/ledger/invoices?periodId=2026-10');
     const listed = await command('ledger', ['invoices', '--client', 'cli', '--period', '2026-10']);
+    const everyPeriod = await command('ledger', ['invoices', '--client', 'cli']);
     expect(invoices.length).toBeGreaterThan(0);
     expect(listed.code, listed.stderr).toBe(0);
     for (const invoice of invoices) expect(listed.stdout).toContain(`${invoice.accountId}  2026-10  ${invoice.periodStart}..${invoice.periodEnd}  ${(invoice.totalMinor / 100).toFixed(2)} USD`);
+    expect(everyPeriod.code, everyPeriod.stderr).toBe(0);
+    expect(everyPeriod.stdout).toBe(listed.stdout);
   }, 180_000);
 
   it('keeps a concurrent change to the rate plan: a stale If-Match (412) is read again and changed once more', async () => {

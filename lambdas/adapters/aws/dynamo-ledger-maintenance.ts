@@ -289,14 +289,19 @@ export class DynamoLedgerMaintenance implements LedgerMaintenance {
       const { keys: items, nextToken } = await this.page([source], page);
       return withToken(items.map((item) => InvoiceSchema.parse(entity(item))), nextToken);
     }
-    const sources = this.shardSources(clientId, 'INVOICES').map((source) => ({
-      ...source,
-      query: {
-        ...source.query,
-        KeyConditionExpression: 'workPk = :pk AND begins_with(workSk, :period)',
-        ExpressionAttributeValues: { ...source.query.ExpressionAttributeValues, ':period': period },
-      },
-    }));
+    // DynamoDB refuses an empty string in a key condition: without a period, the whole partition.
+    const sources = this.shardSources(clientId, 'INVOICES').map((source) =>
+      period === ''
+        ? source
+        : {
+            ...source,
+            query: {
+              ...source.query,
+              KeyConditionExpression: 'workPk = :pk AND begins_with(workSk, :period)',
+              ExpressionAttributeValues: { ...source.query.ExpressionAttributeValues, ':period': period },
+            },
+          },
+    );
     const { keys, nextToken } = await this.page(sources, page);
     return withToken((await this.itemsInOrder(keys)).map((item) => InvoiceSchema.parse(entity(item))), nextToken);
   }
