@@ -24,8 +24,9 @@ export interface StageConfig {
   /** Upper bound on concurrent worker invocations (SQS event source MaximumConcurrency, 2..1000). */
   readonly workerMaxConcurrency: number;
   /**
-   * How long a Map child waits for its worker's callback before Step Functions sends the batch
-   * again (the ASL's TimeoutSecondsPath). Must exceed the work queue's visibility timeout.
+   * How long a Map child waits without a heartbeat or callback from its worker before Step
+   * Functions sends the batch again (the ASL's HeartbeatSecondsPath; the worker heartbeats at
+   * pick-up and at each checkpoint). Must exceed the work queue's visibility timeout.
    */
   readonly batchTimeout: Duration;
   /** Days DynamoDB keeps a batch of work-item outcomes before TTL removes it. */
