@@ -5,7 +5,6 @@ import {
   AccountSchema,
   InvoiceSchema,
   RatePlanSchema,
-  RateSchema,
   RERATE_STATUSES,
   RerateRequestSchema,
   UsageRecordSchema,
@@ -29,6 +28,7 @@ import {
   planHeaderItem,
   planPk,
   rateSk,
+  readRatePlan,
   rerateSk,
   usageItem,
   workPk,
@@ -86,20 +86,7 @@ export class DynamoLedgerMaintenance implements LedgerMaintenance {
   }
 
   async getRatePlan(clientId: string, ratePlanId: string): Promise<VersionedRatePlan | undefined> {
-    const items: Item[] = [];
-    for await (const item of queryItems(this.db, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': planPk(clientId, ratePlanId) },
-      ConsistentRead: true,
-    })) {
-      items.push(item);
-    }
-    const header = items.find((item) => item.sk === 'PLAN');
-    if (!header) return undefined;
-    const rates = items.filter((item) => item.type === 'RATE').map((item) => RateSchema.parse(entity(item)));
-    // Plans seeded before versions count as version 1.
-    return { ...RatePlanSchema.parse({ ...entity(header), rates }), version: typeof header.version === 'number' ? header.version : 1 };
+    return readRatePlan(this.db, this.tableName, clientId, ratePlanId);
   }
 
   async listRatePlans(clientId: string, page: PageRequest): Promise<Page<VersionedRatePlan>> {

@@ -18,7 +18,7 @@ import {
   type UsageRecord,
   type UsageState,
 } from '../../domain/ledger';
-import { QUEUE_OF_STATE, type Ledger, type LedgerAdmin, type UsageQueue, type UsageWrite } from '../../ports/ledger';
+import { QUEUE_OF_STATE, type Ledger, type LedgerAdmin, type UsageQueue, type UsageWrite, type VersionedRatePlan } from '../../ports/ledger';
 import { batchGetAll, batchWriteAll, isConditionFailure, queryItems, resilientSend, type Item, type Key } from './dynamo-toolkit';
 
 /** Index partitions per client and queue (see LEDGER_TABLE in table-definitions.ts). */
@@ -113,6 +113,24 @@ export function planHeaderItem(header: Omit<RatePlan, 'rates'>, version?: number
   return { pk: planPk(header.clientId, header.ratePlanId), sk: 'PLAN', type: 'PLAN', ...header, ...(version === undefined ? {} : { version }), workPk: workPk(header.clientId, 'PLANS'), workSk: header.ratePlanId };
 }
 
+/** A rate plan: its header and rate items under one key, read consistently. */
+export async function readRatePlan(db: DynamoDBDocumentClient, tableName: string, clientId: string, ratePlanId: string): Promise<VersionedRatePlan | undefined> {
+  const items: Item[] = [];
+  for await (const item of queryItems(db, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': planPk(clientId, ratePlanId) },
+    ConsistentRead: true,
+  })) {
+    items.push(item);
+  }
+  const header = items.find((item) => item.sk === 'PLAN');
+  if (!header) return undefined;
+  const rates = items.filter((item) => item.type === 'RATE').map((item) => RateSchema.parse(entity(item)));
+  // Plans seeded before versions count as version 1.
+  return { ...RatePlanSchema.parse({ ...entity(header), rates }), version: typeof header.version === 'number' ? header.version : 1 };
+}
+
 export function accountIdOf(pk: string): string {
   return pk.slice(pk.lastIndexOf('#ACCOUNT#') + '#ACCOUNT#'.length);
 }
@@ -188,19 +206,10 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
   async getRatePlans(clientId: string, ratePlanIds: readonly string[]): Promise<Map<string, RatePlan>> {
     const plans = await Promise.all(
       [...new Set(ratePlanIds)].map(async (ratePlanId) => {
-        const items: Item[] = [];
-        for await (const item of queryItems(this.db, {
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': planPk(clientId, ratePlanId) },
-          ConsistentRead: true,
-        })) {
-          items.push(item);
-        }
-        const header = items.find((item) => item.sk === 'PLAN');
-        if (!header) return undefined;
-        const rates = items.filter((item) => item.type === 'RATE').map((item) => RateSchema.parse(entity(item)));
-        return RatePlanSchema.parse({ ...entity(header), rates });
+        const plan = await readRatePlan(this.db, this.tableName, clientId, ratePlanId);
+        if (!plan) return undefined;
+        const { version: _version, ...unversioned } = plan;
+        return unversioned;
       }),
     );
     return new Map(plans.filter((plan): plan is RatePlan => plan !== undefined).map((plan) => [plan.ratePlanId, plan]));
