@@ -190,6 +190,106 @@ export class Api {
   async listInvoices(clientId, { accountId, periodId, limit, nextToken } = {}) {
     return (await this.request('GET', `/v1/clients/${enc(clientId)}/ledger/invoices`, { query: { accountId, periodId, limit, nextToken } })).body;
   }
+
+  // Failures across dates and clients (API.md v1.1): pages of runs, newest processing date first.
+
+  /** A page of the client's runs of a date range (at most 366 days): `{ items, nextToken }`. */
+  async listRunsBetween(clientId, { from, to, status, scheduleId, limit, nextToken }) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/runs`, { query: { from, to, status, scheduleId, limit, nextToken } })).body;
+  }
+
+  /** The same over every client the credentials may act for: one inbox. */
+  async listRunsOfAllClients({ from, to, status, limit, nextToken }) {
+    return (await this.request('GET', '/v1/runs', { query: { from, to, status, limit, nextToken } })).body;
+  }
+
+  /** Starts the job a run waits at (waitingReason MANUAL_JOB); 409 when the run does not wait there. */
+  async startJob(clientId, runId, seq) {
+    return (await this.request('POST', `/v1/clients/${enc(clientId)}/runs/${enc(runId)}/jobs/${enc(seq)}/start`)).body;
+  }
+
+  // Audit trail and schedule versions.
+
+  /** A page of the client's audit records, newest first: `{ items, nextToken }`. */
+  async listAudit(clientId, { from, to, limit, nextToken } = {}) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/audit`, { query: { from, to, limit, nextToken } })).body;
+  }
+
+  /** `{ items: [ { version, savedAt, savedBy } ], nextToken }` */
+  async listScheduleVersions(clientId, scheduleId, { limit, nextToken } = {}) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/schedules/${enc(scheduleId)}/versions`, { query: { limit, nextToken } })).body;
+  }
+
+  /** The schedule as it was saved at `version`. */
+  async getScheduleVersion(clientId, scheduleId, version) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/schedules/${enc(scheduleId)}/versions/${enc(version)}`)).body;
+  }
+
+  // Notifications: webhook subscriptions (the admin role writes them).
+
+  async listSubscriptions(clientId, { limit, nextToken } = {}) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/subscriptions`, { query: { limit, nextToken } })).body;
+  }
+
+  /** 201 with the subscription; its secret is never answered back. */
+  async createSubscription(clientId, subscription) {
+    return (await this.request('POST', `/v1/clients/${enc(clientId)}/subscriptions`, { body: subscription })).body;
+  }
+
+  async deleteSubscription(clientId, subscriptionId) {
+    await this.request('DELETE', `/v1/clients/${enc(clientId)}/subscriptions/${enc(subscriptionId)}`);
+  }
+
+  /** Recent delivery attempts of a subscription: `{ items: [ { eventId, type, at, status, responseStatus, attempts } ], nextToken }`. */
+  async listDeliveries(clientId, subscriptionId, { limit, nextToken } = {}) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/subscriptions/${enc(subscriptionId)}/deliveries`, { query: { limit, nextToken } })).body;
+  }
+
+  // Business-day calendars and backfill.
+
+  async listCalendars(clientId, { limit, nextToken } = {}) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/calendars`, { query: { limit, nextToken } })).body;
+  }
+
+  async getCalendar(clientId, calendarId) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/calendars/${enc(calendarId)}`)).body;
+  }
+
+  /** Creates (201) or replaces (200) a calendar: `{ calendar, created }`. Every schedule using it is re-armed. */
+  async putCalendar(clientId, calendarId, calendar) {
+    const { status, body } = await this.request('PUT', `/v1/clients/${enc(clientId)}/calendars/${enc(calendarId)}`, { body: calendar });
+    return { calendar: body, created: status === 201 };
+  }
+
+  /** 409 while a schedule uses the calendar. */
+  async deleteCalendar(clientId, calendarId) {
+    await this.request('DELETE', `/v1/clients/${enc(clientId)}/calendars/${enc(calendarId)}`);
+  }
+
+  /** 202 `{ backfillId, dates }`: one run per occurrence date of the range, oldest first. */
+  async startBackfill(clientId, scheduleId, request) {
+    return (await this.request('POST', `/v1/clients/${enc(clientId)}/schedules/${enc(scheduleId)}/backfill`, { body: request })).body;
+  }
+
+  /** `{ status: RUNNING | DONE, runs: [ { processingDate, runId, status } ] }` */
+  async getBackfill(clientId, scheduleId, backfillId) {
+    return (await this.request('GET', `/v1/clients/${enc(clientId)}/schedules/${enc(scheduleId)}/backfills/${enc(backfillId)}`)).body;
+  }
+}
+
+/**
+ * Every item of a paged list, page after page (`nextToken`), stopping at `max` items: a screen
+ * reads what it shows, never an unbounded crawl. `{ items, more }`: more is true when it stopped early.
+ */
+export async function readPages(readPage, { max = 1000, limit = 100 } = {}) {
+  const items = [];
+  let nextToken;
+  do {
+    const page = await readPage({ limit: Math.min(limit, max - items.length), nextToken });
+    items.push(...page.items);
+    nextToken = page.nextToken;
+  } while (nextToken && items.length < max);
+  return { items, more: Boolean(nextToken) };
 }
 
 /** Runs `task` over `inputs` with at most `limit` in flight; results keep the inputs' order. */

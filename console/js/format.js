@@ -16,9 +16,10 @@ export function ordinal(n) {
   return `${n}${{ 1: 'st', 2: 'nd', 3: 'rd' }[n % 10] ?? 'th'}`;
 }
 
-function beforeEnd(offsetDays, lastDay, period) {
-  if (!offsetDays) return `Last day of the ${period}`;
-  return `${offsetDays} day${offsetDays === 1 ? '' : 's'} before ${lastDay}`;
+function beforeEnd({ offsetDays, offsetUnit }, lastDay, period) {
+  const business = offsetUnit === 'BUSINESS_DAYS';
+  if (!offsetDays) return `Last ${business ? 'business ' : ''}day of the ${period}`;
+  return `${offsetDays} ${business ? 'business ' : ''}day${offsetDays === 1 ? '' : 's'} before ${business ? `the ${period}’s last business day` : lastDay}`;
 }
 
 /** `{ type: 'MONTH_END', offsetDays: 2 }` → "2 days before month-end". */
@@ -33,11 +34,11 @@ export function frequencyInWords(frequency) {
         ? `Monthly on the ${ordinal(frequency.dayOfMonth)} (or the month’s last day)`
         : `Monthly on the ${ordinal(frequency.dayOfMonth)}`;
     case 'MONTH_END':
-      return beforeEnd(frequency.offsetDays, 'month-end', 'month');
+      return beforeEnd(frequency, 'month-end', 'month');
     case 'QUARTER_END':
-      return beforeEnd(frequency.offsetDays, 'quarter-end', 'quarter');
+      return beforeEnd(frequency, 'quarter-end', 'quarter');
     case 'YEAR_END':
-      return beforeEnd(frequency.offsetDays, 'year-end', 'year');
+      return beforeEnd(frequency, 'year-end', 'year');
     case 'CRON':
       return `Cron: ${frequency.expression}`;
     case 'MANUAL':

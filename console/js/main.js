@@ -4,11 +4,18 @@ import { h, replace } from './dom.js';
 import { parseRoute, routeHash } from './router.js';
 import { Access, createSession, loadConfig } from './session.js';
 import { dismissPersistentNotices, errorBanner, loading, notify } from './ui.js';
+import { renderAttention } from './views/attention.js';
+import { renderAudit } from './views/audit.js';
+import { renderBackfill } from './views/backfill.js';
+import { renderCalendars } from './views/calendars.js';
 import { renderExecution } from './views/execution.js';
 import { renderLedger } from './views/ledger.js';
+import { renderRunGrid } from './views/run-grid.js';
 import { renderRunsByDate } from './views/runs-by-date.js';
 import { renderScheduleForm } from './views/schedule-form.js';
 import { renderSchedules } from './views/schedules.js';
+import { renderSubscriptions } from './views/subscriptions.js';
+import { renderVersions } from './views/versions.js';
 import { rememberClient, renderClientPicker, renderSignIn } from './views/sign-in.js';
 
 /**
@@ -22,10 +29,18 @@ const sessionControls = document.getElementById('session-controls');
 
 const SCREENS = {
   runs: { label: 'Runs by date', render: renderRunsByDate },
+  attention: { label: 'Needs attention', render: renderAttention },
+  grid: { label: 'Run grid', render: renderRunGrid },
   execution: { label: 'Execution', render: renderExecution },
   schedules: { label: 'Schedules', render: renderSchedules },
+  calendars: { label: 'Calendars', render: renderCalendars },
   // Every ledger route needs the operator role: below it the entry is not offered.
   ledger: { label: 'Ledger', render: renderLedger, role: 'operator' },
+  audit: { label: 'Audit', render: renderAudit },
+  subscriptions: { label: 'Notifications', render: renderSubscriptions },
+  // Reached from a schedule, not from the header.
+  versions: { label: 'Versions', render: renderVersions, inNav: false },
+  backfill: { label: 'Backfill', render: renderBackfill, inNav: false },
 };
 
 const clients = new Map();
@@ -67,7 +82,7 @@ function renderHeader(session, route, client, access) {
         'ul',
         {},
         Object.entries(SCREENS)
-          .filter(([, screen]) => !screen.role || access?.may(screen.role))
+          .filter(([, screen]) => screen.inNav !== false && (!screen.role || access?.may(screen.role)))
           .map(([name, screen]) => {
             const current = route.name === name || (name === 'schedules' && route.name === 'schedules');
             return h('li', {}, h('a', { href: routeHash(route.clientId, name), 'aria-current': current ? 'page' : undefined }, screen.label));

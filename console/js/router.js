@@ -7,6 +7,13 @@
  *   #/c/{clientId}/schedules/new | /{scheduleId}    add / edit
  *   #/c/{clientId}/execution?schedule=&date=&job=&status=
  *   #/c/{clientId}/ledger?part=&plan=&account=&usage=    the ledger (ledger.js ledgerHash)
+ *   #/c/{clientId}/attention?scope=&from=&to=          failed, late and missed runs, oldest first
+ *   #/c/{clientId}/grid?to=                         schedule × date grid of the 30 days up to `to`
+ *   #/c/{clientId}/calendars | /new | /{calendarId}  business-day calendars
+ *   #/c/{clientId}/audit?from=&to=                  the audit trail, newest first
+ *   #/c/{clientId}/subscriptions?open=              webhook subscriptions and their deliveries
+ *   #/c/{clientId}/versions/{scheduleId}?from=&to=  a schedule's versions, two of them compared
+ *   #/c/{clientId}/backfill/{backfillId}?schedule=  a backfill's progress
  */
 
 export function parseRoute(hash) {

@@ -50,3 +50,13 @@ export function passOf(run) {
   const match = /-x(\d+)$/.exec(run.executionName ?? '');
   return match ? Number(match[1]) : 1;
 }
+
+/**
+ * The job an operator must start, when the run waits at one (waitingReason MANUAL_JOB): the
+ * reason's own seq when it names one, otherwise the first job that has not started.
+ */
+export function manualJobOf(run) {
+  if (run.waitingReason?.code !== 'MANUAL_JOB' || !isActive(run.status)) return undefined;
+  const seq = run.waitingReason.seq ?? run.jobs.find((job) => job.status === 'PENDING')?.seq;
+  return run.jobs.find((job) => job.seq === seq);
+}

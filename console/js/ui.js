@@ -1,5 +1,5 @@
 import { h, replace, uid } from './dom.js';
-import { percent, statusTone, statusWord } from './format.js';
+import { formatInstant, percent, statusTone, statusWord } from './format.js';
 
 /** Shared pieces of the console's screens: status badges, progress, notices and confirmation. */
 
@@ -7,6 +7,13 @@ import { percent, statusTone, statusWord } from './format.js';
 export function statusBadge(status, { large = false, word = statusWord(status) } = {}) {
   const tone = statusTone(status);
   return h('span', { class: ['status', `status-${tone}`, large && 'status-large'], dataset: { status } }, h('span', { class: 'status-dot', 'aria-hidden': 'true' }), word);
+}
+
+/** "Late" beside a run's status when it was not COMPLETED by its deadline (API.md RUN_LATE); nothing otherwise. */
+export function lateTag(run) {
+  if (!run.late) return null;
+  const when = run.deadlineAt ? `: the deadline was ${formatInstant(run.deadlineAt, run.config?.timezone ?? 'UTC')}` : '';
+  return h('span', { class: 'tag tag-late', title: `Not completed by its deadline${when}` }, 'Late', h('span', { class: 'visually-hidden' }, when));
 }
 
 /** A labelled bar: succeeded and failed shares of a total. */

@@ -288,6 +288,7 @@ export async function renderExecution(context) {
       onReprocessRun: () => actions.reprocessRun(run),
       onReprocessJob: (job) => actions.reprocessJob(run, job),
       onReset: () => actions.reset(run),
+      onStartJob: (job) => actions.startJob(run, job),
       onRunAgain: () => actions.runAgain(run),
       onRefresh: () => poll(),
       onOpenAttempt: openAttempt,

@@ -4,7 +4,7 @@ import { field, h, replace } from '../dom.js';
 import { addDays, elapsed, formatCount, formatDate, formatInstant, isActive, isIsoDate, statusWord, todayIn, triggerWord } from '../format.js';
 import { routeHash } from '../router.js';
 import { skipText } from '../run-words.js';
-import { errorBanner, errorText, loading, notify, pageHeading, progressBar, statusBadge } from '../ui.js';
+import { errorBanner, errorText, lateTag, loading, notify, pageHeading, progressBar, statusBadge } from '../ui.js';
 
 /**
  * Every run of a processing date across the client's schedules, the ones that need a person
@@ -99,7 +99,7 @@ export async function renderRunsByDate(context) {
         'tr',
         { class: `row-${run.status.toLowerCase()}`, dataset: { runId: run.runId, status: run.status } },
         h('th', { scope: 'row' }, h('a', { href: open }, run.scheduleName || scheduleName.get(run.scheduleId) || run.scheduleId)),
-        h('td', {}, statusBadge(run.status)),
+        h('td', {}, statusBadge(run.status), lateTag(run)),
         h('td', { class: 'items-cell' }, progressBar(run.stats.items, `Items of ${run.scheduleName}`), h('span', { class: 'small' }, `${formatCount(run.stats.items.succeeded)} ok · ${formatCount(run.stats.items.failed)} failed · ${formatCount(run.stats.items.total)} total`)),
         h('td', { class: 'small' }, run.status === 'SKIPPED' ? 'none: skipped' : `${run.stats.jobs.completed}/${run.stats.jobs.total}`),
         h('td', { class: 'small' }, `${triggerWord(run.trigger)}, attempt ${run.attempt}`),

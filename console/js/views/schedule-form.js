@@ -1,4 +1,4 @@
-import { ApiError } from '../api.js';
+import { ApiError, readPages } from '../api.js';
 import { catalogue } from '../catalogue.js';
 import { h, replace } from '../dom.js';
 import { routeHash } from '../router.js';
@@ -9,7 +9,9 @@ import { exceptionWindows } from './schedule-form/exception-windows.js';
 import { scheduleFields } from './schedule-form/fields.js';
 import { frequencyFields } from './schedule-form/frequency.js';
 import { jobRows } from './schedule-form/job-rows.js';
+import { planningFields } from './schedule-form/planning.js';
 import { livePreview } from './schedule-form/preview.js';
+import { openBackfill } from './backfill.js';
 import { staleEdit } from './schedule-form/stale-edit.js';
 
 /**
@@ -21,6 +23,8 @@ import { staleEdit } from './schedule-form/stale-edit.js';
 const PREVIEW_DELAY_MS = 300;
 /** What the API sets on a schedule; the rest is configuration and goes back as it came. */
 const SERVER_FIELDS = ['scheduleId', 'clientId', 'mandatory', 'version', 'createdAt', 'updatedAt', 'nextRuns'];
+/** Optional fields the form sets or leaves out: an emptied one must not come back from the loaded schedule. */
+const OPTIONAL_FIELDS = ['description', 'calendarId', 'nonBusinessDay', 'dependsOn', 'deadlineMinutes'];
 
 function blankSchedule(client) {
   return {
@@ -36,8 +40,7 @@ function blankSchedule(client) {
 
 function configurationOf(schedule) {
   const config = { ...schedule };
-  for (const name of SERVER_FIELDS) delete config[name];
-  delete config.description;
+  for (const name of [...SERVER_FIELDS, ...OPTIONAL_FIELDS]) delete config[name];
   return config;
 }
 
@@ -48,8 +51,16 @@ export async function renderScheduleForm(context) {
   const slot = h('div', {}, loading());
   main.append(slot);
   let schedule;
+  let calendars;
+  let schedules;
+  let calendarsError;
   try {
-    schedule = isNew ? blankSchedule(client) : await api.getSchedule(clientId, route.id);
+    [schedule, { items: calendars, error: calendarsError }, schedules] = await Promise.all([
+      isNew ? blankSchedule(client) : api.getSchedule(clientId, route.id),
+      // Without its calendars the form still edits the rest; the calendar field says why it is empty.
+      readPages((page) => api.listCalendars(clientId, page)).catch((error) => ({ items: [], error })),
+      api.listSchedules(clientId),
+    ]);
   } catch (error) {
     replace(slot, errorBanner(error, { title: 'The schedule could not be loaded', actions: [h('a', { class: 'button', href: routeHash(clientId, 'schedules') }, 'Back to schedules')] }));
     return;
@@ -59,10 +70,10 @@ export async function renderScheduleForm(context) {
     main.querySelector('h1').textContent = `Edit “${schedule.name}”`;
     document.title = `Edit ${schedule.name} · Job Schedule Manager`;
   }
-  replace(slot, buildForm(context, schedule, isNew));
+  replace(slot, buildForm(context, schedule, isNew, { calendars, calendarsError, schedules }));
 }
 
-function buildForm(context, schedule, isNew) {
+function buildForm(context, schedule, isNew, { calendars, calendarsError, schedules }) {
   const { api, clientId } = context;
   const mandatory = Boolean(schedule.mandatory);
   let version = schedule.version;
@@ -79,13 +90,14 @@ function buildForm(context, schedule, isNew) {
   const calendar = frequencyFields(schedule, { mandatory, onErrorHidden: (element) => errors.clearField(element) });
   const windows = exceptionWindows(schedule, { onChange: changed });
   const jobs = jobRows(schedule, { mandatory, onChange: changed });
+  const planning = planningFields(schedule, { calendars, calendarsError, schedules, calendarsHref: routeHash(clientId, 'calendars') });
   const preview = livePreview({ api, clientId, errors });
   const stale = staleEdit({ onReload: () => context.navigate(window.location.hash) });
 
   /** The loaded schedule with the form's values over it; `problems` are inputs that cannot be sent. */
   function readConfig() {
     const problems = [];
-    const config = { ...configurationOf(schedule), ...fields.read(), ...calendar.read(), exceptionWindows: windows.read(), jobs: jobs.read(problems) };
+    const config = { ...configurationOf(schedule), ...fields.read(), ...calendar.read(), ...planning.read(), exceptionWindows: windows.read(), jobs: jobs.read(problems) };
     return { config, problems };
   }
 
@@ -106,14 +118,22 @@ function buildForm(context, schedule, isNew) {
         mandatory ? h('p', { class: 'banner banner-info', id: 'mandatory-note' }, MANDATORY_REASON) : null,
         fields.identity,
         calendar.element,
+        planning.element,
         fields.overlaps,
         windows.element,
         jobs.element,
         h('div', { class: 'form-actions' }, save, h('a', { class: 'button', href: routeHash(clientId, 'schedules') }, 'Cancel'), versionNote, !isNew && !mandatory ? deleteButton() : null),
+        isNew ? null : h('div', { class: 'form-actions schedule-links' }, h('a', { class: 'button', href: routeHash(clientId, 'versions', {}, schedule.scheduleId) }, 'Versions and changes'), backfillButton()),
       ),
       preview.element,
     ),
   );
+
+  function backfillButton() {
+    const label = 'Backfill a date range…';
+    if (!context.access.may('operator')) return h('button', { type: 'button', class: 'button', ...context.access.guard('operator', 'A backfill') }, label);
+    return h('button', { type: 'button', class: 'button', onClick: () => openBackfill(context, schedule) }, label);
+  }
 
   function deleteButton() {
     const button = h('button', { type: 'button', class: 'button button-danger-quiet', ...context.access.guard('admin', 'Deleting a schedule') }, 'Delete schedule');

@@ -96,6 +96,16 @@ export function runActions({ api, clientId, show }) {
       if (confirmed) await act({ done: 'Run reset', failed: 'The run was not reset' }, () => api.reset(clientId, run.runId));
     },
 
+    /** An approval gate: the run waits at a job marked `start: MANUAL` until a person starts it. */
+    async startJob(run, job) {
+      const confirmed = await confirmAction({
+        title: `Start job ${job.seq} (${jobTypeLabel(job.type)})?`,
+        body: h('p', {}, `The run for ${formatDate(run.processingDate)} waits for a person before this job. Once started, the job runs and the rest of the sequence follows. Your name is recorded in the audit trail.`),
+        confirmLabel: `Start job ${job.seq}`,
+      });
+      if (confirmed) await act({ done: `Job ${job.seq} started`, failed: `Job ${job.seq} was not started` }, () => api.startJob(clientId, run.runId, job.seq));
+    },
+
     async runAgain(run) {
       try {
         const { run: next } = await api.trigger(clientId, run.scheduleId, run.processingDate);

@@ -1,8 +1,8 @@
 import { h } from '../../dom.js';
 import { canReprocess, elapsed, formatCount, formatDate, formatInstant, frequencyInWords, isActive, jobTypeLabel, percent, shortTime, statusWord, triggerWord } from '../../format.js';
 import { countText } from '../../ledger.js';
-import { jobState, passOf, runStatsText, skipText, waitingText } from '../../run-words.js';
-import { progressBar, statusBadge } from '../../ui.js';
+import { jobState, manualJobOf, passOf, runStatsText, skipText, waitingText } from '../../run-words.js';
+import { lateTag, progressBar, statusBadge } from '../../ui.js';
 
 /**
  * A run as the execution screen draws it: its head (status, facts, why it waits or was skipped,
@@ -120,10 +120,12 @@ function actionsOf(props) {
   const reprocessReason = canReprocess(run) ? undefined : active ? 'Reprocessing is possible once the run has ended.' : `A ${statusWord(run.status).toLowerCase()} run cannot be reprocessed.`;
   const newest = attempts.reduce((max, attempt) => Math.max(max, attempt.attempt), run.attempt);
   const again = run.status === 'RESET' && latest;
-  const withheld = (again ? access.why('caller', 'Running the date again') : undefined) ?? access.why('operator', 'Reprocessing or resetting a run');
+  const gate = manualJobOf(run);
+  const withheld = (again ? access.why('caller', 'Running the date again') : undefined) ?? access.why('operator', gate ? 'Starting a job, reprocessing or resetting a run' : 'Reprocessing or resetting a run');
   return h(
     'div',
     { class: 'run-actions' },
+    operator && gate ? h('button', { type: 'button', class: 'button button-primary', dataset: { focusKey: 'start-job' }, onClick: () => props.onStartJob(gate) }, `Start job ${gate.seq} (${jobTypeLabel(gate.type)})…`) : null,
     operator ? h('button', { type: 'button', class: 'button button-primary', dataset: { focusKey: 'reprocess-run' }, disabled: !canReprocess(run), onClick: props.onReprocessRun }, 'Reprocess run…') : null,
     run.status !== 'RESET'
       ? operator
@@ -135,14 +137,14 @@ function actionsOf(props) {
           : null
         : h('span', { class: 'muted small' }, `Attempt ${newest} is the current one.`),
     h('button', { type: 'button', class: 'button button-quiet', dataset: { focusKey: 'refresh-run' }, onClick: props.onRefresh }, 'Refresh'),
-    operator && reprocessReason ? h('span', { class: 'muted small' }, reprocessReason) : null,
+    operator && reprocessReason && !gate ? h('span', { class: 'muted small' }, reprocessReason) : null,
     withheld ? h('span', { class: 'muted small role-note' }, withheld) : null,
   );
 }
 
 /**
  * @param {{ run, attempts: object[], latest: boolean, access: import('../../session.js').Access, openSeq?: number, onItems(seq),
- *   failureCodes?(job): object | undefined, onReprocessRun(), onReprocessJob(job), onReset(), onRunAgain(), onRefresh(), onOpenAttempt(runId) }} props
+ *   failureCodes?(job): object | undefined, onReprocessRun(), onReprocessJob(job), onReset(), onStartJob(job), onRunAgain(), onRefresh(), onOpenAttempt(runId) }} props
  *   latest: the date's newest attempt; access: what the signed-in role may do; failureCodes: a failed job's items by code, once loaded
  */
 export function runView(props) {
@@ -156,7 +158,7 @@ export function runView(props) {
     h(
       'div',
       { class: ['card', 'run-head', `run-${run.status.toLowerCase()}`] },
-      h('div', { class: 'run-title-row' }, h('h2', { id: 'run-title', tabindex: '-1' }, `${run.scheduleName} · ${formatDate(run.processingDate)}`), statusBadge(run.status, { large: true })),
+      h('div', { class: 'run-title-row' }, h('h2', { id: 'run-title', tabindex: '-1' }, `${run.scheduleName} · ${formatDate(run.processingDate)}`), h('div', {}, lateTag(run), statusBadge(run.status, { large: true }))),
       h(
         'dl',
         { class: 'facts' },
@@ -168,6 +170,7 @@ export function runView(props) {
           ['Started', run.startedAt ? formatInstant(run.startedAt, run.config.timezone) : '—'],
           ['Ended', run.endedAt ? formatInstant(run.endedAt, run.config.timezone) : '—'],
           ['Duration', elapsed(run.startedAt, active ? undefined : run.endedAt) || '—'],
+          ...(run.deadlineAt ? [['Deadline', `${formatInstant(run.deadlineAt, run.config.timezone)}${run.late ? ' (missed)' : ''}`]] : []),
           ['Run id', h('code', {}, run.runId)],
         ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
       ),

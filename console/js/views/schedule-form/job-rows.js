@@ -23,8 +23,10 @@ export function jobRows(schedule, { mandatory, onChange }) {
   const billingNote = h('p', { class: 'hint', hidden: !mandatory }, 'The BILLING job stays: the mandatory daily schedule bills the accounts due every day.');
 
   function row(job) {
-    const { type: initialType, settings, ...kept } = job;
+    const { type: initialType, settings, start, ...kept } = job;
     const element = h('li', { class: 'row job-row', tabindex: '-1' });
+    const manual = h('input', { type: 'checkbox', name: 'jobStartManual', id: uid('manual'), checked: start === 'MANUAL' });
+    const manualLabel = h('label', { for: manual.id });
     const type = select(jobTypeOptions(initialType), initialType, { name: 'jobType' });
     const settingsSlot = h('div', { class: 'job-settings' });
     const rowError = h('p', { class: 'field-error', hidden: true });
@@ -32,7 +34,7 @@ export function jobRows(schedule, { mandatory, onChange }) {
     const down = h('button', { type: 'button', class: 'button button-small' }, '↓', h('span', { class: 'visually-hidden' }, ' Move down'));
     const remove = h('button', { type: 'button', class: 'button button-small button-danger-quiet' }, 'Remove');
     const seqLabel = h('span', { class: 'seq', 'aria-hidden': 'true' });
-    element.parts = { type, rowError, up, down, remove, seqLabel, kept, settings, synthetic: undefined, json: undefined };
+    element.parts = { type, rowError, up, down, remove, seqLabel, kept, settings, manual, manualLabel, synthetic: undefined, json: undefined };
 
     function showSettings() {
       if (type.value === 'SYNTHETIC') {
@@ -80,7 +82,11 @@ export function jobRows(schedule, { mandatory, onChange }) {
       (next?.querySelector('select') ?? addJob).focus();
       onChange();
     });
-    element.append(h('div', { class: 'row-fields' }, seqLabel, field({ label: 'Job', control: type, className: 'job-type' }), settingsSlot, h('div', { class: 'row-buttons' }, up, down, remove)), rowError);
+    element.append(
+      h('div', { class: 'row-fields' }, seqLabel, field({ label: 'Job', control: type, className: 'job-type' }), settingsSlot, h('div', { class: 'row-buttons' }, up, down, remove)),
+      h('div', { class: 'field-check job-start' }, manual, manualLabel),
+      rowError,
+    );
     list.append(element);
     showSettings();
     return element;
@@ -92,7 +98,7 @@ export function jobRows(schedule, { mandatory, onChange }) {
     rows.forEach((element, index) => {
       const path = `jobs.${index}`;
       const n = index + 1;
-      const { type, up, down, remove, seqLabel, synthetic, json, rowError } = element.parts;
+      const { type, up, down, remove, seqLabel, synthetic, json, rowError, manual, manualLabel } = element.parts;
       element.id = element.id || uid('job');
       rowError.id = `${element.id}-error`;
       element.setAttribute('aria-describedby', rowError.id);
@@ -101,6 +107,8 @@ export function jobRows(schedule, { mandatory, onChange }) {
       seqLabel.textContent = String(n);
       type.dataset.path = `${path}.type`;
       type.previousElementSibling.textContent = `Job ${n}`;
+      manual.dataset.path = `${path}.start`;
+      manualLabel.textContent = `Job ${n} waits for an operator to start it (an approval gate)`;
       up.disabled = index === 0;
       down.disabled = index === rows.length - 1;
       up.lastChild.textContent = ` Move job ${n} up`;
@@ -133,8 +141,8 @@ export function jobRows(schedule, { mandatory, onChange }) {
 
   /** A job as the API takes it; unparseable input goes to `problems` (the server judges the rest). */
   function readJob(element, index, problems) {
-    const { type, synthetic, json, kept } = element.parts;
-    const job = { ...kept, type: type.value };
+    const { type, synthetic, json, kept, manual } = element.parts;
+    const job = { ...kept, type: type.value, ...(manual.checked ? { start: 'MANUAL' } : {}) };
     if (synthetic) {
       const failItems = parseIndexList(synthetic.failItems.value);
       if (failItems === undefined) problems.push({ path: `jobs.${index}.settings.failItems`, message: 'a list of item indexes such as 5, 17' });

@@ -26,7 +26,7 @@ export function livePreview({ api, clientId, errors }) {
     );
   }
 
-  async function refresh({ frequency, executionTime, timezone, enabled }) {
+  async function refresh({ frequency, executionTime, timezone, enabled, calendarId, nonBusinessDay }) {
     const mine = ++request;
     if (frequency.type === 'MANUAL') {
       errors.clear('preview');
@@ -35,7 +35,7 @@ export function livePreview({ api, clientId, errors }) {
     }
     replace(body, h('p', { class: 'muted' }, 'Computing…'));
     try {
-      const occurrences = await api.preview(clientId, { frequency, executionTime, timezone, count: PREVIEW_COUNT });
+      const occurrences = await api.preview(clientId, { frequency, executionTime, timezone, calendarId, nonBusinessDay, count: PREVIEW_COUNT });
       if (mine !== request) return;
       errors.clear('preview');
       replace(
