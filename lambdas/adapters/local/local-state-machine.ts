@@ -3,6 +3,7 @@ import { setImmediate as afterPendingCallbacks } from 'node:timers/promises';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { TaskCallbacks } from '../../ports/orchestrator';
 import type { UsageMeter } from '../../ports/usage-meter';
+import { AwsLimitExceeded, LimitMonitor, type InterpreterEvent, type LimitUsage, type StateShape } from './aws-limits';
 import {
   definitionSubstitutions,
   HEARTBEAT_PARAMETER,
@@ -10,6 +11,7 @@ import {
   loadDefinition,
   LOCAL_ACCOUNT,
   LOCAL_REGION,
+  stateShapes,
   taskBindings,
   type StepName,
 } from './local-asl-definition';
@@ -19,7 +21,8 @@ import type { LocalQueue } from './local-queue';
  * Runs statemachines/schedule-run.asl.json, the file the CDK stack deploys, in process with
  * `aws-local-stepfunctions` 3, and bridges exactly the interpreter's gaps for this ASL: task
  * tokens, the Distributed Map's stop at the first failure, and heartbeats (local-asl-definition.ts
- * refuses a definition that would need more). Lambda Task states run the step function their
+ * refuses a definition that would need more). It fails an execution on the quotas AWS fails it on
+ * (aws-limits.ts: payload sizes, history length). Lambda Task states run the step function their
  * Resource names. It keeps no history: local-run-resumer.ts restarts the active runs.
  */
 
@@ -64,6 +67,8 @@ export interface ExecutionOutcome {
   output?: unknown;
   error?: string;
   cause?: string;
+  /** How close the execution came to the quotas aws-limits.ts enforces. */
+  limits: LimitUsage;
 }
 
 export interface LocalExecution {
@@ -95,6 +100,11 @@ interface ExecutionState {
   mapFailed: boolean;
   /** Open tokens of this execution, by the message they were sent with (a retry supersedes). */
   readonly tokens: Map<string, string>;
+  readonly limits: LimitMonitor;
+  /** The quota the execution exceeded: it fails with this error, whatever the interpreter reports. */
+  limitFailure?: AwsLimitExceeded;
+  /** Stops the interpreter's execution (set once it runs). */
+  abort(): void;
 }
 
 interface OpenToken {
@@ -113,6 +123,7 @@ export class LocalStateMachine {
   /** Task state name → the step function its Resource names (a state may reuse another's function). */
   private readonly stepStates: Map<string, StepName>;
   private readonly sendAndWaitStates: string[];
+  private readonly shapes: Map<string, StateShape>;
   private readonly openTokens = new Map<string, OpenToken>();
   private readonly executions = new Map<string, ExecutionState>();
 
@@ -143,12 +154,13 @@ export class LocalStateMachine {
     const bindings = taskBindings(definition);
     this.stepStates = bindings.steps;
     this.sendAndWaitStates = bindings.sendAndWait;
+    this.shapes = stateShapes(definition);
   }
 
   /** StartExecution. The name is `$$.Execution.Name`; names must be unique among running executions. */
   start(name: string, input: unknown, options: StartOptions = {}): LocalExecution {
     if (this.executions.has(name)) throw new Error(`Execution ${name} is already running`);
-    const state: ExecutionState = { name, closed: false, mapFailed: false, tokens: new Map() };
+    const state: ExecutionState = { name, closed: false, mapFailed: false, tokens: new Map(), limits: new LimitMonitor(this.shapes), abort: () => undefined };
     this.executions.set(name, state);
     const startTime = new Date().toISOString();
     const execution = this.machine.run(toJson(input), {
@@ -169,16 +181,19 @@ export class LocalStateMachine {
         Task: { Token: TOKEN_PLACEHOLDER },
       },
     });
+    state.abort = () => execution.abort();
     let abortCause: string | undefined;
     const eventsRead = this.readEvents(state, execution.eventLogs);
     const result = execution.result
-      .then((output): ExecutionOutcome => ({ status: 'SUCCEEDED', output }))
+      .then((output): Omit<ExecutionOutcome, 'limits'> => ({ status: 'SUCCEEDED', output }))
       .catch((error: unknown) => outcomeOf(error, abortCause))
-      .then(async (outcome) => {
+      .then(async (outcome): Promise<ExecutionOutcome> => {
         this.close(state);
         this.executions.delete(name);
         await eventsRead;
-        return outcome;
+        const limits = state.limits.snapshot();
+        const failure = state.limitFailure;
+        return failure ? { status: 'FAILED', error: failure.name, cause: failure.message, limits } : { ...outcome, limits };
       });
     return {
       name,
@@ -199,8 +214,8 @@ export class LocalStateMachine {
 
   private overridesFor(execution: ExecutionState): Record<string, TaskOverride> {
     const overrides: Record<string, TaskOverride> = {};
-    for (const [name, step] of this.stepStates) overrides[name] = this.invokeStep(step);
-    for (const name of this.sendAndWaitStates) overrides[name] = (input) => this.sendMessageAndWait(input, execution);
+    for (const [name, step] of this.stepStates) overrides[name] = this.invokeStep(name, step, execution);
+    for (const name of this.sendAndWaitStates) overrides[name] = (input) => this.sendMessageAndWait(name, input, execution);
     return overrides;
   }
 
@@ -208,19 +223,51 @@ export class LocalStateMachine {
    * A Lambda Task: the step function, metered as AWS bills it (one invocation, its milliseconds).
    * Unlike AWS, the interpreter times out a Task without TimeoutSeconds after 60 s.
    */
-  private invokeStep(name: StepName): TaskOverride {
+  private invokeStep(stateName: string, name: StepName, execution: ExecutionState): TaskOverride {
     return async (input) => {
+      await this.refuseAfterLimit(execution);
+      this.checkPayload(execution, input, `The input of Task ${stateName} after Parameters`);
       const meter = this.options.meter;
       meter?.count('lambdaInvocations');
       const started = performance.now();
+      let output: JsonValue;
       try {
-        return toJson(await this.options.steps[name].call(this.options.steps, toJson(input)));
+        output = toJson(await this.options.steps[name].call(this.options.steps, toJson(input)));
       } catch (error) {
         throw lambdaError(error);
       } finally {
         meter?.count('lambdaMillis', Math.ceil(performance.now() - started));
       }
+      this.checkPayload(execution, output, `The result of Task ${stateName}`);
+      return output;
     };
+  }
+
+  /**
+   * The interpreter runs the next state in the same tick as it reports the previous state's
+   * output: let the event log land first, so that nothing runs after a quota has failed the execution.
+   */
+  private async refuseAfterLimit(execution: ExecutionState): Promise<void> {
+    await afterPendingCallbacks();
+    if (execution.limitFailure) throw execution.limitFailure;
+  }
+
+  /** A Task's input after Parameters and its result count against the payload quota too. */
+  private checkPayload(execution: ExecutionState, value: JsonValue, where: string): void {
+    try {
+      execution.limits.payload(value, where);
+    } catch (error) {
+      if (error instanceof AwsLimitExceeded) this.failOnLimit(execution, error);
+      throw error;
+    }
+  }
+
+  /** An exceeded quota is terminal: no Retry or Catch runs, the execution fails with it. */
+  private failOnLimit(execution: ExecutionState, error: AwsLimitExceeded): void {
+    if (execution.limitFailure) return;
+    execution.limitFailure = error;
+    this.close(execution);
+    execution.abort();
   }
 
   /**
@@ -228,13 +275,14 @@ export class LocalStateMachine {
    * per attempt, puts it where the definition put `$$.Task.Token`, sends the body to the local
    * queue and waits until `callbacks` settle the token.
    */
-  private async sendMessageAndWait(input: JsonValue, execution: ExecutionState): Promise<JsonValue> {
+  private async sendMessageAndWait(stateName: string, input: JsonValue, execution: ExecutionState): Promise<JsonValue> {
     // AWS fails the Map Run at its first failure when nothing is tolerated; the interpreter would
-    // go on starting queued children (MaxConcurrency 0 means 40 here, 10,000 in AWS).
-    // Sibling failures and aborts reach `execution` through promise chains and the event log;
-    // let them land before deciding whether this child may still start.
-    await afterPendingCallbacks();
+    // go on starting queued children. Sibling failures, aborts and exceeded quotas reach
+    // `execution` through promise chains and the event log; let them land before deciding
+    // whether this child may still start.
+    await this.refuseAfterLimit(execution);
     if (execution.closed || execution.mapFailed) throw namedError('States.Runtime', 'The Map has ended: child not started');
+    this.checkPayload(execution, input, `The input of Task ${stateName} after Parameters`);
     const { QueueUrl, MessageBody, [HEARTBEAT_PARAMETER]: heartbeatSeconds } = input as { QueueUrl?: unknown; MessageBody?: JsonValue; [HEARTBEAT_PARAMETER]?: unknown };
     if (QueueUrl !== this.options.workQueue.url) throw namedError('SQS.QueueDoesNotExistException', `No local queue at ${String(QueueUrl)}`);
     // A retry of the Task (after a timeout) sends the identical message (batch numbers are unique
@@ -269,11 +317,15 @@ export class LocalStateMachine {
       this.forget(token);
       throw namedError('SQS.AmazonSQSException', error instanceof Error ? error.message : String(error));
     }
-    return settled;
+    const output = await settled;
+    this.checkPayload(execution, output, `The output SendTaskSuccess gave Task ${stateName}`);
+    return output;
   }
 
   private async readEvents(execution: ExecutionState, events: ReturnType<StateMachine['run']>['eventLogs']): Promise<void> {
     for await (const event of events) {
+      const exceeded = execution.limitFailure ? undefined : execution.limits.observe(event as InterpreterEvent);
+      if (exceeded) this.failOnLimit(execution, exceeded);
       // As AWS bills: one transition per state entered and per retry, Map children's included.
       if (event.type === 'StateEntered' || event.type === 'StateRetried') this.options.meter?.count('stateTransitions');
       if (event.type === 'StateEntered' && event.state.type === 'Map' && event.index === undefined) execution.mapFailed = false;
@@ -310,7 +362,7 @@ export class LocalStateMachine {
   }
 }
 
-function outcomeOf(error: unknown, abortCause: string | undefined): ExecutionOutcome {
+function outcomeOf(error: unknown, abortCause: string | undefined): Omit<ExecutionOutcome, 'limits'> {
   if (error instanceof ExecutionAbortedError) return { status: 'ABORTED', ...(abortCause === undefined ? {} : { cause: abortCause }) };
   if (error instanceof ExecutionTimeoutError) return { status: 'FAILED', error: 'States.Timeout', cause: 'The execution timed out' };
   const failure = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
