@@ -4,14 +4,15 @@ import type { ItemStatus } from '../../domain/model';
 import type { BatchRecord } from '../../ports/batch-store';
 import type { ItemPage, ItemPages, ItemView } from '../../ports/item-pages';
 import { batchPk, batchSk, toBatchRecord, type BatchItem } from './dynamo-run-table';
-import { queryPages } from './dynamo-toolkit';
+import { batchGetAll, queryPages, type Item } from './dynamo-toolkit';
 
 /** Batches read per Query page when expanding items: bounded work per API call. */
 const BATCHES_PER_PAGE = 20;
 
 /**
  * A job's items, expanded from its batches in batch order. The token is the position of the next
- * item (batch number, index in the batch); FAILED pages read only the sparse failedBatches index.
+ * item (batch number, index in the batch); FAILED pages read only the batches the sparse
+ * failedBatchKeys index names.
  */
 export class DynamoItemPages implements ItemPages {
   constructor(
@@ -25,12 +26,12 @@ export class DynamoItemPages implements ItemPages {
     const onlyFailed = query.status === 'FAILED';
     for await (const page of queryPages(this.db, {
       TableName: this.tableName,
-      ...(onlyFailed ? { IndexName: 'failedBatches' } : {}),
+      ...(onlyFailed ? { IndexName: 'failedBatchKeys' } : {}),
       KeyConditionExpression: `${onlyFailed ? 'failedPk' : 'pk'} = :pk AND sk >= :from`,
       ExpressionAttributeValues: { ':pk': batchPk(runId, seq), ':from': batchSk(cursor.batchNo) },
       Limit: BATCHES_PER_PAGE,
     })) {
-      for (const raw of page.items) {
+      for (const raw of onlyFailed ? await this.batchesOf(page.items) : page.items) {
         const batch = toBatchRecord(raw as BatchItem);
         const from = batch.batchNo === cursor.batchNo ? cursor.index : 0;
         for (let i = from; i < batch.itemIds.length; i++) {
@@ -42,6 +43,12 @@ export class DynamoItemPages implements ItemPages {
       }
     }
     return { items };
+  }
+
+  /** The failedBatchKeys index holds keys only: the batches themselves, in the index's (batch) order. */
+  private async batchesOf(keys: readonly Item[]): Promise<Item[]> {
+    const batches = await batchGetAll(this.db, this.tableName, keys.map((key) => ({ pk: String(key.pk), sk: String(key.sk) })));
+    return batches.sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
   }
 }
 

@@ -1,16 +1,23 @@
-import { PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransientStoreError } from '../../domain/errors';
 import type { ErrorInfo, ItemStatus, Run, RunJob } from '../../domain/model';
 import { isTerminal } from '../../domain/run';
 import { executionNameFor, runIdFor } from '../../domain/run-naming';
 import type { BatchLease, BatchRecord, BatchSummary } from '../../ports/batch-store';
 import type { ItemPage } from '../../ports/item-pages';
-import type { ActiveRunHeader, RunDraft, RunListFilter, RunStore, RunTransition } from '../../ports/run-store';
+import type { RunPosition } from '../../domain/run-position';
+import type { ActiveRunHeader, ActiveRunPage, RunDraft, RunListFilter, RunRangeQuery, RunStore, RunTransition } from '../../ports/run-store';
+import { deadlineOf, eventTypeForStatus, runEventOf } from '../../domain/run-events';
 import { backoff, type BackoffPolicy } from './backoff';
+import { deadlineWrite, eventWrites, writeAnnounced } from './dynamo-run-events';
 import { DynamoBatchStore } from './dynamo-batch-store';
 import { DynamoItemPages } from './dynamo-item-pages';
-import { ACTIVE, datePk, execPk, jobSk, pad, runPk } from './dynamo-run-table';
-import { getItem, isConditionFailure, queryAll, resilientSend } from './dynamo-toolkit';
+import { DynamoRunRanges, runsByClientKeys } from './dynamo-run-ranges';
+import { ACTIVE_SHARDS, activeShardPk, activeShardPkOf, datePk, execPk, jobSk, pad, runPk, runScheduleKey } from './dynamo-run-table';
+import { getItem, isConditionFailure, queryAll, resilientSend, type Item } from './dynamo-toolkit';
+
+/** The reconciler's saved place: `RECONCILE` / `CURSOR`. */
+const RECONCILE_CURSOR_KEY = { pk: 'RECONCILE', sk: 'CURSOR' };
 
 /** A claim that lost to a concurrent claim or reset reads the date again after this. */
 const CLAIM_BACKOFF: BackoffPolicy = { baseMs: 50, capMs: 500 };
@@ -29,6 +36,8 @@ interface JobItem {
   generation: number;
   onItemFailure?: RunJob['onItemFailure'];
   collectAgain?: boolean;
+  start?: RunJob['start'];
+  manualStart?: RunJob['manualStart'];
   error?: ErrorInfo;
 }
 
@@ -52,6 +61,7 @@ export class DynamoRunStore implements RunStore {
   private readonly send: DynamoDBDocumentClient['send'];
   private readonly batches: DynamoBatchStore;
   private readonly items: DynamoItemPages;
+  private readonly ranges: DynamoRunRanges;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -61,6 +71,7 @@ export class DynamoRunStore implements RunStore {
     this.send = resilientSend(db);
     this.batches = new DynamoBatchStore(db, tableName, options);
     this.items = new DynamoItemPages(db, tableName);
+    this.ranges = new DynamoRunRanges(db, tableName);
   }
 
   async claimRun(draft: RunDraft): Promise<{ run: Run; created: boolean }> {
@@ -75,7 +86,9 @@ export class DynamoRunStore implements RunStore {
       }
       const attempt = pointer ? pointer.attempt + 1 : 1;
       const runId = runIdFor(draft.clientId, draft.scheduleId, draft.processingDate, attempt);
-      const run: Run = { ...draft, runId, attempt, executionName: draft.executionName ?? executionNameFor(runId, 1) };
+      const claimed: Run = { ...draft, runId, attempt, executionName: draft.executionName ?? executionNameFor(runId, 1) };
+      const deadlineAt = isTerminal(claimed.status) ? undefined : deadlineOf(claimed);
+      const run: Run = deadlineAt ? { ...claimed, deadlineAt } : claimed;
       const { jobs, ...header } = run;
       try {
         await this.send(
@@ -94,6 +107,7 @@ export class DynamoRunStore implements RunStore {
               { Put: { TableName: this.tableName, Item: this.runHeaderItem(header), ConditionExpression: 'attribute_not_exists(pk)' } },
               { Put: { TableName: this.tableName, Item: { pk: execPk(run.executionName), sk: 'EXEC', runId } } },
               ...jobs.map((job) => ({ Put: { TableName: this.tableName, Item: this.jobItem(runId, job) } })),
+              ...this.claimAnnouncements(run),
             ],
           }),
         );
@@ -140,27 +154,66 @@ export class DynamoRunStore implements RunStore {
   }
 
   async listActiveRuns(): Promise<Run[]> {
-    const headers = await queryAll(this.db, {
-      TableName: this.tableName,
-      IndexName: 'activeRuns',
-      KeyConditionExpression: 'activePk = :a',
-      ExpressionAttributeValues: { ':a': ACTIVE },
-    });
+    const headers: Item[] = [];
+    for (let shard = 0; shard < ACTIVE_SHARDS; shard++) {
+      headers.push(
+        ...(await queryAll(this.db, {
+          TableName: this.tableName,
+          IndexName: 'activeRunShards',
+          KeyConditionExpression: 'activePk = :a',
+          ExpressionAttributeValues: { ':a': activeShardPkOf(shard) },
+        })),
+      );
+    }
     const runs = await Promise.all(headers.map((h) => this.getRun(String(h.runId), true)));
     return runs.filter((r): r is Run => r !== undefined && !isTerminal(r.status));
   }
 
+  async activeRunPage(limit: number, cursor?: string): Promise<ActiveRunPage> {
+    let { shard, after } = decodeActiveCursor(cursor);
+    const runs: ActiveRunPage['runs'] = [];
+    while (shard < ACTIVE_SHARDS && runs.length < limit) {
+      const page = await this.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'activeRunShards',
+          KeyConditionExpression: after ? 'activePk = :a AND activeSk > :after' : 'activePk = :a',
+          ExpressionAttributeValues: { ':a': activeShardPkOf(shard), ...(after ? { ':after': after } : {}) },
+          Limit: limit - runs.length,
+        }),
+      );
+      for (const h of page.Items ?? []) {
+        runs.push({ runId: String(h.runId), executionName: String(h.executionName), status: h.status as Run['status'], updatedAt: String(h.updatedAt) });
+        after = String(h.activeSk);
+      }
+      // The index's sort key is the run id: "after the last one read" resumes a shard without an opaque key.
+      if (!page.LastEvaluatedKey) {
+        shard++;
+        after = undefined;
+      }
+    }
+    return shard < ACTIVE_SHARDS ? { runs, cursor: encodeActiveCursor(shard, after) } : { runs };
+  }
+
+  async getReconcileCursor(): Promise<string | undefined> {
+    const item = await getItem<{ cursor?: string }>(this.db, this.tableName, RECONCILE_CURSOR_KEY, true);
+    return item?.cursor;
+  }
+
+  async saveReconcileCursor(cursor: string | undefined): Promise<void> {
+    await this.send(new PutCommand({ TableName: this.tableName, Item: { ...RECONCILE_CURSOR_KEY, ...(cursor ? { cursor } : {}) } }));
+  }
+
   async listActiveRunsOfSchedule(clientId: string, scheduleId: string): Promise<ActiveRunHeader[]> {
-    // The index holds only PENDING/RUNNING runs of every client, a short list: filtering it beats a
-    // second index on (client, schedule) that every status change would have to maintain.
+    // One schedule's partition of a sparse index: a run reads its own schedule's few active runs,
+    // never every client's (1,000 schedules firing at once would each read all 1,000).
     const headers = await queryAll(this.db, {
       TableName: this.tableName,
-      IndexName: 'activeRuns',
-      KeyConditionExpression: 'activePk = :a',
-      FilterExpression: 'clientId = :c AND scheduleId = :s',
+      IndexName: 'activeRunsOfSchedule',
+      KeyConditionExpression: 'runSchedule = :s',
       ProjectionExpression: 'runId, processingDate, #status, createdAt, startedAt',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':a': ACTIVE, ':c': clientId, ':s': scheduleId },
+      ExpressionAttributeValues: { ':s': runScheduleKey(clientId, scheduleId) },
     });
     return headers
       .map((h) => ({
@@ -174,6 +227,10 @@ export class DynamoRunStore implements RunStore {
   }
 
   async transitionRun(runId: string, transition: RunTransition): Promise<boolean> {
+    if (transition.event) {
+      const { event, ...change } = transition;
+      return writeAnnounced(this.db, this.tableName, { Update: this.transitionUpdate(runId, change) }, event, () => this.transitionRun(runId, change));
+    }
     try {
       await this.send(new UpdateCommand(this.transitionUpdate(runId, transition)));
       return true;
@@ -239,7 +296,7 @@ export class DynamoRunStore implements RunStore {
       if (isTerminal(transition.set.status)) {
         removes.push('#activePk', '#activeSk');
       } else {
-        values[':active'] = ACTIVE;
+        values[':active'] = activeShardPk(runId);
         values[':activeSk'] = runId;
         sets.push('#activePk = :active', '#activeSk = :activeSk');
       }
@@ -346,6 +403,19 @@ export class DynamoRunStore implements RunStore {
     return this.items.listItems(runId, seq, query);
   }
 
+  listRunPositions(clientId: string, query: RunRangeQuery): Promise<{ positions: Array<RunPosition & { runId: string }>; more: boolean }> {
+    return this.ranges.listRunPositions(clientId, query);
+  }
+
+  /** A run claimed in an ending status (MISSED) announces it; one with a deadline gets its sweep entry. */
+  private claimAnnouncements(run: Run): Array<{ Put: { TableName: string; Item: Record<string, unknown> } }> {
+    const type = eventTypeForStatus(run.status);
+    return [
+      ...(type ? eventWrites(this.tableName, runEventOf(type, run, run.endedAt ?? run.createdAt)) : []),
+      ...(run.deadlineAt ? [deadlineWrite(this.tableName, { runId: run.runId, deadlineAt: run.deadlineAt })] : []),
+    ];
+  }
+
   private runHeaderItem(header: Omit<Run, 'jobs'>): Record<string, unknown> {
     return {
       ...header,
@@ -353,7 +423,9 @@ export class DynamoRunStore implements RunStore {
       sk: 'RUN',
       gsi1pk: `CLIENT#${header.clientId}#DATE#${header.processingDate}`,
       gsi1sk: `${header.scheduleId}#${pad(header.attempt, 4)}`,
-      ...(isTerminal(header.status) ? {} : { activePk: ACTIVE, activeSk: header.runId }),
+      ...runsByClientKeys(header),
+      runSchedule: runScheduleKey(header.clientId, header.scheduleId),
+      ...(isTerminal(header.status) ? {} : { activePk: activeShardPk(header.runId), activeSk: header.runId }),
     };
   }
 
@@ -374,6 +446,8 @@ export class DynamoRunStore implements RunStore {
       generation: job.generation,
       onItemFailure: job.onItemFailure,
       collectAgain: job.collectAgain,
+      start: job.start,
+      manualStart: job.manualStart,
       error: job.error,
     };
     return item as unknown as Record<string, unknown>;
@@ -381,8 +455,26 @@ export class DynamoRunStore implements RunStore {
 }
 
 function toRun(header: Record<string, unknown>, jobs: RunJob[]): Run {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, activePk: _a1, activeSk: _a2, ...run } = header;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, activePk: _a1, activeSk: _a2, runSchedule: _rs, clientRunsPk: _c1, clientRunsSk: _c2, ...run } = header;
   return { ...(run as unknown as Omit<Run, 'jobs'>), jobs: jobs.sort((a, b) => a.seq - b.seq) };
+}
+
+function encodeActiveCursor(shard: number, after: string | undefined): string {
+  return Buffer.from(JSON.stringify(after ? [shard, after] : [shard])).toString('base64url');
+}
+
+/** A cursor this store did not write (or from an older version) starts the pass again. */
+function decodeActiveCursor(cursor: string | undefined): { shard: number; after?: string } {
+  if (!cursor) return { shard: 0 };
+  try {
+    const [shard, after] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (Number.isInteger(shard) && (shard as number) >= 0 && (after === undefined || typeof after === 'string')) {
+      return { shard: shard as number, ...(after ? { after } : {}) };
+    }
+  } catch {
+    // Unreadable: from the start, below.
+  }
+  return { shard: 0 };
 }
 
 function toRunJob(item: JobItem): RunJob {
@@ -401,6 +493,8 @@ function toRunJob(item: JobItem): RunJob {
     generation: item.generation ?? 0,
     ...(item.onItemFailure ? { onItemFailure: item.onItemFailure } : {}),
     ...(item.collectAgain ? { collectAgain: true } : {}),
+    ...(item.start ? { start: item.start } : {}),
+    ...(item.manualStart ? { manualStart: item.manualStart } : {}),
     ...(item.error ? { error: item.error } : {}),
   };
 }

@@ -9,8 +9,28 @@ export const batchPk = (runId: string, seq: number): string => `RUN#${runId}#J#$
 export const batchSk = (batchNo: number): string => `B#${pad(batchNo, 7)}`;
 export const datePk = (clientId: string, scheduleId: string, date: string): string => `DATE#${clientId}#${scheduleId}#${date}`;
 export const execPk = (name: string): string => `EXEC#${name}`;
-/** The partition key of the sparse activeRuns index: only PENDING and RUNNING runs carry it. */
-export const ACTIVE = 'ACTIVE';
+/**
+ * The sparse activeRunShards index: only PENDING and RUNNING run headers carry activePk, spread
+ * over ACTIVE_SHARDS partitions by their run id, so that a thousand runs claimed at midnight
+ * write to sixteen index partitions, not one. Only a reader of every active run (the
+ * reconciler, the local resumer) queries it, shard by shard.
+ */
+export const ACTIVE_SHARDS = 16;
+export const activeShardPkOf = (shard: number): string => `ACTIVE#${pad(shard, 2)}`;
+export const activeShardPk = (runId: string): string => activeShardPkOf(shardOf(runId, ACTIVE_SHARDS));
+/**
+ * A run header's schedule, kept for the header's whole life: the partition key of the
+ * activeRunsOfSchedule index, which holds the header only while its sort key (activeSk) is set,
+ * i.e. while the run is active. BeginRun and the queue check read one schedule's partition.
+ */
+export const runScheduleKey = (clientId: string, scheduleId: string): string => `CLIENT#${clientId}#SCHEDULE#${scheduleId}`;
+
+/** A stable shard of a key (FNV-1a): the same key always lands in the same shard. */
+export function shardOf(key: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % shards;
+}
 
 const STATUS_CODES: Record<ItemStatus, string> = { PENDING: 'P', SUCCEEDED: 'S', FAILED: 'F' };
 const STATUS_OF_CODE: Record<string, ItemStatus> = { P: 'PENDING', S: 'SUCCEEDED', F: 'FAILED' };

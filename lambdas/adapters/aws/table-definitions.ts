@@ -49,8 +49,17 @@ export const CONFIG_TABLE: TableDefinition = {
  * - `CURSOR#<clientId>#<scheduleId>` / `CURSOR`       how far a schedule's occurrences are settled (fired or recorded missed)
  * Indexes:
  * - byClientDate: run headers by client and processing date (run list of a day)
- * - failedBatches: sparse, only batches with failed items (failed-item listing without reading successes)
- * - activeRuns: sparse, only PENDING/RUNNING run headers (resume after a restart, reconciliation)
+ * - runsByClient (keys and status): run headers by client, sorted by processing date, schedule
+ *   and attempt: a date range is one Query, newest first (the failure inbox); a header's updates
+ *   other than its status cost this index nothing
+ * - `RECONCILE` / `CURSOR`                            where the reconciler's pass over active runs continues
+ * - failedBatchKeys (KEYS_ONLY): sparse, only batches with failed items (failed-item listing
+ *   without reading successes); the listing reads the batches themselves by key, so a 240 KB
+ *   batch is not copied into the index on every outcome it saves
+ * - activeRunsOfSchedule: sparse, PENDING/RUNNING run headers by (client, schedule), with just
+ *   what BeginRun's overlap and queue check read: each run reads its own schedule's partition
+ * - activeRunShards: sparse, PENDING/RUNNING run headers over ACTIVE_SHARDS partitions
+ *   (dynamo-run-table.ts), with what the reconciler compares (resume after a restart, reconciliation)
  */
 export const RUNS_TABLE: TableDefinition = {
   id: 'Runs',
@@ -58,8 +67,15 @@ export const RUNS_TABLE: TableDefinition = {
   sortKey: 'sk',
   globalIndexes: [
     { indexName: 'byClientDate', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    { indexName: 'failedBatches', partitionKey: 'failedPk', sortKey: 'sk' },
-    { indexName: 'activeRuns', partitionKey: 'activePk', sortKey: 'activeSk' },
+    { indexName: 'runsByClient', partitionKey: 'clientRunsPk', sortKey: 'clientRunsSk', projection: { include: ['status'] } },
+    { indexName: 'failedBatchKeys', partitionKey: 'failedPk', sortKey: 'sk', projection: 'KEYS_ONLY' },
+    {
+      indexName: 'activeRunsOfSchedule',
+      partitionKey: 'runSchedule',
+      sortKey: 'activeSk',
+      projection: { include: ['runId', 'processingDate', 'status', 'createdAt', 'startedAt'] },
+    },
+    { indexName: 'activeRunShards', partitionKey: 'activePk', sortKey: 'activeSk', projection: { include: ['runId', 'executionName', 'status', 'updatedAt'] } },
   ],
   timeToLiveAttribute: 'expiresAt',
 };
@@ -94,4 +110,16 @@ export const LEDGER_TABLE: TableDefinition = {
   ],
 };
 
-export const TABLES = [CONFIG_TABLE, RUNS_TABLE, LEDGER_TABLE] as const;
+/**
+ * The audit trail (lambdas/ports/audit-log.ts), append-only: the API function may put and query
+ * here, never update or delete. Apart from what it describes, so a deletion keeps its history.
+ * - `CLIENT#<clientId>` / `<at>#<random>`  one change, sorted by time (a range of instants is one Query)
+ */
+export const AUDIT_TABLE: TableDefinition = {
+  id: 'Audit',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  globalIndexes: [],
+};
+
+export const TABLES = [CONFIG_TABLE, RUNS_TABLE, LEDGER_TABLE, AUDIT_TABLE] as const;
