@@ -1,3 +1,4 @@
+import { catalogue } from './catalogue.js';
 import { daysOfMonth, isIsoDate, weekdayIndex } from './format.js';
 
 /**
@@ -5,11 +6,9 @@ import { daysOfMonth, isIsoDate, weekdayIndex } from './format.js';
  * and holidays, the year seen month by month. Pure functions (no DOM), unit-tested in Node.
  */
 
-/** The API's weekday codes in weekdayIndex order (0 = Monday). */
-const DAY_CODES = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
-
+/** The API's weekday code of a date: the catalogue lists the weekdays from Monday, as weekdayIndex counts. */
 export function dayCodeOf(date) {
-  return DAY_CODES[weekdayIndex(date)];
+  return catalogue().weekdays[weekdayIndex(date)].value;
 }
 
 /** How a date reads in the calendar: 'holiday', 'weekend' or 'business'. */

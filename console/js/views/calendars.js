@@ -95,7 +95,8 @@ async function renderCalendarEditor(context) {
   pageHeading(main, isNew ? 'New calendar' : 'Edit calendar');
   const slot = h('div', {}, loading());
   main.append(slot);
-  let calendar = { calendarId: '', name: '', weekend: ['SAT', 'SUN'], holidays: [] };
+  // A new calendar starts with the usual weekend: the catalogue's last two weekdays (Saturday, Sunday).
+  let calendar = { calendarId: '', name: '', weekend: optionsOf('weekdays').slice(-2).map(([value]) => value), holidays: [] };
   if (!isNew) {
     try {
       calendar = await api.getCalendar(clientId, route.id);

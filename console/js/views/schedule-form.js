@@ -123,7 +123,7 @@ function buildForm(context, schedule, isNew, { calendars, calendarsError, schedu
         windows.element,
         jobs.element,
         h('div', { class: 'form-actions' }, save, h('a', { class: 'button', href: routeHash(clientId, 'schedules') }, 'Cancel'), versionNote, !isNew && !mandatory ? deleteButton() : null),
-        isNew ? null : h('div', { class: 'form-actions schedule-links' }, h('a', { class: 'button', href: routeHash(clientId, 'versions', {}, schedule.scheduleId) }, 'Versions and changes'), backfillButton()),
+        isNew ? null : h('div', { class: 'schedule-links' }, h('a', { class: 'button', href: routeHash(clientId, 'versions', {}, schedule.scheduleId) }, 'Versions and changes'), backfillButton()),
       ),
       preview.element,
     ),
