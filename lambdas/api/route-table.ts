@@ -1,4 +1,5 @@
 import type { Role } from '../ports/config-store';
+import { CALENDAR_ROUTES } from './calendar-routes';
 import { LEDGER_ROUTES } from './ledger-routes';
 import { BODY_ERRORS, COMMON_ERRORS, error, route, type ApiRoute } from './route-kit';
 import {
@@ -166,7 +167,7 @@ export const ROUTES = {
     responses: {
       204: { description: 'Deleted; past runs keep their configuration snapshot.' },
       404: error('No such client or schedule.'),
-      409: error('The mandatory daily schedule cannot be deleted (code MANDATORY_SCHEDULE).'),
+      409: error('The mandatory daily schedule cannot be deleted (code MANDATORY_SCHEDULE), nor one that other schedules depend on (code SCHEDULE_DEPENDED_ON, naming them).'),
       ...COMMON_ERRORS,
     },
   }),
@@ -292,6 +293,7 @@ export const ROUTES = {
     },
   }),
   ...LEDGER_ROUTES,
+  ...CALENDAR_ROUTES,
 } as const;
 
 export type OperationId = keyof typeof ROUTES;

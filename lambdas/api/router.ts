@@ -5,6 +5,7 @@ import type { LedgerService } from '../services/ledger-service';
 import type { RunOperations } from '../services/run-operations';
 import type { ScheduleConfigService } from '../services/schedule-config-service';
 import { mayActFor, roleFor, roleIncludes, type Authorizer } from './auth';
+import { calendarHandlers } from './calendar-handlers';
 import { ledgerHandlers } from './ledger-handlers';
 import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationFailure, type ApiResult } from './http';
 import type { RouteRequest } from './route-kit';
@@ -61,7 +62,7 @@ function routeHandlers({ schedules, runs, ledger }: ApiDependencies): RouteHandl
       await schedules.deleteSchedule(params.clientId, params.scheduleId);
       return { status: 204 };
     },
-    previewSchedule: async ({ body }) => json(200, { occurrences: schedules.preview(body) }),
+    previewSchedule: async ({ params, body }) => json(200, { occurrences: await schedules.preview(params.clientId, body) }),
     triggerRun: async ({ params, body }) => {
       const { run, created } = await runs.trigger(params.clientId, resolveScheduleId(params.scheduleId), body);
       return json(created ? 202 : 200, run);
@@ -78,6 +79,7 @@ function routeHandlers({ schedules, runs, ledger }: ApiDependencies): RouteHandl
     resetRun: async ({ params }) => json(200, await runs.reset(params.clientId, params.runId)),
     getCatalogue: async () => json(200, schedules.catalogue()),
     ...ledgerHandlers(ledger),
+    ...calendarHandlers(schedules.calendars),
   };
 }
 

@@ -11,6 +11,8 @@ import {
   JobStatusSchema,
   JobTypeSchema,
   LocalTimeSchema,
+  NON_BUSINESS_DAY_RULES,
+  OFFSET_UNITS,
   OVERLAP_POLICIES,
   PROCESSING_DATES,
   ProcessingDateSchema,
@@ -125,6 +127,8 @@ export const PreviewBodySchema = requestComponent(
         `Occurrences strictly after this instant (from ${PROCESSING_DATES.first} to ${PROCESSING_DATES.last}); default now.`,
       ),
       count: z.number().int().min(1).max(100).default(5),
+      calendarId: ScheduleConfigSchema.shape.calendarId,
+      nonBusinessDay: ScheduleConfigSchema.shape.nonBusinessDay,
     })
     .strict(),
 );
@@ -321,6 +325,8 @@ export const CatalogueSchema = responseComponent(
       catalogueEntry(z.enum(WAITING_REASONS)).extend({ words: z.string().describe('Why the run waits.'), until: z.string().describe('Leads the time the run acts again.') }),
     ),
     skipReasons: z.array(catalogueEntry(z.enum(SKIP_REASONS)).extend({ words: z.string().describe('Why the run was skipped.') })),
+    nonBusinessDayRules: z.array(catalogueEntry(z.enum(NON_BUSINESS_DAY_RULES)).extend({ description: z.string() })),
+    offsetUnits: z.array(catalogueEntry(z.enum(OFFSET_UNITS)).extend({ description: z.string() })),
     defaults: z.object({ overlapPolicy: z.enum(OVERLAP_POLICIES), catchUpWindowHours: CountSchema }).describe('What a schedule that leaves these out gets.'),
     maxCatchUpWindowHours: CountSchema,
   }),

@@ -5,6 +5,8 @@ import {
   FrequencySchema,
   JOB_TYPES,
   MAX_CATCH_UP_WINDOW_HOURS,
+  NON_BUSINESS_DAY_RULES,
+  OFFSET_UNITS,
   OVERLAP_POLICIES,
   SKIP_REASONS,
   WAITING_REASONS,
@@ -12,6 +14,8 @@ import {
   type FrequencyType,
   type JobSpec,
   type JobType,
+  type NonBusinessDayRule,
+  type OffsetUnit,
   type OverlapPolicy,
   type SkipReason,
   type WaitingReason,
@@ -81,6 +85,18 @@ const SKIP_REASON_WORDS: Record<SkipReason, { label: string; words: string }> = 
   OVERLAP: { label: 'Overlap', words: 'Skipped: an earlier run of this schedule was still active, and the schedule’s overlap policy is Skip.' },
 };
 
+const NON_BUSINESS_DAY_WORDS: Record<NonBusinessDayRule, { label: string; description: string }> = {
+  RUN: { label: 'Run anyway', description: 'An occurrence on a weekend day or holiday runs on that day.' },
+  SKIP: { label: 'Skip it', description: 'An occurrence on a weekend day or holiday does not run.' },
+  PREVIOUS: { label: 'Previous business day', description: 'An occurrence on a weekend day or holiday runs on the business day before it instead.' },
+  NEXT: { label: 'Next business day', description: 'An occurrence on a weekend day or holiday runs on the business day after it instead.' },
+};
+
+const OFFSET_UNIT_WORDS: Record<OffsetUnit, { label: string; description: string }> = {
+  CALENDAR_DAYS: { label: 'Calendar days', description: 'The offset counts days back from the period’s last day (0 = the last day).' },
+  BUSINESS_DAYS: { label: 'Business days', description: 'The offset counts business days of the calendar back from the period’s last business day (0 = that day).' },
+};
+
 export interface CatalogueOptions {
   /** Whether this deployment runs the job type: production refuses SYNTHETIC. */
   isAvailable(type: JobType): boolean;
@@ -105,6 +121,10 @@ export interface Catalogue {
   overlapPolicies: Array<CatalogueEntry<OverlapPolicy> & { description: string }>;
   waitingReasons: Array<CatalogueEntry<WaitingReason> & { words: string; until: string }>;
   skipReasons: Array<CatalogueEntry<SkipReason> & { words: string }>;
+  /** A schedule with a business-day calendar: what an occurrence on a non-business day does. */
+  nonBusinessDayRules: Array<CatalogueEntry<NonBusinessDayRule> & { description: string }>;
+  /** How MONTH_END, QUARTER_END and YEAR_END count their offsetDays. */
+  offsetUnits: Array<CatalogueEntry<OffsetUnit> & { description: string }>;
   defaults: { overlapPolicy: OverlapPolicy; catchUpWindowHours: number };
   maxCatchUpWindowHours: number;
 }
@@ -131,6 +151,8 @@ export function describeCatalogue(options: CatalogueOptions): Catalogue {
     overlapPolicies: OVERLAP_POLICIES.map((value) => ({ value, ...OVERLAP_POLICY_WORDS[value] })),
     waitingReasons: WAITING_REASONS.map((value) => ({ value, ...WAITING_REASON_WORDS[value] })),
     skipReasons: SKIP_REASONS.map((value) => ({ value, ...SKIP_REASON_WORDS[value] })),
+    nonBusinessDayRules: NON_BUSINESS_DAY_RULES.map((value) => ({ value, ...NON_BUSINESS_DAY_WORDS[value] })),
+    offsetUnits: OFFSET_UNITS.map((value) => ({ value, ...OFFSET_UNIT_WORDS[value] })),
     defaults: { overlapPolicy: DEFAULT_OVERLAP_POLICY, catchUpWindowHours: DEFAULT_CATCH_UP_WINDOW_HOURS },
     maxCatchUpWindowHours: MAX_CATCH_UP_WINDOW_HOURS,
   };

@@ -67,13 +67,46 @@ export function isKnownTimezone(zone: string): boolean {
 export const DAYS_OF_WEEK = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
 export type DayOfWeek = (typeof DAYS_OF_WEEK)[number];
 
+/** What a schedule with a business-day calendar does with an occurrence on a weekend day or holiday (absent: RUN). */
+export const NON_BUSINESS_DAY_RULES = ['RUN', 'SKIP', 'PREVIOUS', 'NEXT'] as const;
+export type NonBusinessDayRule = (typeof NON_BUSINESS_DAY_RULES)[number];
+/** How MONTH_END, QUARTER_END and YEAR_END count offsetDays (absent: CALENDAR_DAYS). */
+export const OFFSET_UNITS = ['CALENDAR_DAYS', 'BUSINESS_DAYS'] as const;
+export type OffsetUnit = (typeof OFFSET_UNITS)[number];
+/** A calendar's holidays: a century of ten a year. */
+export const MAX_HOLIDAYS = 1000;
+
+export const CalendarIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes, 1-40 characters, not starting with a dash');
+
+/** A client's business-day calendar: weekend days and holidays, stored deduplicated and sorted. */
+export const CalendarConfigSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    weekend: z
+      .array(z.enum(DAYS_OF_WEEK))
+      .max(7)
+      .transform((days) => DAYS_OF_WEEK.filter((day) => days.includes(day)))
+      .refine((days) => days.length < 7, 'at most six weekend days: a calendar needs business days')
+      .describe('The weekly non-business days, e.g. ["SAT", "SUN"] or ["FRI", "SAT"]; not all seven.'),
+    holidays: z
+      .array(ProcessingDateSchema)
+      .max(MAX_HOLIDAYS)
+      .default([])
+      .transform((dates) => [...new Set(dates)].sort())
+      .describe(`Non-business dates (YYYY-MM-DD, ${PROCESSING_DATES.first}..${PROCESSING_DATES.last}), at most ${MAX_HOLIDAYS}; kept sorted, once each.`),
+  })
+  .strict();
+export type CalendarConfig = z.infer<typeof CalendarConfigSchema>;
+
 export const FrequencySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('DAILY') }).strict(),
   z.object({ type: z.literal('WEEKLY'), dayOfWeek: z.enum(DAYS_OF_WEEK) }).strict(),
   z.object({ type: z.literal('MONTHLY'), dayOfMonth: z.number().int().min(1).max(31) }).strict(),
-  z.object({ type: z.literal('MONTH_END'), offsetDays: z.number().int().min(0).max(27).default(0) }).strict(),
-  z.object({ type: z.literal('QUARTER_END'), offsetDays: z.number().int().min(0).max(27).default(0) }).strict(),
-  z.object({ type: z.literal('YEAR_END'), offsetDays: z.number().int().min(0).max(27).default(0) }).strict(),
+  z.object({ type: z.literal('MONTH_END'), offsetDays: z.number().int().min(0).max(27).default(0), offsetUnit: z.enum(OFFSET_UNITS).optional() }).strict(),
+  z.object({ type: z.literal('QUARTER_END'), offsetDays: z.number().int().min(0).max(27).default(0), offsetUnit: z.enum(OFFSET_UNITS).optional() }).strict(),
+  z.object({ type: z.literal('YEAR_END'), offsetDays: z.number().int().min(0).max(27).default(0), offsetUnit: z.enum(OFFSET_UNITS).optional() }).strict(),
   z.object({ type: z.literal('CRON'), expression: z.string().min(1).max(200) }).strict(),
   z.object({ type: z.literal('MANUAL') }).strict(),
 ]);
@@ -125,6 +158,16 @@ export const ScheduleConfigSchema = z
     exceptionWindows: z.array(ExceptionWindowSchema).max(10).default([]),
     jobs: z.array(JobSpecSchema).min(1).max(20),
     enabled: z.boolean().default(true),
+    calendarId: CalendarIdSchema.optional().describe('The client’s business-day calendar this schedule follows (nonBusinessDay, offsetUnit BUSINESS_DAYS).'),
+    nonBusinessDay: z
+      .enum(NON_BUSINESS_DAY_RULES)
+      .optional()
+      .describe('With a calendar: an occurrence on a weekend day or holiday RUNs (the default), is SKIPped, or moves to the PREVIOUS or NEXT business day.'),
+    dependsOn: z
+      .array(z.object({ scheduleId: ScheduleIdSchema }).strict())
+      .max(20)
+      .optional()
+      .describe('Other schedules of this client whose run for the same processing date must be COMPLETED before this one starts.'),
     overlapPolicy: OverlapPolicySchema.default(DEFAULT_OVERLAP_POLICY).describe(
       'A new run while an earlier run of this schedule is PENDING or RUNNING: QUEUE waits for it, SKIP records the occurrence as SKIPPED, ALLOW runs both.',
     ),

@@ -1,10 +1,11 @@
 import type { IANAZone } from 'luxon';
 import { assertNever } from './assert-never';
+import { BusinessDays, type BusinessCalendar } from './business-calendar';
 import { civilDate, daysInMonth, epochDay, formatIsoDate, formatLocalTime, isoWeekday, parseIsoDate, parseLocalTime } from './calendar-dates';
 import { formatInstant, localDayOf, resolveLocal, zoneOf } from './calendar-zone';
 import { cronMatchesDay, MIN_CRON_YEAR, nextCronDay, parseCron, type CronExpression } from './cron-expression';
 import { ValidationError, type ErrorDetail } from './errors';
-import { DAYS_OF_WEEK, type ExceptionWindow, type Frequency } from './model';
+import { DAYS_OF_WEEK, type ExceptionWindow, type Frequency, type NonBusinessDayRule } from './model';
 
 /**
  * When schedules are due. Pure: no AWS, no I/O; the API's nextRuns and schedule preview, the
@@ -23,12 +24,21 @@ import { DAYS_OF_WEEK, type ExceptionWindow, type Frequency } from './model';
  *   the zone skips entirely, or whose time falls in a gap that runs into the next date, has no
  *   occurrence (Pacific/Apia skipped 2011-12-30). The processing date is always the local date
  *   of the occurrence.
+ * - Business days (a client's calendar, passed in as `businessCalendar`): MONTH_END, QUARTER_END
+ *   and YEAR_END with offsetUnit BUSINESS_DAYS are due on the offsetDays-th business day before
+ *   the period's last business day (a period without that many has none). Then `nonBusinessDay`
+ *   applies to every due date on a weekend day or holiday: RUN it, SKIP it, or move it to the
+ *   PREVIOUS or NEXT business day; dates that land on one day are one occurrence, on that day.
  */
 export interface CalendarSpec {
   frequency: Frequency;
   /** HH:MM:SS, wall-clock time in `timezone`. */
   executionTime: string;
   timezone: string;
+  /** The calendar the schedule's calendarId names, loaded by the caller: this module does no I/O. */
+  businessCalendar?: BusinessCalendar;
+  /** With a businessCalendar. @default 'RUN' */
+  nonBusinessDay?: NonBusinessDayRule;
 }
 
 export interface Occurrence {
@@ -148,6 +158,87 @@ function nextDueDay(frequency: Frequency, from: number): number | undefined {
   }
 }
 
+/** The last year any occurrence is computed for: EventBridge's last cron year, and far past every holiday. */
+const LAST_CALENDAR_DAY = epochDay(2199, 12, 31);
+
+type PeriodEndFrequency = Extract<Frequency, { type: 'MONTH_END' | 'QUARTER_END' | 'YEAR_END' }>;
+
+function countsBusinessDays(frequency: Frequency): frequency is PeriodEndFrequency {
+  return (frequency.type === 'MONTH_END' || frequency.type === 'QUARTER_END' || frequency.type === 'YEAR_END') && frequency.offsetUnit === 'BUSINESS_DAYS';
+}
+
+/** The first day of the period that ends with `month`, or undefined when no period of the frequency ends then. */
+function periodStart(frequency: PeriodEndFrequency, year: number, month: number): number | undefined {
+  switch (frequency.type) {
+    case 'MONTH_END':
+      return epochDay(year, month, 1);
+    case 'QUARTER_END':
+      return month % 3 === 0 ? epochDay(year, month - 2, 1) : undefined;
+    case 'YEAR_END':
+      return month === 12 ? epochDay(year, 1, 1) : undefined;
+    default:
+      return assertNever(frequency);
+  }
+}
+
+/** The first business-day offset due day on or after `from`: period by period, each at most a year away. */
+function nextBusinessOffsetDay(frequency: PeriodEndFrequency, days: BusinessDays, from: number): number | undefined {
+  let { year, month } = civilDate(from);
+  while (epochDay(year, month, 1) <= LAST_CALENDAR_DAY) {
+    const first = periodStart(frequency, year, month);
+    if (first !== undefined) {
+      const due = days.fromEnd(first, epochDay(year, month, daysInMonth(year, month)), frequency.offsetDays);
+      if (due !== undefined && due >= from) return due;
+    }
+    [year, month] = month === 12 ? [year + 1, 1] : [year, month + 1];
+  }
+  return undefined;
+}
+
+/**
+ * The due-day function of a spec: the first local date on or after an epoch day that has an
+ * occurrence, with the business-day offset and the non-business-day rule applied. Moving a date
+ * never reorders dates (an earlier date never moves past a later one), so walking the
+ * frequency's dates in order and dropping those that land before `from` is exact.
+ */
+function dueDaysOf(spec: CalendarSpec): (from: number) => number | undefined {
+  const { frequency, businessCalendar } = spec;
+  if (!businessCalendar) {
+    if (countsBusinessDays(frequency)) {
+      throw new ValidationError('offsetUnit BUSINESS_DAYS needs a calendar', [{ path: 'frequency.offsetUnit', message: 'BUSINESS_DAYS needs a calendar: name one in calendarId' }]);
+    }
+    return (from) => nextDueDay(frequency, from);
+  }
+  const days = new BusinessDays(businessCalendar);
+  const base = countsBusinessDays(frequency) ? (from: number) => nextBusinessOffsetDay(frequency, days, from) : (from: number) => nextDueDay(frequency, from);
+  const rule = spec.nonBusinessDay ?? 'RUN';
+  if (rule === 'RUN') return base;
+  const moved = (day: number): number | undefined => {
+    switch (rule) {
+      case 'SKIP':
+        return days.isBusinessDay(day) ? day : undefined;
+      case 'PREVIOUS':
+        return days.onOrBefore(day);
+      case 'NEXT':
+        return days.onOrAfter(day);
+      default:
+        return assertNever(rule);
+    }
+  };
+  return (from) => {
+    // NEXT: a due date after the last business day before `from` may move onto `from` or later.
+    let candidate = rule === 'NEXT' ? (days.onOrBefore(from - 1) ?? from - 1) + 1 : from;
+    while (candidate <= LAST_CALENDAR_DAY) {
+      const due = base(candidate);
+      if (due === undefined) return undefined;
+      const day = moved(due);
+      if (day !== undefined && day >= from) return day;
+      candidate = due + 1;
+    }
+    return undefined;
+  };
+}
+
 /** Whether a schedule with this frequency runs on a local date (YYYY-MM-DD). MANUAL never does. */
 export function isDue(frequency: Frequency, localDate: string): boolean {
   return isDueDay(frequency, requireDay(localDate));
@@ -189,8 +280,9 @@ export function* occurrencesAfter(spec: CalendarSpec, after: Date): Generator<Oc
     }
     times = [seconds];
   }
+  const nextDay = dueDaysOf(spec);
   // The day before the local date of `after`: a local date can repeat across a fall-back at midnight.
-  let day = nextDueDay(frequency, localDayOf(zone, last) - 1);
+  let day = nextDay(localDayOf(zone, last) - 1);
   while (day !== undefined) {
     const dueDay = day;
     const instantOf = (index: number): number => resolveLocal(zone, dueDay, times[index] as number, 'earliest');
@@ -209,7 +301,7 @@ export function* occurrencesAfter(spec: CalendarSpec, after: Date): Generator<Oc
       last = at;
       yield { processingDate: formatIsoDate(dueDay), at: formatInstant(at) };
     }
-    day = nextDueDay(frequency, dueDay + 1);
+    day = nextDay(dueDay + 1);
   }
 }
 
@@ -401,5 +493,43 @@ export function validateCalendarSpec(spec: CalendarSpec & { exceptionWindows?: r
     }
   }
   details.push(...exceptionWindowProblems(spec.exceptionWindows ?? []));
+  if (details.length === 0) details.push(...businessDayProblems(spec));
   if (details.length > 0) throw new ValidationError(`Invalid schedule: ${describe(details)}`, details);
+}
+
+/** Holidays lie in 2000..2099; past them only the weekend counts, which repeats, so these periods show every case. */
+const FIRST_CHECKED_YEAR = 2000;
+const LAST_CHECKED_YEAR = 2099;
+
+/**
+ * A calendar's fields without a calendar, a business-day offset that some period of the
+ * calendar cannot hold, and a rule under which the schedule never runs (SKIP of a weekly day
+ * that is a weekend day).
+ */
+function businessDayProblems(spec: CalendarSpec): ErrorDetail[] {
+  const { frequency, businessCalendar } = spec;
+  if (!businessCalendar) {
+    const details: ErrorDetail[] = [];
+    if (countsBusinessDays(frequency)) details.push({ path: 'frequency.offsetUnit', message: 'BUSINESS_DAYS needs a calendar: name one in calendarId' });
+    if (spec.nonBusinessDay !== undefined) details.push({ path: 'nonBusinessDay', message: 'needs a calendar: name one in calendarId' });
+    return details;
+  }
+  if (countsBusinessDays(frequency)) {
+    const days = new BusinessDays(businessCalendar);
+    for (let year = FIRST_CHECKED_YEAR; year <= LAST_CHECKED_YEAR; year++) {
+      for (let month = 1; month <= 12; month++) {
+        const first = periodStart(frequency, year, month);
+        if (first === undefined) continue;
+        const count = days.countBetween(first, epochDay(year, month, daysInMonth(year, month)));
+        if (frequency.offsetDays >= count) {
+          const period = `the period ending ${formatIsoDate(epochDay(year, month, daysInMonth(year, month)))}`;
+          return [{ path: 'frequency.offsetDays', message: `${frequency.offsetDays} business days before the last one is more than ${period} has (${count} business days)` }];
+        }
+      }
+    }
+  }
+  if (frequency.type !== 'MANUAL' && dueDaysOf(spec)(epochDay(FIRST_CHECKED_YEAR, 1, 1)) === undefined) {
+    return [{ path: 'nonBusinessDay', message: `with this calendar and ${spec.nonBusinessDay ?? 'RUN'} the schedule never runs` }];
+  }
+  return [];
 }

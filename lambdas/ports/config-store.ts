@@ -1,4 +1,4 @@
-import type { Client, Schedule } from '../domain/model';
+import type { CalendarConfig, Client, Schedule } from '../domain/model';
 
 /** What a principal may do, least first; each role includes the ones before it (API.md, Roles). */
 export const ROLES = ['viewer', 'caller', 'operator', 'admin'] as const;
@@ -8,6 +8,19 @@ export type Role = (typeof ROLES)[number];
 export interface PrincipalGrant {
   clientIds: string[];
   role: Role;
+}
+
+/** A client's business-day calendar as stored (API.md, Business-day calendars). */
+export interface Calendar extends CalendarConfig {
+  calendarId: string;
+  clientId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CalendarPage {
+  items: Calendar[];
+  nextToken?: string;
 }
 
 /**
@@ -28,6 +41,17 @@ export interface ConfigStore {
   /** Replaces the schedule if its stored version equals `expectedVersion`; the new one carries version + 1. */
   updateSchedule(schedule: Schedule, expectedVersion: number): Promise<void>;
   deleteSchedule(clientId: string, scheduleId: string): Promise<void>;
+  getCalendar(clientId: string, calendarId: string): Promise<Calendar | undefined>;
+  /** A page of the client's calendars by id; a nextToken this store did not issue is a ValidationError. */
+  listCalendars(clientId: string, page: { limit: number; nextToken?: string }): Promise<CalendarPage>;
+  /** Creates or replaces a calendar; true when it was created. */
+  putCalendar(calendar: Calendar): Promise<boolean>;
+  /**
+   * Deletes a calendar that no schedule uses: schedule writes count their calendar's users in
+   * the same transaction, so a schedule saved with it meanwhile makes this a ConflictError
+   * (CALENDAR_IN_USE), and a schedule saved after it fails (ValidationError at calendarId).
+   */
+  deleteCalendar(clientId: string, calendarId: string): Promise<void>;
   /** What an IAM principal may do, as recorded by DevOps; undefined when it has no mapping. */
   getPrincipal(principalArn: string): Promise<PrincipalGrant | undefined>;
 }

@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { describeCatalogue, type Catalogue } from '../domain/catalogue';
-import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from '../domain/errors';
+import { ConflictError, NotFoundError, StaleVersionError, ValidationError, type ErrorDetail } from '../domain/errors';
 import type { JobRegistry } from '../domain/job-registry';
 import {
   DAILY_SCHEDULE_ID,
   DEFAULT_CATCH_UP_WINDOW_HOURS,
   DEFAULT_OVERLAP_POLICY,
-  ScheduleConfigSchema, type Client, type Frequency, type JobSpec, type Schedule, type ScheduleConfig, type ScheduleConfigInput } from '../domain/model';
+  ScheduleConfigSchema, type Client, type Frequency, type JobSpec, type NonBusinessDayRule, type Schedule, type ScheduleConfig, type ScheduleConfigInput } from '../domain/model';
 import { resolveScheduleId } from '../domain/run';
 import { nextOccurrences, validateCalendarSpec, type CalendarSpec, type Occurrence } from '../domain/schedule-calendar';
+import { calendarSpecOf, CalendarService } from './calendar-service';
 import { systemClock } from '../domain/system-clock';
 import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
@@ -44,6 +45,8 @@ export interface PreviewInput {
   from?: string;
   /** 1..100; default 5. */
   count?: number;
+  calendarId?: string | undefined;
+  nonBusinessDay?: NonBusinessDayRule | undefined;
 }
 
 /** A schedule as the API shows it: the stored schedule plus its next occurrences. */
@@ -85,6 +88,8 @@ export class ScheduleConfigService {
   private readonly clock: Clock;
   private readonly newScheduleId: () => string;
   private readonly scheduling: ScheduleConfigServiceOptions['scheduling'];
+  /** The client's business-day calendars, on the same store and scheduling. */
+  readonly calendars: CalendarService;
 
   constructor(options: ScheduleConfigServiceOptions) {
     this.store = options.store;
@@ -92,6 +97,7 @@ export class ScheduleConfigService {
     this.clock = options.clock ?? systemClock;
     this.newScheduleId = options.newScheduleId ?? randomScheduleId;
     this.scheduling = options.scheduling;
+    this.calendars = new CalendarService({ store: this.store, clock: this.clock, scheduling: this.scheduling });
   }
 
   /** Onboards a client (with its mandatory daily schedule) or updates its name and time zone. */
@@ -121,7 +127,7 @@ export class ScheduleConfigService {
 
   async listSchedules(clientId: string): Promise<ScheduleView[]> {
     const [, schedules] = await Promise.all([this.getClient(clientId), this.store.listSchedules(clientId)]);
-    return schedules.map((schedule) => this.view(schedule));
+    return Promise.all(schedules.map((schedule) => this.view(schedule)));
   }
 
   async getSchedule(clientId: string, scheduleId: string): Promise<ScheduleView> {
@@ -130,9 +136,10 @@ export class ScheduleConfigService {
 
   async createSchedule(clientId: string, config: ScheduleConfigInput): Promise<ScheduleView> {
     const now = this.clock.now().toISOString();
+    const scheduleId = this.newScheduleId();
     const schedule: Schedule = {
-      ...this.validated(config),
-      scheduleId: this.newScheduleId(),
+      ...(await this.validated(clientId, scheduleId, config)),
+      scheduleId,
       clientId,
       mandatory: false,
       version: 1,
@@ -150,7 +157,7 @@ export class ScheduleConfigService {
     if (current.version !== expectedVersion) {
       throw new StaleVersionError(`schedule ${current.scheduleId} is at version ${current.version}, not ${expectedVersion}: read it again and retry`);
     }
-    const validated = this.validated(config);
+    const validated = await this.validated(clientId, current.scheduleId, config);
     if (current.mandatory) assertKeepsMandatoryShape(validated);
     const next: Schedule = {
       ...validated,
@@ -171,20 +178,28 @@ export class ScheduleConfigService {
     if (current.mandatory) {
       throw new ConflictError('the mandatory daily schedule cannot be deleted; edit or disable it instead', 'MANDATORY_SCHEDULE');
     }
+    const dependants = (await this.store.listSchedules(clientId)).filter((other) => other.dependsOn?.some((dependency) => dependency.scheduleId === current.scheduleId));
+    if (dependants.length > 0) {
+      const names = dependants.map((other) => `${other.name} (${other.scheduleId})`).join(', ');
+      throw new ConflictError(`schedule ${current.scheduleId} cannot be deleted: ${names} depend on it; remove it from their dependsOn first`, 'SCHEDULE_DEPENDED_ON', [
+        { path: 'dependsOn', message: `depended on by ${names}` },
+      ]);
+    }
     await this.store.deleteSchedule(clientId, current.scheduleId);
     await this.scheduling?.scheduleDeleted({ clientId, scheduleId: current.scheduleId });
   }
 
   /** The next `count` occurrences strictly after `from`, computed by the code that fires schedules; nothing is saved. */
-  preview(input: PreviewInput): Occurrence[] {
+  async preview(clientId: string, input: PreviewInput): Promise<Occurrence[]> {
     const from = input.from === undefined ? this.clock.now() : new Date(input.from);
     if (Number.isNaN(from.getTime())) throw new ValidationError('from is not a valid instant', [{ path: 'from', message: 'an ISO-8601 instant' }]);
     const count = input.count ?? NEXT_RUNS_SHOWN;
     if (!Number.isInteger(count) || count < 1 || count > 100) {
       throw new ValidationError('count must be an integer from 1 to 100', [{ path: 'count', message: 'an integer from 1 to 100' }]);
     }
-    validateCalendarSpec(input);
-    return occurrences(input, from, count);
+    const spec = await calendarSpecOf(this.store, clientId, input);
+    validateCalendarSpec(spec);
+    return occurrences(spec, from, count);
   }
 
   /** The words for schedules and runs, with the job types this deployment runs (GET /v1/catalogue). */
@@ -192,9 +207,9 @@ export class ScheduleConfigService {
     return describeCatalogue({ isAvailable: (type) => this.registry.has(type), recommendedDailySequence: DEFAULT_DAILY_JOBS });
   }
 
-  /** The schedule with its next occurrences (none when MANUAL or disabled). */
-  view(schedule: Schedule): ScheduleView {
-    const nextRuns = schedule.enabled ? occurrences(schedule, this.clock.now(), NEXT_RUNS_SHOWN) : [];
+  /** The schedule with its next occurrences (none when MANUAL or disabled), by its business-day calendar. */
+  async view(schedule: Schedule): Promise<ScheduleView> {
+    const nextRuns = schedule.enabled ? occurrences(await calendarSpecOf(this.store, schedule.clientId, schedule), this.clock.now(), NEXT_RUNS_SHOWN) : [];
     return { ...schedule, nextRuns };
   }
 
@@ -209,13 +224,15 @@ export class ScheduleConfigService {
   }
 
   /**
-   * Checks what the schema cannot: the calendar (CRON expression, exception windows), and that
-   * each job type is available here with valid settings (which come back normalised).
+   * Checks what the schema cannot: the calendar (CRON expression, exception windows, the
+   * business-day calendar and its rules), the dependencies, and that each job type is available
+   * here with valid settings (which come back normalised).
    */
-  private validated(input: ScheduleConfigInput): ScheduleConfig {
+  private async validated(clientId: string, scheduleId: string, input: ScheduleConfigInput): Promise<ScheduleConfig> {
     // The API has parsed the body already; other callers (the demo seed) may leave defaults out.
-    const config = ScheduleConfigSchema.parse(input);
-    validateCalendarSpec(config);
+    const parsed = ScheduleConfigSchema.parse(input);
+    validateCalendarSpec({ ...(await calendarSpecOf(this.store, clientId, parsed)), exceptionWindows: parsed.exceptionWindows });
+    const config = parsed.dependsOn ? { ...parsed, dependsOn: await this.checkedDependencies(clientId, scheduleId, parsed.dependsOn) } : parsed;
     const jobs = config.jobs.map((job, index): JobSpec => {
       const handler = withPath(`jobs.${index}.type`, () => this.registry.get(job.type));
       // A job type reports its settings' problems at `settings.<field>`: relative to the job.
@@ -223,6 +240,33 @@ export class ScheduleConfigService {
       return job.settings === undefined ? job : { ...job, settings };
     });
     return { ...config, jobs };
+  }
+
+  /**
+   * The dependencies with `daily` resolved: each an existing other schedule of the client, once,
+   * closing no cycle among the client's schedules as stored now. Two saves racing to close one
+   * cycle from both ends can both pass (docs/calendars.md); the waiting runs then show it.
+   */
+  private async checkedDependencies(clientId: string, scheduleId: string, dependsOn: NonNullable<ScheduleConfig['dependsOn']>): Promise<NonNullable<ScheduleConfig['dependsOn']>> {
+    const schedules = await this.store.listSchedules(clientId);
+    const byId = new Map(schedules.map((schedule) => [schedule.scheduleId, schedule]));
+    const details: ErrorDetail[] = [];
+    const resolved = dependsOn.map((dependency, index) => {
+      const id = resolveScheduleId(dependency.scheduleId);
+      const path = `dependsOn.${index}.scheduleId`;
+      if (id === scheduleId) details.push({ path, message: 'a schedule cannot depend on itself' });
+      else if (!byId.has(id)) details.push({ path, message: `no schedule ${dependency.scheduleId} for this client` });
+      else if (dependsOn.findIndex((other) => resolveScheduleId(other.scheduleId) === id) !== index) details.push({ path, message: 'listed twice' });
+      return { scheduleId: id };
+    });
+    if (details.length > 0) throw new ValidationError(`Invalid dependencies: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+    const edges = (id: string): string[] => (id === scheduleId ? resolved.map((d) => d.scheduleId) : (byId.get(id)?.dependsOn ?? []).map((d) => d.scheduleId));
+    const cycle = cycleThrough(scheduleId, edges);
+    if (cycle) {
+      const names = cycle.map((id) => byId.get(id)?.name ?? id);
+      throw new ValidationError(`dependsOn closes a cycle: ${names.join(' → ')}`, [{ path: 'dependsOn', message: `cycle ${cycle.join(' → ')}` }]);
+    }
+    return resolved;
   }
 
   private defaultDailySchedule(client: Client): Schedule {
@@ -249,7 +293,23 @@ export class ScheduleConfigService {
 
 function occurrences(spec: CalendarSpec, after: Date, count: number): Occurrence[] {
   if (spec.frequency.type === 'MANUAL') return [];
-  return nextOccurrences({ frequency: spec.frequency, executionTime: spec.executionTime, timezone: spec.timezone }, after, count);
+  return nextOccurrences(spec, after, count);
+}
+
+/** A path of dependencies from `start` back to itself (start first and last), or undefined. */
+function cycleThrough(start: string, edges: (id: string) => string[]): string[] | undefined {
+  const seen = new Set<string>();
+  const walk = (id: string, path: string[]): string[] | undefined => {
+    for (const next of edges(id)) {
+      if (next === start) return [...path, next];
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const found = walk(next, [...path, next]);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(start, [start]);
 }
 
 /** The mandatory schedule stays a DAILY schedule that bills: it can be edited, not turned into something else. */

@@ -9,6 +9,7 @@ import type { ConfigStore } from '../ports/config-store';
 import type { Orchestrator } from '../ports/orchestrator';
 import type { RunStore } from '../ports/run-store';
 import type { ScheduleCursorStore, ScheduleKey, ScheduleTrigger } from '../ports/schedule-trigger';
+import { calendarSpecOf } from './calendar-service';
 
 export interface ScheduleFiringSettings {
   /**
@@ -57,10 +58,6 @@ export function scheduleKeyOf(schedule: ScheduleKey): ScheduleKey {
   return { clientId: schedule.clientId, scheduleId: schedule.scheduleId };
 }
 
-function calendarOf(schedule: Schedule): CalendarSpec {
-  return { frequency: schedule.frequency, executionTime: schedule.executionTime, timezone: schedule.timezone };
-}
-
 /** The execution a scheduler starts for one occurrence: the same name for the same occurrence, so a repeated fire is the same execution. */
 export function scheduledExecutionName(schedule: ScheduleKey, at: string): string {
   const digest = createHash('sha256').update(`${schedule.clientId}\u0000${schedule.scheduleId}\u0000${new Date(at).toISOString()}`).digest('hex');
@@ -97,9 +94,13 @@ export class ScheduleFiringService {
     return this.deps.settings ?? DEFAULT_FIRING_SETTINGS;
   }
 
-  /** The next occurrence strictly after `after`; undefined for a schedule that does not fire by itself. */
-  nextOccurrence(schedule: Schedule, after: Date): Occurrence | undefined {
-    return firesByItself(schedule) ? nextOccurrences(calendarOf(schedule), after, 1)[0] : undefined;
+  /** The next occurrence strictly after `after`, by the schedule's business-day calendar; undefined for a schedule that does not fire by itself. */
+  async nextOccurrence(schedule: Schedule, after: Date): Promise<Occurrence | undefined> {
+    return firesByItself(schedule) ? nextOccurrences(await this.calendarOf(schedule), after, 1)[0] : undefined;
+  }
+
+  private calendarOf(schedule: Schedule): Promise<CalendarSpec> {
+    return calendarSpecOf(this.deps.config, schedule.clientId, schedule);
   }
 
   /**
@@ -175,7 +176,7 @@ export class ScheduleFiringService {
     };
     let previous: Occurrence | undefined;
     let settled = 0;
-    for (const occurrence of occurrencesAfter(calendarOf(schedule), new Date(cursor))) {
+    for (const occurrence of occurrencesAfter(await this.calendarOf(schedule), new Date(cursor))) {
       const at = Date.parse(occurrence.at);
       if (at > upTo.getTime() || settled++ >= this.settings.maxOccurrencesPerSettle) break;
       if (at < windowStart) {
@@ -214,7 +215,7 @@ export class ScheduleFiringService {
         const armed = await trigger.armedAt(key);
         const armedMs = armed === undefined ? undefined : Date.parse(armed);
         if (armedMs !== undefined && armedMs > now.getTime()) {
-          const expected = this.nextOccurrence(schedule, now);
+          const expected = await this.nextOccurrence(schedule, now);
           if (expected && Date.parse(expected.at) !== armedMs) {
             await trigger.arm(key, expected);
             report.corrected.push(schedule.scheduleId);
@@ -237,7 +238,7 @@ export class ScheduleFiringService {
   }
 
   private async armNext(schedule: Schedule, after: Date): Promise<void> {
-    const next = this.nextOccurrence(schedule, after);
+    const next = await this.nextOccurrence(schedule, after);
     if (next) await this.deps.trigger.arm(scheduleKeyOf(schedule), next);
     else await this.deps.trigger.disarm(scheduleKeyOf(schedule));
   }
@@ -281,6 +282,10 @@ export class ScheduleFiringService {
 
 function calendarChanged(previous: Schedule, next: Schedule): boolean {
   return (
-    JSON.stringify(previous.frequency) !== JSON.stringify(next.frequency) || previous.executionTime !== next.executionTime || previous.timezone !== next.timezone
+    JSON.stringify(previous.frequency) !== JSON.stringify(next.frequency) ||
+    previous.executionTime !== next.executionTime ||
+    previous.timezone !== next.timezone ||
+    previous.calendarId !== next.calendarId ||
+    previous.nonBusinessDay !== next.nonBusinessDay
   );
 }

@@ -47,6 +47,10 @@ const CONTRACT = [
   'GET /v1/clients/{clientId}/ledger/rerate-requests',
   'DELETE /v1/clients/{clientId}/ledger/rerate-requests/{accountId}/{requestId}',
   'GET /v1/clients/{clientId}/ledger/invoices',
+  'PUT /v1/clients/{clientId}/calendars/{calendarId}',
+  'GET /v1/clients/{clientId}/calendars',
+  'GET /v1/clients/{clientId}/calendars/{calendarId}',
+  'DELETE /v1/clients/{clientId}/calendars/{calendarId}',
 ];
 
 describe('OpenAPI document', () => {

@@ -5,13 +5,14 @@ import {
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, StaleVersionError } from '../../domain/errors';
-import { ClientIdSchema, ScheduleConfigSchema, type Client, type Schedule } from '../../domain/model';
-import { ROLES, type ConfigStore, type PrincipalGrant, type Role } from '../../ports/config-store';
+import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from '../../domain/errors';
+import { CalendarConfigSchema, CalendarIdSchema, ClientIdSchema, ScheduleConfigSchema, type Client, type Schedule } from '../../domain/model';
+import { ROLES, type Calendar, type CalendarPage, type ConfigStore, type PrincipalGrant, type Role } from '../../ports/config-store';
 import { cancellationCodes, isConditionFailure, resilientSend } from './dynamo-toolkit';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -34,6 +35,15 @@ const StoredScheduleSchema = ScheduleConfigSchema.extend({
   updatedAt: z.string(),
 });
 
+// Not strict: the item also carries useCount, the number of schedules that name the calendar.
+const StoredCalendarSchema = z.object({
+  ...CalendarConfigSchema.shape,
+  calendarId: z.string(),
+  clientId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
 // Mappings recorded before roles existed carry none: they keep the admin rights they had.
 const StoredPrincipalSchema = z.object({ clientIds: z.array(z.string()), role: z.enum(ROLES).default('admin') });
 
@@ -44,6 +54,8 @@ const clientPk = (clientId: string): string => `CLIENT#${clientId}`;
 const CLIENT_SK = 'CLIENT';
 const scheduleSk = (scheduleId: string): string => `SCHEDULE#${scheduleId}`;
 const nameSk = (name: string): string => `NAME#${nameKey(name)}`;
+const CALENDAR_PREFIX = 'CALENDAR#';
+const calendarSk = (calendarId: string): string => `${CALENDAR_PREFIX}${calendarId}`;
 const principalPk = (principalArn: string): string => `PRINCIPAL#${principalArn}`;
 const PRINCIPAL_SK = 'PRINCIPAL';
 
@@ -161,10 +173,11 @@ export class DynamoConfigStore implements ConfigStore {
     try {
       await this.transact(items);
     } catch (error) {
-      const [client, scheduleItem, guard] = cancellationCodes(error) ?? [];
+      const [client, scheduleItem, guard, calendarUse] = cancellationCodes(error) ?? [];
       if (client === 'ConditionalCheckFailed') throw new NotFoundError(`client ${schedule.clientId} not found`);
       if (scheduleItem === 'ConditionalCheckFailed') throw new ConflictError(`schedule ${schedule.scheduleId} already exists`, 'SCHEDULE_EXISTS');
       if (guard === 'ConditionalCheckFailed') throw nameTaken(schedule.name);
+      if (schedule.calendarId && calendarUse === 'ConditionalCheckFailed') throw unknownCalendar(schedule.calendarId);
       throw error;
     }
   }
@@ -183,6 +196,7 @@ export class DynamoConfigStore implements ConfigStore {
       },
     };
     const renamed = nameKey(current.name) !== nameKey(next.name);
+    const calendarUse = this.calendarUseChange(current, next);
     const items: TransactItem[] = renamed
       ? [
           put,
@@ -197,16 +211,18 @@ export class DynamoConfigStore implements ConfigStore {
           this.guardPut(next),
         ]
       : [put];
+    items.push(...calendarUse);
     try {
       await this.transact(items);
     } catch (error) {
-      const codes = renamed ? cancellationCodes(error) : isConditionFailure(error) ? ['ConditionalCheckFailed'] : undefined;
+      const codes = items.length > 1 ? cancellationCodes(error) : isConditionFailure(error) ? ['ConditionalCheckFailed'] : undefined;
       if (codes?.[0] === 'ConditionalCheckFailed') {
         const now = await this.getSchedule(schedule.clientId, schedule.scheduleId);
         if (!now) throw scheduleNotFound(schedule);
         throw staleVersion(schedule, now.version, expectedVersion);
       }
-      if (codes?.[2] === 'ConditionalCheckFailed') throw nameTaken(next.name);
+      if (renamed && codes?.[2] === 'ConditionalCheckFailed') throw nameTaken(next.name);
+      if (codes?.slice(items.length - calendarUse.length).includes('ConditionalCheckFailed')) throw unknownCalendar(next.calendarId);
       throw error;
     }
   }
@@ -239,11 +255,85 @@ export class DynamoConfigStore implements ConfigStore {
               ExpressionAttributeValues: { ':id': scheduleId },
             },
           },
+          ...this.calendarUseChange(current, undefined),
         ]);
         return;
       } catch (error) {
         if (cancellationCodes(error)?.[0] !== 'ConditionalCheckFailed' || attempt >= RENAMED_RETRIES) throw error;
       }
+    }
+  }
+
+  async getCalendar(clientId: string, calendarId: string): Promise<Calendar | undefined> {
+    const item = await this.get(clientPk(clientId), calendarSk(calendarId));
+    return item ? StoredCalendarSchema.parse(entityOf(item)) : undefined;
+  }
+
+  async listCalendars(clientId: string, page: { limit: number; nextToken?: string }): Promise<CalendarPage> {
+    const after = page.nextToken === undefined ? undefined : calendarIdOfToken(page.nextToken);
+    const items: Calendar[] = [];
+    let startKey: Record<string, unknown> | undefined = after === undefined ? undefined : { pk: clientPk(clientId), sk: calendarSk(after) };
+    do {
+      const result = await this.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': clientPk(clientId), ':prefix': CALENDAR_PREFIX },
+          ConsistentRead: true,
+          Limit: page.limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) items.push(StoredCalendarSchema.parse(entityOf(item)));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey && items.length < page.limit);
+    const last = items.at(-1);
+    return { items, ...(startKey && last ? { nextToken: Buffer.from(last.calendarId).toString('base64url') } : {}) };
+  }
+
+  /** An update, not a put: the count of schedules using the calendar stays as their writes left it. */
+  async putCalendar(calendar: Calendar): Promise<boolean> {
+    const result = await this.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: clientPk(calendar.clientId), sk: calendarSk(calendar.calendarId) },
+        UpdateExpression:
+          'SET entity = :entity, calendarId = :calendarId, clientId = :clientId, #name = :name, weekend = :weekend, holidays = :holidays, createdAt = if_not_exists(createdAt, :createdAt), updatedAt = :updatedAt',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: {
+          ':entity': 'CALENDAR',
+          ':calendarId': calendar.calendarId,
+          ':clientId': calendar.clientId,
+          ':name': calendar.name,
+          ':weekend': [...calendar.weekend],
+          ':holidays': [...calendar.holidays],
+          ':createdAt': calendar.createdAt,
+          ':updatedAt': calendar.updatedAt,
+        },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return result.Attributes === undefined;
+  }
+
+  async deleteCalendar(clientId: string, calendarId: string): Promise<void> {
+    try {
+      await this.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: clientPk(clientId), sk: calendarSk(calendarId) },
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(useCount) OR useCount = :none)',
+          ExpressionAttributeValues: { ':none': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      if (!(await this.getCalendar(clientId, calendarId))) throw new NotFoundError(`calendar ${calendarId} not found`);
+      const users = (await this.listSchedules(clientId)).filter((schedule) => schedule.calendarId === calendarId);
+      const names = users.map((schedule) => `${schedule.name} (${schedule.scheduleId})`).join(', ');
+      throw new ConflictError(`calendar ${calendarId} is used by ${names || 'a schedule being saved'}: change those schedules first`, 'CALENDAR_IN_USE', [
+        { path: 'calendarId', message: `used by ${users.length === 0 ? 'a schedule being saved' : names}` },
+      ]);
     }
   }
 
@@ -286,6 +376,30 @@ export class DynamoConfigStore implements ConfigStore {
     return [
       { Put: { TableName: this.tableName, Item: this.scheduleItem(schedule), ConditionExpression: 'attribute_not_exists(pk)' } },
       this.guardPut(schedule),
+      ...this.calendarUseChange(undefined, schedule),
+    ];
+  }
+
+  /**
+   * Counts a schedule's use of its calendar on the calendar item, in the schedule's own
+   * transaction: a calendar delete (conditional on no use) and a schedule save that names the
+   * calendar touch one item, so one of them sees the other. The count only goes up on a
+   * calendar that exists.
+   */
+  private calendarUseChange(previous: Pick<Schedule, 'clientId' | 'calendarId'> | undefined, next: Pick<Schedule, 'clientId' | 'calendarId'> | undefined): TransactItem[] {
+    if (previous?.calendarId === next?.calendarId) return [];
+    const count = (schedule: Pick<Schedule, 'clientId'>, calendarId: string, by: number, condition?: string): TransactItem => ({
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: clientPk(schedule.clientId), sk: calendarSk(calendarId) },
+        UpdateExpression: 'ADD useCount :by',
+        ExpressionAttributeValues: { ':by': by },
+        ...(condition ? { ConditionExpression: condition } : {}),
+      },
+    });
+    return [
+      ...(previous?.calendarId ? [count(previous, previous.calendarId, -1, 'attribute_exists(pk)')] : []),
+      ...(next?.calendarId ? [count(next, next.calendarId, 1, 'attribute_exists(pk)')] : []),
     ];
   }
 
@@ -328,6 +442,16 @@ function entityOf(item: Record<string, unknown>): Record<string, unknown> {
 /** Drops undefined values at any depth, so the item does not depend on the client's marshall options. */
 function plain<T>(value: T): Record<string, unknown> {
   return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+}
+
+function unknownCalendar(calendarId: string | undefined): ValidationError {
+  return new ValidationError(`calendar ${calendarId ?? ''} does not exist for this client`, [{ path: 'calendarId', message: 'no such calendar' }]);
+}
+
+function calendarIdOfToken(token: string): string {
+  const calendarId = Buffer.from(token, 'base64url').toString('utf8');
+  if (!CalendarIdSchema.safeParse(calendarId).success) throw new ValidationError('nextToken was not issued by this API', [{ path: 'nextToken', message: 'not a token of this list' }]);
+  return calendarId;
 }
 
 function nameTaken(name: string): ConflictError {

@@ -11,7 +11,7 @@ export interface LocalSchedulerOptions {
   /** Fires a schedule's due occurrences up to an instant and records the missed ones (ScheduleFiringService.settleDue). */
   settle(schedule: Schedule, upTo: Date): Promise<SettleReport>;
   /** The calendar's next occurrence of a schedule after an instant (ScheduleFiringService.nextOccurrence). */
-  nextOccurrence(schedule: Schedule, after: Date): Occurrence | undefined;
+  nextOccurrence(schedule: Schedule, after: Date): Promise<Occurrence | undefined>;
   clock: Clock;
   logger: Logger;
   /**
@@ -109,7 +109,7 @@ export class LocalScheduler implements ScheduleTrigger {
         const settled = await settle(schedule, now);
         report.fired.push(...settled.fired.map((occurrence) => ({ ...key, ...occurrence })));
         report.missed.push(...settled.missed.map((processingDate) => ({ ...key, processingDate })));
-        const next = nextOccurrence(schedule, now);
+        const next = await nextOccurrence(schedule, now);
         if (next) report.nextAt = Math.min(report.nextAt ?? Number.POSITIVE_INFINITY, Date.parse(next.at));
       } catch (error) {
         logger.error('local scheduler could not settle a schedule', { ...key, error: error as Error });

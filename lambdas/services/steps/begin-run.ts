@@ -5,6 +5,7 @@ import { occurrenceForScheduledTime } from '../../domain/schedule-calendar';
 import type { Clock } from '../../ports/clock';
 import type { ConfigStore } from '../../ports/config-store';
 import type { ActiveRunHeader, RunStore } from '../../ports/run-store';
+import { calendarSpecOf } from '../calendar-service';
 import type { ScheduleFiringService } from '../schedule-firing-service';
 import { loadOwnedRun } from './owned-run';
 import { DEFAULT_QUEUE_POLL_SECONDS, type BeginRunInput, type BeginRunOutput, type StepSettings } from './step-io';
@@ -42,10 +43,8 @@ export async function beginRun(deps: BeginRunDeps, { input, executionName }: Beg
   let scheduledTime: string | undefined;
   if (!processingDate) {
     const firedAt = input.scheduledTime ?? clock.now().toISOString();
-    const occurrence = occurrenceForScheduledTime(
-      { frequency: schedule.frequency, executionTime: schedule.executionTime, timezone: schedule.timezone },
-      new Date(firedAt),
-    );
+    // By the schedule's business-day calendar too: the one the trigger was armed by.
+    const occurrence = occurrenceForScheduledTime(await calendarSpecOf(deps.config, schedule.clientId, schedule), new Date(firedAt));
     if (!occurrence) return answer(settings, undefined, 'DONE', `${firedAt} is not an occurrence of this schedule`);
     processingDate = occurrence.processingDate;
     scheduledTime = occurrence.at;

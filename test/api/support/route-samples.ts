@@ -53,6 +53,10 @@ export function sampleRequests(clientId: string, scheduleId = 'daily', version =
     listRerateRequests: { method: 'GET', path: `${ledger}/rerate-requests?status=OPEN` },
     cancelRerateRequest: { method: 'DELETE', path: `${ledger}/rerate-requests/acct-1/rr-1` },
     listInvoices: { method: 'GET', path: `${ledger}/invoices?periodId=2026-11` },
+    putCalendar: { method: 'PUT', path: `${client}/calendars/sample`, body: { name: 'Sample', weekend: ['SAT', 'SUN'], holidays: ['2026-12-25'] } },
+    listCalendars: { method: 'GET', path: `${client}/calendars` },
+    getCalendar: { method: 'GET', path: `${client}/calendars/sample` },
+    deleteCalendar: { method: 'DELETE', path: `${client}/calendars/sample` },
     deleteSchedule: { method: 'DELETE', path: schedule },
   };
 }
