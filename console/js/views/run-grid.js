@@ -92,7 +92,7 @@ export async function renderRunGrid(context) {
         'p',
         { class: 'calendar-legend muted small', 'aria-label': 'Legend' },
         LEGEND.map((status) => h('span', { class: 'legend-item' }, h('span', { class: squareClass({ status }), 'aria-hidden': 'true' }), statusWord(status).toLowerCase())),
-        h('span', { class: 'legend-item' }, h('span', { class: 'square square-late mark-running', 'aria-hidden': 'true' }), 'late (past its deadline)'),
+        h('span', { class: 'legend-item' }, h('span', { class: 'square square-late square-none', 'aria-hidden': 'true' }), 'late (past its deadline)'),
         h('span', { class: 'legend-item' }, h('span', { class: 'square square-none', 'aria-hidden': 'true' }), 'no run'),
       ),
     );
