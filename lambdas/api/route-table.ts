@@ -1,6 +1,7 @@
 import type { Role } from '../ports/config-store';
 import { CALENDAR_ROUTES } from './calendar-routes';
 import { LEDGER_ROUTES } from './ledger-routes';
+import { NOTIFICATION_ROUTES } from './notification-routes';
 import { BODY_ERRORS, COMMON_ERRORS, error, route, type ApiRoute } from './route-kit';
 import {
   CatalogueSchema,
@@ -293,6 +294,7 @@ export const ROUTES = {
     },
   }),
   ...LEDGER_ROUTES,
+  ...NOTIFICATION_ROUTES,
   ...CALENDAR_ROUTES,
 } as const;
 

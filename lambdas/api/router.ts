@@ -2,11 +2,13 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { resolveScheduleId } from '../domain/run';
 import type { LedgerService } from '../services/ledger-service';
+import type { NotificationService } from '../services/notification-service';
 import type { RunOperations } from '../services/run-operations';
 import type { ScheduleConfigService } from '../services/schedule-config-service';
 import { mayActFor, roleFor, roleIncludes, type Authorizer } from './auth';
 import { calendarHandlers } from './calendar-handlers';
 import { ledgerHandlers } from './ledger-handlers';
+import { notificationHandlers } from './notification-handlers';
 import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationFailure, type ApiResult } from './http';
 import type { RouteRequest } from './route-kit';
 import { API_ROUTES, leastRole, type ApiRoute, type OperationId, type ROUTES } from './route-table';
@@ -20,6 +22,8 @@ export interface ApiDependencies {
   schedules: ScheduleConfigService;
   runs: RunOperations;
   ledger: LedgerService;
+  /** Webhook subscriptions and their delivery logs. */
+  notifications: NotificationService;
   authorizer: Authorizer;
   /** @default console */
   logger?: ApiLogger;
@@ -35,7 +39,7 @@ type RouteHandlers = { [K in OperationId]: (request: RouteRequest<(typeof ROUTES
  * One handler per route: map the validated request to one service call and its result to a
  * status and body. Everything else (auth, validation, errors) is the router's.
  */
-function routeHandlers({ schedules, runs, ledger }: ApiDependencies): RouteHandlers {
+function routeHandlers({ schedules, runs, ledger, notifications }: ApiDependencies): RouteHandlers {
   const scheduleResult = (status: number, schedule: { version: number }): ApiResult => json(status, schedule, { etag: etag(schedule.version) });
   return {
     getMe: async ({ caller }) =>
@@ -79,6 +83,7 @@ function routeHandlers({ schedules, runs, ledger }: ApiDependencies): RouteHandl
     resetRun: async ({ params }) => json(200, await runs.reset(params.clientId, params.runId)),
     getCatalogue: async () => json(200, schedules.catalogue()),
     ...ledgerHandlers(ledger),
+    ...notificationHandlers(notifications),
     ...calendarHandlers(schedules.calendars),
   };
 }

@@ -260,6 +260,8 @@ export const RunSchema = responseComponent(
       .optional()
       .describe('Why the run was SKIPPED: OVERLAP (overlap policy SKIP), or MISSED (the occurrence is older than the catch-up window).'),
     scheduledTime: InstantSchema.optional().describe('The occurrence a scheduled run stands for.'),
+    deadlineAt: InstantSchema.optional().describe('When the schedule has deadlineMinutes: the instant by which the run should be COMPLETED.'),
+    late: z.boolean().optional().describe('true once the run was not COMPLETED by deadlineAt (RUN_LATE fired).'),
     error: ErrorInfoSchema.extend({ seq: z.number().int().optional() }).optional(),
     stats: z.object({
       jobs: z.object({ total: CountSchema, completed: CountSchema, failed: CountSchema, pending: CountSchema }),

@@ -1,6 +1,10 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DnsUrlPolicy } from '../adapters/aws/dns-url-policy';
+import { DynamoNotificationStore } from '../adapters/aws/dynamo-notification-store';
+import { SecretsManagerSecretSealer } from '../adapters/aws/secrets-manager-secret-sealer';
+import { NotificationService } from '../services/notification-service';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
@@ -83,6 +87,7 @@ export function awsApi(): ApiHandler {
     schedules: new ScheduleConfigService({ store: stores.config, registry, clock, scheduling }),
     runs: new RunService({ runs: stores.runs, config: stores.config, registry, orchestrator, clock, logger }),
     ledger: new LedgerService({ ledger: new DynamoLedger(stores.document, env[ENV.ledgerTable]), maintenance: new DynamoLedgerMaintenance(stores.document, env[ENV.ledgerTable]), clock }),
+    notifications: new NotificationService({ subscriptions: notificationStore(env, stores.document), config: stores.config, sealer: webhookSecrets(env), urlPolicy: DEPLOYED_URL_POLICY, clock }),
     authorizer: new IamAuthorizer(stores.config),
     logger,
   });
@@ -133,4 +138,18 @@ export function awsReconciler(): ReconcileService {
   const { orchestrator, scheduling } = scheduler(env, stores);
   const executionStatus = new ExecutionStatusService({ runs: stores.runs, clock, logger, metrics: runMetrics });
   return new ReconcileService({ runs: stores.runs, orchestrator, executionStatus, scheduling, clock, logger, startGraceMs: RECONCILE_START_GRACE_MS });
+}
+
+/** Deployed, webhooks go to public https endpoints only (the SSRF policy), at subscription and before each attempt. */
+const DEPLOYED_URL_POLICY = new DnsUrlPolicy({ allowLoopbackHttp: false });
+
+function notificationStore(env: BaseEnvironment, document: ReturnType<typeof toDocumentClient>): DynamoNotificationStore {
+  return new DynamoNotificationStore(document, { config: env[ENV.configTable], runs: env[ENV.runsTable] });
+}
+
+function webhookSecrets(env: { [ENV.webhookSecretPrefix]: string; [ENV.webhookSecretKeyArn]: string }): SecretsManagerSecretSealer {
+  return new SecretsManagerSecretSealer(tracer.captureAWSv3Client(new SecretsManagerClient({})), {
+    namePrefix: env[ENV.webhookSecretPrefix],
+    kmsKeyId: env[ENV.webhookSecretKeyArn],
+  });
 }

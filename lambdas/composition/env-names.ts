@@ -27,4 +27,10 @@ export const ENV = {
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
+  /** Webhook secrets: the Secrets Manager name prefix (`<prefix><clientId>/<subscriptionId>`) and the stage's KMS key they are encrypted with. */
+  webhookSecretPrefix: 'WEBHOOK_SECRET_PREFIX',
+  webhookSecretKeyArn: 'WEBHOOK_SECRET_KEY_ARN',
+  /** The webhook delivery queue and the stage's event bus. */
+  deliveryQueueUrl: 'DELIVERY_QUEUE_URL',
+  eventBusName: 'EVENT_BUS_NAME',
 } as const;

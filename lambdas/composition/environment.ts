@@ -28,7 +28,13 @@ const scheduler = {
 
 const SchedulerEnvironment = BaseEnvironment.extend(scheduler);
 
-export const ApiEnvironment = SchedulerEnvironment.extend(ledger);
+/** Webhook secrets in Secrets Manager under the stage's key (the API seals, the delivery function opens). */
+const webhookSecrets = { [ENV.webhookSecretPrefix]: z.string().min(1), [ENV.webhookSecretKeyArn]: arn };
+export const ApiEnvironment = SchedulerEnvironment.extend({ ...ledger, ...webhookSecrets });
+/** The outbox dispatcher: the stage's bus and the delivery queue. */
+export const NotificationDispatchEnvironment = BaseEnvironment.extend({ [ENV.eventBusName]: z.string().min(1), [ENV.deliveryQueueUrl]: z.url() });
+/** The webhook delivery worker: re-queues retries, opens secrets. */
+export const WebhookDeliveryEnvironment = BaseEnvironment.extend({ [ENV.deliveryQueueUrl]: z.url(), ...webhookSecrets });
 export const BeginRunEnvironment = SchedulerEnvironment.extend({
   [ENV.mapMaxConcurrency]: z.coerce.number().int().positive(),
   [ENV.batchTimeoutSeconds]: z.coerce.number().int().positive(),

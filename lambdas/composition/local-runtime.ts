@@ -3,6 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
+import { DynamoRunEventOutbox } from '../adapters/aws/dynamo-run-events';
+import { DynamoNotificationStore } from '../adapters/aws/dynamo-notification-store';
+import { DnsUrlPolicy } from '../adapters/aws/dns-url-policy';
+import { HttpWebhookSender } from '../adapters/aws/http-webhook-sender';
+import { LocalDeliveryQueue, LocalEventBus, LocalNotifier, LocalSecretSealer } from '../adapters/local/local-notifications';
+import { NotificationDispatchService } from '../services/notification-dispatch-service';
+import { NotificationService } from '../services/notification-service';
+import { WebhookDeliveryService } from '../services/webhook-delivery-service';
 import { DynamoScheduleCursorStore } from '../adapters/aws/dynamo-schedule-cursor-store';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
 import { DynamoLedgerMaintenance } from '../adapters/aws/dynamo-ledger-maintenance';
@@ -70,6 +78,8 @@ export interface LocalRuntimeOptions {
   registry?: JobRegistry;
   /** Fault injection (the chaos suite). */
   faults?: LocalFaults;
+  /** How often the notifier sweeps deadlines and the outbox and sends due webhooks; false: only `notifications.notifier.tick()`. @default 1_000 */
+  notifyEveryMs?: number | false;
   clock?: Clock;
   logger?: Logger;
   statemachinePath?: string;
@@ -97,6 +107,8 @@ export interface LocalRuntime {
   /** Runs that were resumed at start-up. */
   resumed: string[];
   faults: FaultSwitches;
+  /** Run events and webhooks: the notifier (tick it with an injected clock), the stand-in bus, the delivery queue. */
+  notifications: { notifier: LocalNotifier; bus: LocalEventBus; deliveries: LocalDeliveryQueue };
   /** Lets GET /health answer 200 (see `holdReadiness`). */
   markReady(): void;
   stop(): Promise<void>;
@@ -196,6 +208,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   });
 
   const schedules = new ScheduleConfigService({ store: stores.configStore, registry, clock, scheduling: engine.scheduling });
+  const notifications = localNotifications(stores, clock, logger);
   const readiness = new Readiness();
   const server = await startHttpServer({
     port: options.port,
@@ -204,6 +217,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       schedules,
       runs: engine.runs,
       ledger: new LedgerService({ ledger: stores.ledger, maintenance: stores.ledgerMaintenance, clock }),
+      notifications: notifications.service,
       authorizer: new TokenAuthorizer(options.adminToken, options.apiTokens ?? new Map()),
       logger,
     }),
@@ -214,6 +228,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const resumed = (options.resume ?? true) ? await resumeActiveRuns(stores.runStore, executions, logger) : [];
   if (!options.holdReadiness) readiness.markReady();
   if (options.schedule ?? true) scheduler.start();
+  if (options.notifyEveryMs !== false) notifications.notifier.start(options.notifyEveryMs ?? NOTIFY_EVERY_MS);
 
   let stopped = false;
   return {
@@ -234,12 +249,14 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     tablePrefix: stores.prefix,
     resumed,
     faults: stores.faults,
+    notifications: { notifier: notifications.notifier, bus: notifications.bus, deliveries: notifications.deliveries },
     markReady: () => readiness.markReady(),
     stop: async () => {
       if (stopped) return;
       stopped = true;
       readiness.markStopped();
       await scheduler.stop();
+      await notifications.notifier.stop();
       await server.close();
       await orchestrator.shutdown();
       await workQueue.stop(10_000);
@@ -271,6 +288,8 @@ async function startStores(options: LocalRuntimeOptions, meter: UsageMeter, star
     prefix,
     faults,
     runStore: new DynamoRunStore(document, tableName(runsTable)),
+    outbox: new DynamoRunEventOutbox(document, tableName(runsTable)),
+    subscriptions: new DynamoNotificationStore(document, { config: tableName(configTable), runs: tableName(runsTable) }),
     configStore: new DynamoConfigStore(document, tableName(configTable)),
     cursors: new DynamoScheduleCursorStore(document, tableName(runsTable)),
     ledger: new DynamoLedger(document, tableName(LEDGER_TABLE)),
@@ -301,4 +320,28 @@ async function startCoreBilling(settings: LocalRuntimeOptions['coreBilling'] = {
     ...(settings.backoffMs !== undefined ? { backoffMs: settings.backoffMs } : {}),
   });
   return { standIn, client };
+}
+
+/** The local notifier's tick: run events reach a local receiver within about a second. */
+const NOTIFY_EVERY_MS = 1_000;
+
+/**
+ * Run events and webhooks in process: the deployed dispatcher and delivery services, the stand-in
+ * bus, a delivery queue on the runtime's clock. Locally a receiver on this machine may be
+ * subscribed over http (the policy's explicit local setting); deployed only public https.
+ */
+function localNotifications(stores: Awaited<ReturnType<typeof startStores>>, clock: Clock, logger: Logger) {
+  const bus = new LocalEventBus();
+  const deliveries = new LocalDeliveryQueue(clock);
+  const sealer = new LocalSecretSealer();
+  const urlPolicy = new DnsUrlPolicy({ allowLoopbackHttp: true });
+  const { outbox, subscriptions, runStore, configStore } = stores;
+  const dispatcher = new NotificationDispatchService({ outbox, runs: runStore, subscriptions, publisher: bus, deliveries, clock, logger });
+  const delivery = new WebhookDeliveryService({ subscriptions, outbox, queue: deliveries, sender: new HttpWebhookSender(), sealer, urlPolicy, clock, logger });
+  return {
+    bus,
+    deliveries,
+    service: new NotificationService({ subscriptions, config: configStore, sealer, urlPolicy, clock }),
+    notifier: new LocalNotifier({ dispatcher, delivery, deliveries, logger }),
+  };
 }

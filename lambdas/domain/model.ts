@@ -147,6 +147,8 @@ export const DEFAULT_OVERLAP_POLICY: OverlapPolicy = 'QUEUE';
 export const DEFAULT_CATCH_UP_WINDOW_HOURS = 24;
 /** Longest catch-up window: 31 days. */
 export const MAX_CATCH_UP_WINDOW_HOURS = 744;
+/** Longest deadline: 7 days. */
+export const MAX_DEADLINE_MINUTES = 10_080;
 
 export const ScheduleConfigSchema = z
   .object({
@@ -178,6 +180,13 @@ export const ScheduleConfigSchema = z
       .max(MAX_CATCH_UP_WINDOW_HOURS)
       .default(DEFAULT_CATCH_UP_WINDOW_HOURS)
       .describe('Occurrences missed while the scheduler was down are still fired when at most this many hours old; older ones are recorded as SKIPPED (MISSED).'),
+    deadlineMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_DEADLINE_MINUTES)
+      .optional()
+      .describe('A run not COMPLETED this many minutes after its scheduled time (API-triggered: after the trigger) reads late and fires RUN_LATE once.'),
   })
   .strict();
 export type ScheduleConfig = z.infer<typeof ScheduleConfigSchema>;
@@ -285,6 +294,10 @@ export interface Run {
   skipReason?: RunNote;
   /** The occurrence a scheduled run stands for (UTC instant). */
   scheduledTime?: string;
+  /** scheduledTime (or createdAt) + the schedule's deadlineMinutes: a run not COMPLETED by then is late. */
+  deadlineAt?: string;
+  /** Set once, with RUN_LATE, when the run was not COMPLETED by deadlineAt. */
+  late?: boolean;
   error?: ErrorInfo & { seq?: number };
   config: Schedule;
   jobs: RunJob[];

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RunJob } from '../domain/model';
 import { jobStatsFromOutcomes } from '../domain/run';
+import { announced } from '../domain/run-events';
 import type { Clock } from '../ports/clock';
 import type { RunMetrics } from '../ports/run-metrics';
 import type { RunStore } from '../ports/run-store';
@@ -48,26 +49,40 @@ export class ExecutionStatusService {
       const error = failedJob?.error && failedJob.stats.failed > 0
         ? { code: 'ITEMS_FAILED', message: `${failedJob.stats.failed} work items of job ${failedJob.seq} (${failedJob.type}) failed`, seq: failedJob.seq }
         : { code: detail.error || `EXECUTION_${detail.status}`, message: detail.cause || `the execution ${detail.status.toLowerCase()}`, ...(failedJob ? { seq: failedJob.seq } : {}) };
-      const failed = await runs.transitionRun(run.runId, {
-        from: ['PENDING', 'RUNNING', 'FAILED'],
-        executionName: detail.name,
-        redriveBelow: redriveCount + 1,
-        set: { status: 'FAILED', endedAt: now, error, redriveCount },
-        remove: ['waitingUntil', 'waitingReason'],
-      });
+      const failed = await runs.transitionRun(
+        run.runId,
+        announced(
+          run,
+          {
+            from: ['PENDING', 'RUNNING', 'FAILED'],
+            executionName: detail.name,
+            redriveBelow: redriveCount + 1,
+            set: { status: 'FAILED', endedAt: now, error, redriveCount },
+            remove: ['waitingUntil', 'waitingReason'],
+          },
+          now,
+        ),
+      );
       // A repeated event for a run already FAILED is not another failure.
       if (failed && run.status !== 'FAILED') this.deps.metrics?.runEnded({ clientId: run.clientId, status: 'FAILED' });
       return;
     }
 
     if (detail.status === 'RUNNING' && redriveCount > 0) {
-      const moved = await runs.transitionRun(run.runId, {
-        from: ['FAILED'],
-        executionName: detail.name,
-        redriveBelow: redriveCount,
-        set: { status: 'RUNNING', redriveCount },
-        remove: ['endedAt', 'error'],
-      });
+      const moved = await runs.transitionRun(
+        run.runId,
+        announced(
+          run,
+          {
+            from: ['FAILED'],
+            executionName: detail.name,
+            redriveBelow: redriveCount,
+            set: { status: 'RUNNING', redriveCount },
+            remove: ['endedAt', 'error'],
+          },
+          now,
+        ),
+      );
       const failedJob = run.jobs.find((j) => j.status === 'FAILED');
       if (moved && failedJob) {
         const { endedAt: _endedAt, error: _error, ...rest } = failedJob;

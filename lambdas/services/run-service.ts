@@ -13,6 +13,7 @@ import {
   type ReprocessRequest,
   type RunView,
 } from '../domain/run';
+import { announced } from '../domain/run-events';
 import { executionNameFor } from '../domain/run-naming';
 import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
@@ -137,15 +138,19 @@ export class RunService implements RunOperations {
       await this.deps.orchestrator.startExecution(run.executionName, executionInputOf(run));
     } catch (error) {
       this.deps.logger.error('could not start the execution', { runId: run.runId, error: error as Error });
-      await this.deps.runs.transitionRun(run.runId, {
-        from: ['PENDING'],
-        executionName: run.executionName,
-        set: {
-          status: 'FAILED',
-          endedAt: this.deps.clock.now().toISOString(),
-          error: { code: 'EXECUTION_NOT_STARTED', message: 'the orchestrator did not start the run; reprocess it' },
-        },
-      });
+      const endedAt = this.deps.clock.now().toISOString();
+      await this.deps.runs.transitionRun(
+        run.runId,
+        announced(
+          run,
+          {
+            from: ['PENDING'],
+            executionName: run.executionName,
+            set: { status: 'FAILED', endedAt, error: { code: 'EXECUTION_NOT_STARTED', message: 'the orchestrator did not start the run; reprocess it' } },
+          },
+          endedAt,
+        ),
+      );
       throw error;
     }
   }

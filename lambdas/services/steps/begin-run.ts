@@ -1,6 +1,7 @@
 import type { JobRegistry } from '../../domain/job-registry';
 import { DEFAULT_OVERLAP_POLICY, type Run } from '../../domain/model';
 import { newRunDraft } from '../../domain/run';
+import { announced } from '../../domain/run-events';
 import { occurrenceForScheduledTime } from '../../domain/schedule-calendar';
 import type { Clock } from '../../ports/clock';
 import type { ConfigStore } from '../../ports/config-store';
@@ -77,12 +78,19 @@ async function startRun(deps: BeginRunDeps, run: Run, executionName: string): Pr
     if (held) return held;
   }
   const now = clock.now().toISOString();
-  await runs.transitionRun(run.runId, {
-    from: ['PENDING', 'RUNNING', 'FAILED'],
-    executionName,
-    set: { status: 'RUNNING', startedAt: run.startedAt ?? now },
-    remove: ['endedAt', 'error', 'waitingUntil', 'waitingReason'],
-  });
+  await runs.transitionRun(
+    run.runId,
+    announced(
+      run,
+      {
+        from: ['PENDING', 'RUNNING', 'FAILED'],
+        executionName,
+        set: { status: 'RUNNING', startedAt: run.startedAt ?? now },
+        remove: ['endedAt', 'error', 'waitingUntil', 'waitingReason'],
+      },
+      now,
+    ),
+  );
   const index = run.jobs.findIndex((job) => job.seq >= run.plan.startSeq);
   return { ...answer(settings, run, 'RUN'), index: index < 0 ? run.jobs.length : index };
 }
@@ -106,12 +114,19 @@ async function overlapGate(deps: BeginRunDeps, run: Run, executionName: string):
   const previous = `run ${blocker.runId} (${blocker.processingDate}, ${blocker.status})`;
   if (policy === 'SKIP') {
     const reason = `${previous} of this schedule was still active (overlap policy SKIP)`;
-    const skipped = await runs.transitionRun(run.runId, {
-      from: ['PENDING'],
-      executionName,
-      set: { status: 'SKIPPED', endedAt: now.toISOString(), skipReason: { code: 'OVERLAP', message: reason } },
-      remove: ['waitingUntil', 'waitingReason'],
-    });
+    const skipped = await runs.transitionRun(
+      run.runId,
+      announced(
+        run,
+        {
+          from: ['PENDING'],
+          executionName,
+          set: { status: 'SKIPPED', endedAt: now.toISOString(), skipReason: { code: 'OVERLAP', message: reason } },
+          remove: ['waitingUntil', 'waitingReason'],
+        },
+        now.toISOString(),
+      ),
+    );
     if (skipped) for (const job of run.jobs) await runs.putJob(run.runId, { ...job, status: 'SKIPPED' });
     return answer(settings, run, 'DONE', reason);
   }

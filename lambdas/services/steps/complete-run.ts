@@ -1,4 +1,5 @@
 import { failedSequenceError } from '../../domain/run';
+import { announced } from '../../domain/run-events';
 import type { Clock } from '../../ports/clock';
 import type { RunMetrics } from '../../ports/run-metrics';
 import type { RunStore } from '../../ports/run-store';
@@ -19,12 +20,20 @@ export async function completeRun(
   const error = failedSequenceError(run);
   const status = error ? 'FAILED' : 'COMPLETED';
   if (run.status === status) return { status };
-  const ended = await runs.transitionRun(runId, {
-    from: ['RUNNING', 'PENDING', 'FAILED'],
-    executionName,
-    set: { status, endedAt: clock.now().toISOString(), ...(error ? { error } : {}) },
-    remove: error ? ['waitingUntil', 'waitingReason'] : ['error', 'waitingUntil', 'waitingReason'],
-  });
+  const endedAt = clock.now().toISOString();
+  const ended = await runs.transitionRun(
+    runId,
+    announced(
+      run,
+      {
+        from: ['RUNNING', 'PENDING', 'FAILED'],
+        executionName,
+        set: { status, endedAt, ...(error ? { error } : {}) },
+        remove: error ? ['waitingUntil', 'waitingReason'] : ['error', 'waitingUntil', 'waitingReason'],
+      },
+      endedAt,
+    ),
+  );
   if (ended) deps.metrics?.runEnded({ clientId: run.clientId, status });
   return { status };
 }

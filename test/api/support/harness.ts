@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { DynamoConfigStore } from '../../../lambdas/adapters/aws/dynamo-config-store';
 import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger';
 import { DynamoLedgerMaintenance } from '../../../lambdas/adapters/aws/dynamo-ledger-maintenance';
-import { CONFIG_TABLE, LEDGER_TABLE } from '../../../lambdas/adapters/aws/table-definitions';
+import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE } from '../../../lambdas/adapters/aws/table-definitions';
 import type { InMemoryUsageMeter } from '../../../lambdas/adapters/local/usage-meter';
 import { parseApiTokens, TokenAuthorizer, type Authorizer } from '../../../lambdas/api/auth';
 import { API_ROUTES, type ApiRoute } from '../../../lambdas/api/route-table';
@@ -14,6 +14,10 @@ import { SyntheticJob } from '../../../lambdas/jobs/synthetic-job';
 import type { Clock } from '../../../lambdas/ports/clock';
 import type { RunOperations } from '../../../lambdas/services/run-operations';
 import { LedgerService } from '../../../lambdas/services/ledger-service';
+import { NotificationService } from '../../../lambdas/services/notification-service';
+import { DynamoNotificationStore } from '../../../lambdas/adapters/aws/dynamo-notification-store';
+import { DnsUrlPolicy } from '../../../lambdas/adapters/aws/dns-url-policy';
+import { LocalSecretSealer } from '../../../lambdas/adapters/local/local-notifications';
 import { ScheduleConfigService } from '../../../lambdas/services/schedule-config-service';
 import { meteredDocument } from '../../adapters/support/metered-client';
 import { createTestTables } from '../../support/dynamo';
@@ -110,6 +114,13 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     schedules,
     runs: options.runs ?? runs,
     ledger: ledgerService,
+    notifications: new NotificationService({
+      subscriptions: new DynamoNotificationStore(tables.document, { config: tables.tableName(CONFIG_TABLE), runs: tables.tableName(RUNS_TABLE) }),
+      config: store,
+      sealer: new LocalSecretSealer(),
+      urlPolicy: new DnsUrlPolicy({ allowLoopbackHttp: true }),
+      clock,
+    }),
     authorizer: options.authorizer?.(store) ?? new TokenAuthorizer(ADMIN_TOKEN, parseApiTokens(options.apiTokens ?? API_TOKENS)),
     logger: { error: (...args: unknown[]) => logged.push(args) },
   });

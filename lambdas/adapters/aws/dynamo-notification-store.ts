@@ -1,0 +1,137 @@
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Delivery, StoredSubscription, SubscriptionStore } from '../../ports/notifications';
+import { getItem, isConditionFailure, queryAll, resilientSend } from './dynamo-toolkit';
+
+/** A delivery log outlives every retry (a little over an hour) by far; then TTL removes it. */
+const DELIVERY_RETENTION_DAYS = 30;
+
+/*
+ * Subscriptions in the Config table, in their client's partition:
+ * - `CLIENT#<clientId>` / `SUBSCRIPTION#<subscriptionId>`   the subscription, its secret sealed
+ * Delivery logs in the Runs table (TTL `expiresAt`), one partition per subscription, newest last:
+ * - `DELIVERIES#<clientId>#<subscriptionId>` / `<event at>#<eventId>`
+ */
+const subscriptionKey = (clientId: string, subscriptionId: string) => ({ pk: `CLIENT#${clientId}`, sk: `SUBSCRIPTION#${subscriptionId}` });
+const deliveryPk = (clientId: string, subscriptionId: string): string => `DELIVERIES#${clientId}#${subscriptionId}`;
+const deliveryKey = (clientId: string, subscriptionId: string, at: string, eventId: string) => ({ pk: deliveryPk(clientId, subscriptionId), sk: `${at}#${eventId}` });
+
+export class DynamoNotificationStore implements SubscriptionStore {
+  private readonly send: DynamoDBDocumentClient['send'];
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: { config: string; runs: string },
+  ) {
+    this.send = resilientSend(db);
+  }
+
+  async putSubscription(subscription: StoredSubscription): Promise<void> {
+    await this.send(new PutCommand({ TableName: this.tables.config, Item: { ...subscriptionKey(subscription.clientId, subscription.subscriptionId), ...subscription } }));
+  }
+
+  async listSubscriptions(clientId: string): Promise<StoredSubscription[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.tables.config,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sub)',
+      ExpressionAttributeValues: { ':pk': `CLIENT#${clientId}`, ':sub': 'SUBSCRIPTION#' },
+    });
+    return items.map(toSubscription);
+  }
+
+  async getSubscription(clientId: string, subscriptionId: string): Promise<StoredSubscription | undefined> {
+    const item = await getItem(this.db, this.tables.config, subscriptionKey(clientId, subscriptionId), true);
+    return item ? toSubscription(item) : undefined;
+  }
+
+  async deleteSubscription(clientId: string, subscriptionId: string): Promise<boolean> {
+    try {
+      await this.send(new DeleteCommand({ TableName: this.tables.config, Key: subscriptionKey(clientId, subscriptionId), ConditionExpression: 'attribute_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async openDelivery(clientId: string, delivery: Delivery): Promise<void> {
+    try {
+      await this.send(
+        new PutCommand({
+          TableName: this.tables.runs,
+          Item: { ...deliveryKey(clientId, delivery.subscriptionId, delivery.at, delivery.eventId), ...delivery, expiresAt: expiresAt(delivery.at) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async getDelivery(clientId: string, subscriptionId: string, at: string, eventId: string): Promise<Delivery | undefined> {
+    const item = await getItem(this.db, this.tables.runs, deliveryKey(clientId, subscriptionId, at, eventId), true);
+    return item ? toDelivery(item) : undefined;
+  }
+
+  async recordAttempt(clientId: string, delivery: Delivery, expectedAttempts: number): Promise<boolean> {
+    try {
+      await this.send(
+        new PutCommand({
+          TableName: this.tables.runs,
+          Item: { ...deliveryKey(clientId, delivery.subscriptionId, delivery.at, delivery.eventId), ...delivery, expiresAt: expiresAt(delivery.at) },
+          ConditionExpression: 'attempts = :expected',
+          ExpressionAttributeValues: { ':expected': expectedAttempts },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async listDeliveries(clientId: string, subscriptionId: string, page: { limit: number; nextToken?: string }): Promise<{ items: Delivery[]; nextToken?: string }> {
+    const pk = deliveryPk(clientId, subscriptionId);
+    const result = await this.send(
+      new QueryCommand({
+        TableName: this.tables.runs,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        // The token is the last sort key read; the partition comes from the URL, so no token reads another's log.
+        ...(page.nextToken ? { ExclusiveStartKey: { pk, sk: Buffer.from(page.nextToken, 'base64url').toString() } } : {}),
+      }),
+    );
+    const last = result.LastEvaluatedKey?.sk;
+    return { items: (result.Items ?? []).map(toDelivery), ...(typeof last === 'string' ? { nextToken: Buffer.from(last).toString('base64url') } : {}) };
+  }
+}
+
+function expiresAt(at: string): number {
+  return Math.floor(Date.parse(at) / 1000) + DELIVERY_RETENTION_DAYS * 86_400;
+}
+
+function toSubscription(item: Record<string, unknown>): StoredSubscription {
+  return {
+    subscriptionId: String(item.subscriptionId),
+    clientId: String(item.clientId),
+    url: String(item.url),
+    events: item.events as string[],
+    createdAt: String(item.createdAt),
+    sealedSecret: String(item.sealedSecret),
+  };
+}
+
+function toDelivery(item: Record<string, unknown>): Delivery {
+  return {
+    subscriptionId: String(item.subscriptionId),
+    eventId: String(item.eventId),
+    type: item.type as Delivery['type'],
+    at: String(item.at),
+    status: item.status as Delivery['status'],
+    attempts: Number(item.attempts),
+    ...(item.responseStatus !== undefined ? { responseStatus: Number(item.responseStatus) } : {}),
+    ...(item.firstAttemptAt ? { firstAttemptAt: String(item.firstAttemptAt) } : {}),
+    ...(item.lastAttemptAt ? { lastAttemptAt: String(item.lastAttemptAt) } : {}),
+  };
+}

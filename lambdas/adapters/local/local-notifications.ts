@@ -1,0 +1,112 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RunEvent } from '../../domain/run-events';
+import type { Clock } from '../../ports/clock';
+import type { DeliveryMessage, DeliveryQueue, EventPublisher, SecretSealer } from '../../ports/notifications';
+import type { NotificationDispatchService, SweepReport } from '../../services/notification-dispatch-service';
+import type { WebhookDeliveryService } from '../../services/webhook-delivery-service';
+
+/** In place of SQS with DelaySeconds: a message is due at the runtime clock's now + its delay. */
+export class LocalDeliveryQueue implements DeliveryQueue {
+  private messages: Array<{ message: DeliveryMessage; dueAt: number }> = [];
+
+  constructor(private readonly clock: Clock) {}
+
+  async enqueue(message: DeliveryMessage, delaySeconds: number): Promise<void> {
+    this.messages.push({ message, dueAt: this.clock.now().getTime() + delaySeconds * 1000 });
+  }
+
+  /** Takes the messages due by now. */
+  takeDue(): DeliveryMessage[] {
+    const now = this.clock.now().getTime();
+    const due = this.messages.filter((entry) => entry.dueAt <= now);
+    this.messages = this.messages.filter((entry) => entry.dueAt > now);
+    return due.map((entry) => entry.message);
+  }
+
+  get size(): number {
+    return this.messages.length;
+  }
+}
+
+/** In place of the stage's EventBridge bus: keeps what was put on it, for whoever looks (tests). */
+export class LocalEventBus implements EventPublisher {
+  readonly events: RunEvent[] = [];
+
+  async publish(events: RunEvent[]): Promise<void> {
+    this.events.push(...events);
+  }
+}
+
+/**
+ * Locally a subscription's secret is stored as it is, on the operator's own disk (DATA_DIR);
+ * deployed it is a Secrets Manager secret under the stage's KMS key.
+ */
+export class LocalSecretSealer implements SecretSealer {
+  async seal(secret: string): Promise<string> {
+    return `plain:${Buffer.from(secret).toString('base64')}`;
+  }
+
+  async open(sealed: string): Promise<string> {
+    return Buffer.from(sealed.replace(/^plain:/, ''), 'base64').toString();
+  }
+
+  async discard(): Promise<void> {}
+}
+
+export interface NotifierTickReport extends SweepReport {
+  attempted: number;
+}
+
+/**
+ * In place of the deployed stream trigger, the every-minute sweep and the delivery queue's event
+ * source: each tick sweeps (deadlines, the outbox) and sends the deliveries due on the runtime's
+ * clock, concurrently, so one slow receiver does not hold up the others. Ticks never overlap.
+ * Tests drive `tick()` with a clock of their own.
+ */
+export class LocalNotifier {
+  private timer: NodeJS.Timeout | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly deps: {
+      dispatcher: NotificationDispatchService;
+      delivery: WebhookDeliveryService;
+      deliveries: LocalDeliveryQueue;
+      logger: Logger;
+    },
+  ) {}
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      void this.tick().catch((error: unknown) => this.deps.logger.error('local notifier tick failed', { error: error as Error }));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.queue.catch(() => undefined);
+  }
+
+  tick(): Promise<NotifierTickReport> {
+    const run = this.queue.catch(() => undefined).then(() => this.once());
+    this.queue = run;
+    return run;
+  }
+
+  private async once(): Promise<NotifierTickReport> {
+    const swept = await this.deps.dispatcher.sweep();
+    const due = this.deps.deliveries.takeDue();
+    await Promise.all(
+      due.map((message) =>
+        this.deps.delivery.deliver(message).catch(async (error: unknown) => {
+          // As SQS would after a failed receive: the message comes back.
+          this.deps.logger.error('webhook delivery failed', { eventId: message.eventId, error: error as Error });
+          await this.deps.deliveries.enqueue(message, 10);
+        }),
+      ),
+    );
+    return { ...swept, attempted: due.length };
+  }
+}
