@@ -104,6 +104,36 @@ describe('the console’s failure inbox and run grid', () => {
     await poll(() => rows.count()).toBe(2);
     expect(await page.locator('table.attention').textContent()).not.toContain(BETA);
     expect(await page.locator('.run-summary').textContent()).toContain('1 client');
+  });
+
+  it('marks a run past its deadline Late in the inbox, on the grid and on the run page', { timeout: 90_000 }, async () => {
+    // The run waits at a manual job, so it is still RUNNING when its one-minute deadline passes.
+    const gated = await call(ACME, 'POST', '/schedules', {
+      name: 'Gated close',
+      frequency: { type: 'MANUAL' },
+      executionTime: '02:00:00',
+      timezone: 'America/New_York',
+      deadlineMinutes: 1,
+      jobs: [{ type: 'SYNTHETIC', settings: { items: 1 } }, { type: 'SYNTHETIC', settings: { items: 1 }, start: 'MANUAL' }],
+    });
+    expect(gated.status, JSON.stringify(gated.body)).toBe(201);
+    const run = await call(ACME, 'POST', `/schedules/${gated.body.scheduleId}/runs`, { processingDate: '2026-11-17' });
+    await expect.poll(async () => (await call(ACME, 'GET', `/runs/${run.body.runId}`)).body.waitingReason?.code, { timeout: 45_000 }).toBe('MANUAL_JOB');
+    harness.advanceRuntimeClock(2 * 60_000);
+    await expect.poll(async () => (await call(ACME, 'GET', `/runs/${run.body.runId}`)).body.late, { timeout: 30_000 }).toBe(true);
+
+    await page.goto(`${harness.runtime.url}/#/c/${ACME}/attention?scope=client`);
+    const row = page.locator(`table.attention tbody tr[data-run-id="${run.body.runId}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-reasons')).toBe('LATE');
+    expect(await row.locator('.tag-late').textContent()).toContain('Late');
+    expect(await row.textContent()).toContain('Not completed by its deadline');
+
+    await page.goto(`${harness.runtime.url}/#/c/${ACME}/grid`);
+    await page.getByRole('link', { name: 'Gated close, Tue 17 Nov 2026: Running, late' }).click();
+    await page.locator('#run-title').filter({ hasText: 'Gated close · Tue 17 Nov 2026' }).waitFor();
+    expect(await page.locator('.run-head .tag-late').count()).toBe(1);
+    expect(await page.locator('.facts').textContent()).toMatch(/Deadline.*\(missed\)/);
     expect(harness.pageErrors).toEqual([]);
   });
 });
