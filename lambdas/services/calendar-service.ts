@@ -3,7 +3,6 @@ import { CalendarConfigSchema, type CalendarConfig, type Schedule, type Schedule
 import { validateCalendarSpec, type CalendarSpec } from '../domain/schedule-calendar';
 import type { Clock } from '../ports/clock';
 import type { Calendar, CalendarPage, ConfigStore } from '../ports/config-store';
-import type { ScheduleFiringService } from './schedule-firing-service';
 
 type CalendarFields = Pick<ScheduleConfig, 'frequency' | 'executionTime' | 'timezone' | 'calendarId' | 'nonBusinessDay'>;
 
@@ -26,8 +25,8 @@ export async function calendarSpecOf(store: Pick<ConfigStore, 'getCalendar'>, cl
 export interface CalendarServiceOptions {
   store: ConfigStore;
   clock: Clock;
-  /** Re-arms the schedules of an edited calendar. @default none (API tests) */
-  scheduling?: Pick<ScheduleFiringService, 'scheduleChanged'> | undefined;
+  /** Re-arms the schedules of an edited calendar (ScheduleFiringService). @default none (API tests) */
+  scheduling?: { scheduleChanged(schedule: Schedule, previous?: Schedule): Promise<void> } | undefined;
 }
 
 /**

@@ -280,15 +280,17 @@ export class DynamoConfigStore implements ConfigStore {
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': clientPk(clientId), ':prefix': CALENDAR_PREFIX },
           ConsistentRead: true,
-          Limit: page.limit - items.length,
+          // One more than the page: a full last page then gets no nextToken to an empty one.
+          Limit: page.limit + 1 - items.length,
           ExclusiveStartKey: startKey,
         }),
       );
       for (const item of result.Items ?? []) items.push(StoredCalendarSchema.parse(entityOf(item)));
       startKey = result.LastEvaluatedKey;
-    } while (startKey && items.length < page.limit);
-    const last = items.at(-1);
-    return { items, ...(startKey && last ? { nextToken: Buffer.from(last.calendarId).toString('base64url') } : {}) };
+    } while (startKey && items.length <= page.limit);
+    if (items.length <= page.limit) return { items };
+    const shown = items.slice(0, page.limit);
+    return { items: shown, nextToken: Buffer.from(shown[shown.length - 1]!.calendarId).toString('base64url') };
   }
 
   /** An update, not a put: the count of schedules using the calendar stays as their writes left it. */
