@@ -32,6 +32,12 @@ export interface JobHandler {
   parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown>;
   /** Streams the job's work item ids, in a stable order, without holding them all in memory. */
   collect(ctx: JobContext): AsyncIterable<string>;
+  /**
+   * Where a job type can seek: the items `collect` yields after `afterItemId`, without reading
+   * the ones before. A collect interrupted at 10 M items (a Lambda timeout) then continues from
+   * its saved cursor; without it, an interrupted collect starts again from the first item.
+   */
+  collectAfter?(ctx: JobContext, afterItemId: string): AsyncIterable<string>;
   /** Processes items; returns one outcome per item id, in order. Throws only for a transient failure of the whole chunk. */
   process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]>;
 }
