@@ -253,9 +253,25 @@ export const RunSchema = responseComponent(
     waitingUntil: InstantSchema.optional().describe(
       'Set while the run waits: until an exception window closes, or (overlap policy QUEUE) until it checks again whether the previous run has finished.',
     ),
-    waitingReason: RunNoteSchema.extend({ code: z.enum(WAITING_REASONS) })
+    waitingReason: RunNoteSchema.extend({
+      code: z.enum(WAITING_REASONS),
+      since: InstantSchema.optional().describe('Since when the run has waited for this reason.'),
+      waitingFor: z
+        .array(
+          z.object({
+            scheduleId: z.string().optional(),
+            runId: z.string().optional(),
+            seq: z.number().int().positive().optional(),
+            status: RunStatusSchema.optional().describe('That run’s status; absent while the schedule has no run for the date.'),
+          }),
+        )
+        .optional()
+        .describe('DEPENDENCY: each schedule waited for, with its run for the date; LEDGER_BUSY: the run and job holding the ledger; MANUAL_JOB: the job to start.'),
+    })
       .optional()
-      .describe('Why the run waits: EXCEPTION_WINDOW, or PREVIOUS_RUN_ACTIVE (an earlier run of the schedule is still active).'),
+      .describe(
+        'Why a PENDING or RUNNING run waits: EXCEPTION_WINDOW, PREVIOUS_RUN_ACTIVE (an earlier run of the schedule is still active), DEPENDENCY (schedules it depends on have not completed the date), LEDGER_BUSY (another run of the client is writing the ledger), MANUAL_JOB (the next job waits for an operator to start it).',
+      ),
     skipReason: RunNoteSchema.extend({ code: z.enum(SKIP_REASONS) })
       .optional()
       .describe('Why the run was SKIPPED: OVERLAP (overlap policy SKIP), or MISSED (the occurrence is older than the catch-up window).'),
@@ -274,6 +290,11 @@ export const RunSchema = responseComponent(
         settings: z.record(z.string(), z.unknown()).optional(),
         status: JobStatusSchema,
         onItemFailure: JobSpecSchema.shape.onItemFailure,
+        start: JobSpecSchema.shape.start,
+        manualStart: z
+          .object({ at: InstantSchema, by: z.string().describe('The principal that started it, as the audit trail names it.') })
+          .optional()
+          .describe('A MANUAL job: who started it, and when.'),
         stats: ItemStatsSchema,
         startedAt: InstantSchema.optional(),
         endedAt: InstantSchema.optional(),

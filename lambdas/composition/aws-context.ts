@@ -8,6 +8,7 @@ import { NotificationService } from '../services/notification-service';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
+import { DynamoLedgerLock } from '../adapters/aws/dynamo-ledger-lock';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
 import { DynamoLedgerMaintenance } from '../adapters/aws/dynamo-ledger-maintenance';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
@@ -24,6 +25,7 @@ import { createApi, type ApiHandler } from '../api/router';
 import { createJobRegistry } from '../jobs/job-catalogue';
 import { systemClock } from '../domain/system-clock';
 import { ExecutionStatusService } from '../services/execution-status-service';
+import { JobStartService } from '../services/job-start-service';
 import { LedgerService } from '../services/ledger-service';
 import { ReconcileService } from '../services/reconcile-service';
 import { RunService } from '../services/run-service';
@@ -86,6 +88,7 @@ export function awsApi(): ApiHandler {
   return createApi({
     schedules: new ScheduleConfigService({ store: stores.config, registry, clock, scheduling }),
     runs: new RunService({ runs: stores.runs, config: stores.config, registry, orchestrator, clock, logger }),
+    jobStarts: new JobStartService({ runs: stores.runs, clock }),
     ledger: new LedgerService({ ledger: new DynamoLedger(stores.document, env[ENV.ledgerTable]), maintenance: new DynamoLedgerMaintenance(stores.document, env[ENV.ledgerTable]), clock }),
     notifications: new NotificationService({ subscriptions: notificationStore(env, stores.document), config: stores.config, sealer: webhookSecrets(env), urlPolicy: DEPLOYED_URL_POLICY, clock }),
     authorizer: new IamAuthorizer(stores.config),
@@ -107,7 +110,8 @@ export function awsJobSteps(): StepService {
   const env = loadEnvironment(JobStepEnvironment);
   const { document, runs, config } = tables(env);
   const registry = createJobRegistry({ allowSynthetic: env[ENV.allowSynthetic], billing: { ledger: new DynamoLedger(document, env[ENV.ledgerTable]), clock } });
-  return new StepService({ runs, config, registry, clock, settings: DEFAULT_STEP_SETTINGS, metrics: runMetrics });
+  const ledgerLocks = new DynamoLedgerLock(document, env[ENV.runsTable]);
+  return new StepService({ runs, config, registry, clock, settings: DEFAULT_STEP_SETTINGS, metrics: runMetrics, ledgerLocks });
 }
 
 /** The SQS worker: the only function that calls core billing, with the key from Secrets Manager. */

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { JobRegistry } from '../domain/job-registry';
 import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
+import type { LedgerLocks } from '../ports/ledger-lock';
 import type { Orchestrator, TaskCallbacks } from '../ports/orchestrator';
 import type { RunStore } from '../ports/run-store';
 import type { WorkQueue } from '../ports/work-queue';
@@ -30,6 +31,8 @@ export interface EngineDependencies {
   trigger: ScheduleTrigger;
   cursors: ScheduleCursorStore;
   scheduling?: ScheduleFiringSettings;
+  /** One ledger writer per client (BeginJob/FinalizeJob); a test engine without it lets ledger jobs overlap. */
+  ledgerLocks?: LedgerLocks;
 }
 
 export interface Engine {
@@ -64,7 +67,7 @@ export function createEngine(deps: EngineDependencies): Engine {
     ...(deps.scheduling ? { settings: deps.scheduling } : {}),
   });
   return {
-    steps: new StepService({ runs, config, registry, clock, settings: deps.steps, scheduling }),
+    steps: new StepService({ runs, config, registry, clock, settings: deps.steps, scheduling, ...(deps.ledgerLocks ? { ledgerLocks: deps.ledgerLocks } : {}) }),
     worker: new WorkerService({ runs, registry, callbacks, queue: deps.workQueue, clock, logger, settings: deps.worker }),
     executionStatus,
     runs: new RunService({ runs, config, registry, orchestrator, clock, logger }),

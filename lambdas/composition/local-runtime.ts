@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
+import { DynamoLedgerLock } from '../adapters/aws/dynamo-ledger-lock';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
 import { DynamoRunEventOutbox } from '../adapters/aws/dynamo-run-events';
 import { DynamoNotificationStore } from '../adapters/aws/dynamo-notification-store';
@@ -38,6 +39,7 @@ import { createJobRegistry } from '../jobs/job-catalogue';
 import type { Clock } from '../ports/clock';
 import type { UsageMeter } from '../ports/usage-meter';
 import type { BeginJobInput, BeginRunInput, CompleteRunInput, FinalizeJobInput, JobStepInput } from '../services/steps/step-io';
+import { JobStartService } from '../services/job-start-service';
 import { LedgerService } from '../services/ledger-service';
 import { ScheduleConfigService } from '../services/schedule-config-service';
 import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
@@ -175,6 +177,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const engine = createEngine({
     trigger: scheduler,
     cursors: stores.cursors,
+    ledgerLocks: stores.ledgerLocks,
     runs: stores.runStore,
     config: stores.configStore,
     registry,
@@ -216,6 +219,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     api: createApi({
       schedules,
       runs: engine.runs,
+      jobStarts: new JobStartService({ runs: stores.runStore, clock }),
       ledger: new LedgerService({ ledger: stores.ledger, maintenance: stores.ledgerMaintenance, clock }),
       notifications: notifications.service,
       authorizer: new TokenAuthorizer(options.adminToken, options.apiTokens ?? new Map()),
@@ -292,6 +296,7 @@ async function startStores(options: LocalRuntimeOptions, meter: UsageMeter, star
     subscriptions: new DynamoNotificationStore(document, { config: tableName(configTable), runs: tableName(runsTable) }),
     configStore: new DynamoConfigStore(document, tableName(configTable)),
     cursors: new DynamoScheduleCursorStore(document, tableName(runsTable)),
+    ledgerLocks: new DynamoLedgerLock(document, tableName(runsTable)),
     ledger: new DynamoLedger(document, tableName(LEDGER_TABLE)),
     ledgerMaintenance: new DynamoLedgerMaintenance(document, tableName(LEDGER_TABLE)),
     stop: async () => {

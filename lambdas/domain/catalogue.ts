@@ -75,6 +75,21 @@ const WAITING_REASON_WORDS: Record<WaitingReason, { label: string; words: string
     words: 'Queued behind an earlier run of this schedule that is still active (overlap policy Queue).',
     until: 'It checks again at',
   },
+  DEPENDENCY: {
+    label: 'Waiting for other schedules',
+    words: 'Waiting until the runs of the schedules it depends on are completed for the same processing date.',
+    until: 'It checks again at',
+  },
+  LEDGER_BUSY: {
+    label: 'Ledger busy',
+    words: 'Waiting for another run of this client to finish its ledger job: two runs never write the ledger at the same time.',
+    until: 'It checks again at',
+  },
+  MANUAL_JOB: {
+    label: 'Waiting for a manual start',
+    words: 'Waiting for an operator to start the next job, which the schedule marks as started by hand.',
+    until: 'Once started, it goes on by',
+  },
 };
 
 const SKIP_REASON_WORDS: Record<SkipReason, { label: string; words: string }> = {

@@ -13,6 +13,26 @@ export interface JobContext {
   heal: boolean;
 }
 
+/**
+ * Whether a job type writes the client's billing ledger. Ledger-writing jobs of two runs of one
+ * client never run at the same time (BeginJob takes the client's ledger lock), so their
+ * conditional writes never lose to each other (LEDGER_CONFLICT). A record over the job types:
+ * a new one does not compile until it says.
+ */
+const WRITES_LEDGER: Record<JobType, boolean> = {
+  USAGE_RATING: true,
+  SYNC_TRANSACTIONS: true,
+  BILLING: true,
+  SUSPENSE_REPROCESSING: true,
+  SYNC_ERROR_REPROCESSING: true,
+  RERATING: true,
+  SYNTHETIC: false,
+};
+
+export function writesLedger(type: JobType): boolean {
+  return WRITES_LEDGER[type];
+}
+
 export type ItemOutcome = { ok: true } | { ok: false; error: ErrorInfo };
 
 /**

@@ -116,6 +116,10 @@ export type FrequencyType = Frequency['type'];
 export const ExceptionWindowSchema = z.object({ start: LocalTimeSchema, end: LocalTimeSchema }).strict();
 export type ExceptionWindow = z.infer<typeof ExceptionWindowSchema>;
 
+/** How a job of a schedule starts: after the job before it (AUTO), or when an operator starts it (MANUAL). */
+export const JOB_STARTS = ['AUTO', 'MANUAL'] as const;
+export type JobStart = (typeof JOB_STARTS)[number];
+
 /**
  * Job settings are free-form per job type; each job type validates its own settings through the
  * job registry (SYNTHETIC: items, failItems, delayMs).
@@ -129,6 +133,12 @@ export const JobSpecSchema = z
       .optional()
       .describe(
         'When items of this job still fail after its automatic retry, STOP (the default) ends the run FAILED at this job; CONTINUE marks the job FAILED, runs the jobs after it, and ends the run FAILED once the sequence is done.',
+      ),
+    start: z
+      .enum(JOB_STARTS)
+      .optional()
+      .describe(
+        'AUTO (the default) starts the job when the one before it ends; MANUAL holds the run before it (RUNNING, waitingReason MANUAL_JOB) until an operator starts it with POST .../runs/{runId}/jobs/{seq}/start.',
       ),
   })
   .strict();
@@ -231,7 +241,7 @@ export interface ErrorInfo {
   message: string;
 }
 
-export const WAITING_REASONS = ['EXCEPTION_WINDOW', 'PREVIOUS_RUN_ACTIVE'] as const;
+export const WAITING_REASONS = ['EXCEPTION_WINDOW', 'PREVIOUS_RUN_ACTIVE', 'DEPENDENCY', 'LEDGER_BUSY', 'MANUAL_JOB'] as const;
 export const SKIP_REASONS = ['OVERLAP', 'MISSED'] as const;
 export type WaitingReason = (typeof WAITING_REASONS)[number];
 export type SkipReason = (typeof SKIP_REASONS)[number];
@@ -240,6 +250,19 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
 export interface RunNote {
   code: WaitingReason | SkipReason;
   message: string;
+  /** A wait: since when the run has waited for this reason (a longer wait checks less often). */
+  since?: string;
+  /** A wait: what the run waits for (DEPENDENCY: each schedule's run; LEDGER_BUSY: the run holding the ledger; MANUAL_JOB: the job). */
+  waitingFor?: WaitTarget[];
+}
+
+/** One thing a waiting run waits for. */
+export interface WaitTarget {
+  scheduleId?: string;
+  runId?: string;
+  seq?: number;
+  /** The status of that run, or absent when there is no run yet. */
+  status?: RunStatus;
 }
 
 export interface RunJob {
@@ -261,6 +284,10 @@ export interface RunJob {
    * that became due since, and clears it in the same write that records the new batchCount.
    */
   collectAgain?: boolean;
+  /** From the job's spec: MANUAL holds the run before this job until an operator starts it. */
+  start?: JobStart;
+  /** Who started a MANUAL job, and when (POST .../jobs/{seq}/start). */
+  manualStart?: { at: string; by: string };
   error?: ErrorInfo;
 }
 

@@ -1,6 +1,21 @@
 import { ConflictError, NotFoundError, RunResetError, SupersededExecutionError, ValidationError } from './errors';
 import type { JobContext, JobRegistry } from './job-registry';
-import { DAILY_SCHEDULE_ID, emptyStats, type ErrorInfo, type ItemStats, type JobSpec, type Run, type RunJob, type RunPlan, type RunStatus, type Schedule, type Trigger } from './model';
+import {
+  DAILY_SCHEDULE_ID,
+  emptyStats,
+  type ErrorInfo,
+  type ItemStats,
+  type JobSpec,
+  type Run,
+  type RunJob,
+  type RunNote,
+  type RunPlan,
+  type RunStatus,
+  type Schedule,
+  type Trigger,
+  type WaitingReason,
+  type WaitTarget,
+} from './model';
 
 /** The alias of every client's mandatory daily schedule in URLs. */
 export const DAILY_ALIAS = 'daily';
@@ -35,6 +50,7 @@ export function newRunDraft(args: {
     stats: emptyStats(),
     generation: 0,
     ...(spec.onItemFailure ? { onItemFailure: spec.onItemFailure } : {}),
+    ...(spec.start === 'MANUAL' ? { start: spec.start } : {}),
   }));
   return {
     clientId: args.schedule.clientId,
@@ -222,9 +238,11 @@ export interface RunView extends Omit<Run, 'executionCount' | 'redriveCount' | '
   };
 }
 
-/** A run as the API shows it: statistics over jobs and items, internal bookkeeping left out. */
+/** A run as the API shows it: statistics over jobs and items, internal bookkeeping left out; a wait only while the run is PENDING or RUNNING. */
 export function toRunView(run: Run): RunView {
-  const { executionCount: _ec, redriveCount: _rc, plan: _plan, heal: _heal, ...rest } = run;
+  const { executionCount: _ec, redriveCount: _rc, plan: _plan, heal: _heal, ...all } = run;
+  const { waitingUntil: _until, waitingReason: _reason, ...settled } = all;
+  const rest = isTerminal(run.status) ? settled : all;
   const shown = { ...rest, jobs: run.jobs.map(({ collectAgain: _collectAgain, ...job }) => job) };
   const jobs = { total: run.jobs.length, completed: 0, failed: 0, pending: 0 };
   const items = { total: 0, succeeded: 0, failed: 0, pending: 0 };
@@ -238,4 +256,35 @@ export function toRunView(run: Run): RunView {
     items.pending += job.stats.pending;
   }
   return { ...shown, stats: { jobs, items } };
+}
+
+/** The schedules a run waits for (its snapshot's dependsOn), `daily` resolved, each once, never itself. */
+export function dependencyScheduleIds(run: Pick<Run, 'scheduleId' | 'config'>): string[] {
+  const ids = (run.config.dependsOn ?? []).map((dependency) => resolveScheduleId(dependency.scheduleId));
+  return [...new Set(ids)].filter((id) => id !== run.scheduleId);
+}
+
+/** A wait checks this often for its first hour; after that every LONG_WAIT_CHECK_SECONDS. */
+const SHORT_WAIT_MS = 60 * 60_000;
+/**
+ * Each check of a Wait loop adds about ten events to the execution's history, which Step Functions
+ * caps at 25,000. Every 5 minutes after the first hour is about 3,000 events a day, so a run can
+ * wait more than a week (a manual start over a long weekend, a failed dependency awaiting a person).
+ */
+export const LONG_WAIT_CHECK_SECONDS = 300;
+
+/**
+ * A run's wait note for `code`: `since` kept while it waits for the same reason, so that
+ * nextCheckAt can slow down a long wait.
+ */
+export function waitNote(run: Pick<Run, 'waitingReason'>, code: WaitingReason, message: string, now: Date, waitingFor?: WaitTarget[]): RunNote {
+  const since = run.waitingReason?.code === code && run.waitingReason.since ? run.waitingReason.since : now.toISOString();
+  return { code, message, since, ...(waitingFor ? { waitingFor } : {}) };
+}
+
+/** When a waiting run checks again: after `checkSeconds` during its first hour of waiting, then after at least LONG_WAIT_CHECK_SECONDS. */
+export function nextCheckAt(note: RunNote, now: Date, checkSeconds: number): string {
+  const waitedMs = now.getTime() - Date.parse(note.since ?? now.toISOString());
+  const seconds = waitedMs < SHORT_WAIT_MS ? checkSeconds : Math.max(checkSeconds, LONG_WAIT_CHECK_SECONDS);
+  return new Date(now.getTime() + seconds * 1000).toISOString();
 }

@@ -24,3 +24,12 @@ export interface RunOperations {
   reprocess(clientId: string, runId: string, request: ReprocessRequest): Promise<RunView>;
   reset(clientId: string, runId: string): Promise<RunView>;
 }
+
+/**
+ * Starting a MANUAL job a run waits at (API.md, "start": "MANUAL"), on its own so the run service
+ * stays as it is. Errors: NotFoundError (404), ConflictError NOT_WAITING_AT_JOB (409).
+ */
+export interface JobStartOperations {
+  /** Records who starts job `seq` of a run waiting at it (MANUAL_JOB); the run goes on at its next check. */
+  startJob(clientId: string, runId: string, seq: number, actor: string): Promise<RunView>;
+}

@@ -1,6 +1,6 @@
 import type { JobRegistry } from '../../domain/job-registry';
-import { DEFAULT_OVERLAP_POLICY, type Run } from '../../domain/model';
-import { newRunDraft } from '../../domain/run';
+import { DEFAULT_OVERLAP_POLICY, type Run, type WaitTarget } from '../../domain/model';
+import { dependencyScheduleIds, newRunDraft, nextCheckAt, waitNote } from '../../domain/run';
 import { announced } from '../../domain/run-events';
 import { occurrenceForScheduledTime } from '../../domain/schedule-calendar';
 import type { Clock } from '../../ports/clock';
@@ -25,7 +25,8 @@ export interface BeginRunDeps {
  * Starts or resumes the run of this execution. A scheduler's fire (no runId) re-arms the
  * schedule's trigger first, then maps its scheduled time to the calendar's occurrence and claims
  * the run for that processing date; a fire that is no occurrence, or finds its date held by
- * another run, leaves nothing behind. A run that has not started yet passes the overlap policy.
+ * another run, leaves nothing behind. A run that has not started yet passes the overlap policy,
+ * then waits for the schedules it depends on.
  */
 export async function beginRun(deps: BeginRunDeps, { input, executionName }: BeginRunInput): Promise<BeginRunOutput> {
   const { runs, clock, settings } = deps;
@@ -74,7 +75,7 @@ async function startRun(deps: BeginRunDeps, run: Run, executionName: string): Pr
   if (run.status === 'COMPLETED' || run.status === 'SKIPPED') return answer(settings, run, 'DONE', `run is ${run.status}`);
   const isNew = run.status === 'PENDING' && !run.startedAt && run.executionCount === 1;
   if (isNew) {
-    const held = await overlapGate(deps, run, executionName);
+    const held = (await overlapGate(deps, run, executionName)) ?? (await dependencyGate(deps, run, executionName));
     if (held) return held;
   }
   const now = clock.now().toISOString();
@@ -146,4 +147,30 @@ async function overlapGate(deps: BeginRunDeps, run: Run, executionName: string):
 function isBefore(other: ActiveRunHeader, run: Run): boolean {
   if (other.processingDate !== run.processingDate) return other.processingDate < run.processingDate;
   return other.createdAt < run.createdAt || (other.createdAt === run.createdAt && other.runId < run.runId);
+}
+
+/**
+ * A run that has not started waits (PENDING, DEPENDENCY) until the run of each schedule in its
+ * snapshot's dependsOn for the same processing date is COMPLETED. No run yet, or one that is
+ * PENDING, RUNNING, FAILED, SKIPPED or RESET, keeps it waiting: a FAILED one until it is
+ * reprocessed to COMPLETED, a RESET one until the date's next attempt completes.
+ */
+async function dependencyGate(deps: BeginRunDeps, run: Run, executionName: string): Promise<BeginRunOutput | undefined> {
+  const scheduleIds = dependencyScheduleIds(run);
+  if (scheduleIds.length === 0) return undefined;
+  const { runs, clock, settings } = deps;
+  const targets: WaitTarget[] = await Promise.all(
+    scheduleIds.map(async (scheduleId) => {
+      const current = await runs.getCurrentRun(run.clientId, scheduleId, run.processingDate);
+      return { scheduleId, ...(current ? { runId: current.runId, status: current.status } : {}) };
+    }),
+  );
+  const open = targets.filter((target) => target.status !== 'COMPLETED');
+  if (open.length === 0) return undefined;
+  const now = clock.now();
+  const waited = open.map((target) => `${target.scheduleId} (${target.status ?? 'no run yet'})`).join(', ');
+  const note = waitNote(run, 'DEPENDENCY', `waits until the runs of ${run.processingDate} of ${waited} are COMPLETED`, now, targets);
+  const waitUntil = nextCheckAt(note, now, settings.queuePollSeconds ?? DEFAULT_QUEUE_POLL_SECONDS);
+  await runs.transitionRun(run.runId, { from: ['PENDING'], executionName, set: { waitingUntil: waitUntil, waitingReason: { ...note, message: `${note.message}; checks again at ${waitUntil}` } } });
+  return { ...answer(settings, run, 'WAIT_DEPENDENCY', `waits for ${waited}`), waitUntil };
 }

@@ -1,6 +1,7 @@
 import type { JobRegistry } from '../../domain/job-registry';
 import type { Clock } from '../../ports/clock';
 import type { ConfigStore } from '../../ports/config-store';
+import type { LedgerLocks } from '../../ports/ledger-lock';
 import type { RunMetrics } from '../../ports/run-metrics';
 import type { RunStore } from '../../ports/run-store';
 import { beginJob } from './begin-job';
@@ -24,6 +25,8 @@ export class StepService {
       settings: StepSettings;
       scheduling?: BeginRunDeps['scheduling'];
       metrics?: RunMetrics;
+      /** The per-client ledger lock BeginJob takes and FinalizeJob frees; BeginRun's function does without. */
+      ledgerLocks?: LedgerLocks;
     },
   ) {}
 

@@ -8,6 +8,7 @@ import { parseApiTokens, TokenAuthorizer, type Authorizer } from '../../../lambd
 import { API_ROUTES, type ApiRoute } from '../../../lambdas/api/route-table';
 import { createApi, type ApiHandler } from '../../../lambdas/api/router';
 import { ErrorBodySchema } from '../../../lambdas/api/schemas';
+import { ConflictError } from '../../../lambdas/domain/errors';
 import { JobRegistry, type JobHandler } from '../../../lambdas/domain/job-registry';
 import type { JobType } from '../../../lambdas/domain/model';
 import { SyntheticJob } from '../../../lambdas/jobs/synthetic-job';
@@ -121,6 +122,13 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
       urlPolicy: new DnsUrlPolicy({ allowLoopbackHttp: true }),
       clock,
     }),
+    // The fake runs never wait at a MANUAL job: past the role check a start is its 409 (test/waits starts one for real).
+    jobStarts: {
+      startJob: async (clientId, runId, seq) => {
+        await (options.runs ?? runs).getRun(clientId, runId);
+        throw new ConflictError(`run ${runId} is not waiting for job ${seq} to be started`, 'NOT_WAITING_AT_JOB');
+      },
+    },
     authorizer: options.authorizer?.(store) ?? new TokenAuthorizer(ADMIN_TOKEN, parseApiTokens(options.apiTokens ?? API_TOKENS)),
     logger: { error: (...args: unknown[]) => logged.push(args) },
   });

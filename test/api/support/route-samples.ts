@@ -40,6 +40,7 @@ export function sampleRequests(clientId: string, scheduleId = 'daily', version =
     listRunItems: { method: 'GET', path: `${run}/jobs/1/items?status=FAILED` },
     reprocessRun: { method: 'POST', path: `${run}/reprocess`, body: { scope: 'RUN' } },
     resetRun: { method: 'POST', path: `${run}/reset` },
+    startRunJob: { method: 'POST', path: `${run}/jobs/2/start` },
     putRatePlan: { method: 'PUT', path: `${ledger}/rate-plans/basic`, body: { name: 'Basic', currency: 'USD', recurringChargeMinor: 900, rates: [{ usageType: 'CALLS', effectiveFrom: '2026-01-01', unitPriceMicros: 1500 }] } },
     getRatePlan: { method: 'GET', path: `${ledger}/rate-plans/basic` },
     listRatePlans: { method: 'GET', path: `${ledger}/rate-plans?limit=10` },
