@@ -3,12 +3,6 @@ import { field, h, select } from '../../dom.js';
 import { frequencyInWords, normaliseLocalTime, shortTime } from '../../format.js';
 import { timezoneList } from '../sign-in.js';
 
-/** How a period-end offset counts (API.md "Business-day calendars"). */
-const OFFSET_UNITS = [
-  ['CALENDAR_DAYS', 'Calendar days'],
-  ['BUSINESS_DAYS', 'Business days'],
-];
-
 /** The one field a frequency type takes besides its type, as the catalogue names it. */
 const parameterOf = (type) => entryOf('frequencyTypes', type)?.parameter;
 
@@ -29,7 +23,9 @@ export function frequencyFields(schedule, { mandatory, onErrorHidden }) {
   const dayOfMonth = h('input', { name: 'dayOfMonth', type: 'number', inputmode: 'numeric', min: '1', max: '31', value: String(original.dayOfMonth ?? 1) });
   const offsetDays = h('input', { name: 'offsetDays', type: 'number', inputmode: 'numeric', min: '0', max: '27', value: String(original.offsetDays ?? 0) });
   const expression = h('input', { name: 'expression', value: original.expression ?? '0 30 2 ? * MON-FRI *', spellcheck: 'false', autocomplete: 'off' });
-  const offsetUnit = select(OFFSET_UNITS, original.offsetUnit ?? 'CALENDAR_DAYS', { name: 'offsetUnit' });
+  // The catalogue's first unit is the API's default (calendar days): a schedule without one is sent without it.
+  const defaultUnit = optionsOf('offsetUnits')[0][0];
+  const offsetUnit = select(optionsOf('offsetUnits'), original.offsetUnit ?? defaultUnit, { name: 'offsetUnit' });
   const controls = { dayOfWeek, dayOfMonth, offsetDays, expression };
   const parameterFields = {
     dayOfWeek: field({ label: 'Day of the week', control: dayOfWeek, path: 'frequency.dayOfWeek' }),
@@ -38,7 +34,7 @@ export function frequencyFields(schedule, { mandatory, onErrorHidden }) {
       'div',
       { class: 'grid-2 offset' },
       field({ label: 'Days before the end', control: offsetDays, path: 'frequency.offsetDays', hint: '0 = the last day; 2 = two days before the last day.' }),
-      field({ label: 'Counted in', control: offsetUnit, path: 'frequency.offsetUnit', hint: 'Business days need a calendar (below): 0 is then the period’s last business day.' }),
+      field({ label: 'Counted in', control: offsetUnit, path: 'frequency.offsetUnit', hint: 'Business days need a calendar (below).' }),
     ),
     expression: field({
       label: 'Cron expression',
@@ -73,9 +69,8 @@ export function frequencyFields(schedule, { mandatory, onErrorHidden }) {
     const value = parameter === 'dayOfWeek' || parameter === 'expression' ? control.value.trim() : numberOrRaw(control.value);
     if (value === '' || value === undefined) delete frequency[parameter];
     else frequency[parameter] = value;
-    // Calendar days are the default: a schedule that never said so is sent without the field.
     if (parameter === 'offsetDays') {
-      if (offsetUnit.value === 'CALENDAR_DAYS' && frequency.offsetUnit === undefined) delete frequency.offsetUnit;
+      if (offsetUnit.value === defaultUnit && frequency.offsetUnit === undefined) delete frequency.offsetUnit;
       else frequency.offsetUnit = offsetUnit.value;
     }
     return frequency;

@@ -1,14 +1,7 @@
+import { entryOf, optionsOf } from '../../catalogue.js';
 import { field, h, select, uid } from '../../dom.js';
 import { errorText } from '../../ui.js';
 import { numberOrRaw } from './frequency.js';
-
-/** What a schedule with a calendar does with an occurrence on a weekend day or holiday (API.md). */
-const NON_BUSINESS_DAY_RULES = [
-  ['RUN', 'Run anyway'],
-  ['SKIP', 'Skip that occurrence'],
-  ['PREVIOUS', 'Move to the business day before'],
-  ['NEXT', 'Move to the business day after'],
-];
 
 /**
  * Business days, dependencies and the deadline (issue 13 and 14): the client's calendar and what a
@@ -19,12 +12,16 @@ export function planningFields(schedule, { calendars, calendarsError, schedules,
   // A calendar the list does not hold (it could not be loaded) stays selected under its id.
   const known = schedule.calendarId && !calendars.some((calendar) => calendar.calendarId === schedule.calendarId) ? [[schedule.calendarId, schedule.calendarId]] : [];
   const calendarId = select([['', 'None: every day is a business day'], ...calendars.map((calendar) => [calendar.calendarId, `${calendar.name} (${calendar.calendarId})`]), ...known], schedule.calendarId ?? '', { name: 'calendarId' });
-  const nonBusinessDay = select(NON_BUSINESS_DAY_RULES, schedule.nonBusinessDay ?? 'RUN', { name: 'nonBusinessDay' });
-  const ruleField = field({ label: 'On a weekend day or holiday', control: nonBusinessDay, path: 'nonBusinessDay', hint: 'Two occurrences moved onto one day run once.' });
+  // A schedule that never chose a rule follows the API's default, the catalogue's first (RUN).
+  const nonBusinessDay = select(optionsOf('nonBusinessDayRules'), schedule.nonBusinessDay ?? optionsOf('nonBusinessDayRules')[0][0], { name: 'nonBusinessDay' });
+  const ruleField = field({ label: 'On a weekend day or holiday', control: nonBusinessDay, path: 'nonBusinessDay', hint: ' ' });
+  const ruleHint = ruleField.querySelector('.hint');
   const showRule = () => {
     ruleField.hidden = calendarId.value === '';
+    ruleHint.textContent = `${entryOf('nonBusinessDayRules', nonBusinessDay.value)?.description ?? ''} Two occurrences moved onto one day run once.`;
   };
   calendarId.addEventListener('change', showRule);
+  nonBusinessDay.addEventListener('change', showRule);
   showRule();
 
   const others = schedules.filter((other) => other.scheduleId !== schedule.scheduleId).sort((a, b) => Number(b.mandatory) - Number(a.mandatory) || a.name.localeCompare(b.name));
