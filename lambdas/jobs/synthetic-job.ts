@@ -46,8 +46,11 @@ export class SyntheticJob implements JobHandler {
   }
 
   async *collect(ctx: JobContext): AsyncIterable<string> {
-    const { items } = this.settings(ctx);
-    for (let i = 0; i < items; i++) yield syntheticItemId(i);
+    yield* this.itemsFrom(ctx, 0);
+  }
+
+  async *collectAfter(ctx: JobContext, afterItemId: string): AsyncIterable<string> {
+    yield* this.itemsFrom(ctx, syntheticItemIndex(afterItemId) + 1);
   }
 
   async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
@@ -64,6 +67,11 @@ export class SyntheticJob implements JobHandler {
 
   batchSizeFor(settings: Record<string, unknown>): number {
     return (settings as SyntheticSettings).batchSize ?? this.batchSize;
+  }
+
+  private *itemsFrom(ctx: JobContext, first: number): Iterable<string> {
+    const { items } = this.settings(ctx);
+    for (let i = first; i < items; i++) yield syntheticItemId(i);
   }
 
   private settings(ctx: JobContext): SyntheticSettings {

@@ -33,6 +33,16 @@ export interface BatchSummary {
   minGeneration: number;
 }
 
+/** How far an interrupted first collect of a job got: everything before is in stored batches. */
+export interface CollectCursor {
+  /** The number of the next batch to write. */
+  nextBatchNo: number;
+  /** The last item id in a stored batch (the job type's collectAfter continues after it). */
+  afterItemId: string;
+  /** Items in the stored batches. */
+  items: number;
+}
+
 /**
  * A job's batches of work items, their leases and their outcomes. Implementation:
  * DynamoBatchStore. Writes are per batch, never per item.
@@ -52,6 +62,9 @@ export interface BatchStore {
    * won. With `lease`, the lease is kept (a checkpoint); without, it is released.
    */
   saveBatchOutcome(batch: BatchRecord, expectedVersion: number, lease?: BatchLease): Promise<boolean>;
+  getCollectCursor(runId: string, seq: number): Promise<CollectCursor | undefined>;
+  /** Saved after each page of batches a first collect writes. */
+  saveCollectCursor(runId: string, seq: number, cursor: CollectCursor): Promise<void>;
   /** Streams the counts of every batch of a job, in batch order. */
   batchSummaries(runId: string, seq: number): AsyncIterable<BatchSummary>;
 }

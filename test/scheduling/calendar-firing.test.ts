@@ -56,6 +56,18 @@ describe('firing a schedule on a business-day calendar', () => {
     expect(runDates).toEqual(preview.slice(0, 5).map((o) => o.processingDate));
   });
 
+  it('catches up by the calendar: a missed weekend moved to Sunday is recorded missed, Monday fired, Friday and Saturday never', async () => {
+    const schedule = await engine.addSchedule({ executionTime: '02:30:00', timezone: 'America/New_York', calendarId: 'gulf', nonBusinessDay: 'NEXT' });
+    engine.clock.set('2027-03-11T12:00:00Z');
+    await engine.scheduling.scheduleChanged(schedule);
+    engine.clock.set('2027-03-15T12:00:00Z');
+
+    const report = await engine.scheduling.settleDue(schedule, engine.clock.now());
+
+    // The catch-up window is 24 h: Sunday's 07:00Z is older, Monday's 06:30Z within it.
+    expect(report).toEqual({ fired: [{ processingDate: '2027-03-15', at: '2027-03-15T06:30:00Z' }], missed: ['2027-03-14'] });
+  });
+
   it('re-arms the schedules that use a calendar when it is edited, and leaves the others alone', async () => {
     const monthEnd = await engine.addSchedule({
       frequency: { type: 'MONTH_END', offsetDays: 0, offsetUnit: 'BUSINESS_DAYS' },

@@ -1,6 +1,6 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { BatchLease, BatchRecord, BatchStore, BatchSummary } from '../../ports/batch-store';
-import { batchPk, batchSk, toBatchItem, toBatchRecord, type BatchItem } from './dynamo-run-table';
+import type { BatchLease, BatchRecord, BatchStore, BatchSummary, CollectCursor } from '../../ports/batch-store';
+import { batchPk, batchSk, pad, runPk, toBatchItem, toBatchRecord, type BatchItem } from './dynamo-run-table';
 import { batchWriteAll, getItem, isConditionFailure, queryItems, resilientSend } from './dynamo-toolkit';
 
 /** Days a batch's outcomes are kept before DynamoDB's TTL removes them. */
@@ -43,6 +43,16 @@ export class DynamoBatchStore implements BatchStore {
       ),
     );
     await batchWriteAll(this.db, this.tableName, items);
+  }
+
+  // Next to the run's header and jobs (`RUN#<runId>` / `COLLECT#<seq>`), outside the batch partition that batchSummaries reads.
+  async getCollectCursor(runId: string, seq: number): Promise<CollectCursor | undefined> {
+    const item = await getItem<CollectCursor>(this.db, this.tableName, { pk: runPk(runId), sk: `COLLECT#${pad(seq, 3)}` }, true);
+    return item ? { nextBatchNo: Number(item.nextBatchNo), afterItemId: String(item.afterItemId), items: Number(item.items) } : undefined;
+  }
+
+  async saveCollectCursor(runId: string, seq: number, cursor: CollectCursor): Promise<void> {
+    await this.send(new PutCommand({ TableName: this.tableName, Item: { pk: runPk(runId), sk: `COLLECT#${pad(seq, 3)}`, ...cursor } }));
   }
 
   async getBatch(runId: string, seq: number, batchNo: number): Promise<BatchRecord | undefined> {

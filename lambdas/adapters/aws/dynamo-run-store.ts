@@ -3,7 +3,7 @@ import { TransientStoreError } from '../../domain/errors';
 import type { ErrorInfo, ItemStatus, Run, RunJob } from '../../domain/model';
 import { isTerminal } from '../../domain/run';
 import { executionNameFor, runIdFor } from '../../domain/run-naming';
-import type { BatchLease, BatchRecord, BatchSummary } from '../../ports/batch-store';
+import type { BatchLease, BatchRecord, BatchSummary, CollectCursor } from '../../ports/batch-store';
 import type { ItemPage } from '../../ports/item-pages';
 import type { RunPosition } from '../../domain/run-position';
 import type { ActiveRunHeader, ActiveRunPage, RunDraft, RunListFilter, RunRangeQuery, RunStore, RunTransition } from '../../ports/run-store';
@@ -393,6 +393,14 @@ export class DynamoRunStore implements RunStore {
 
   saveBatchOutcome(batch: BatchRecord, expectedVersion: number, lease?: BatchLease): Promise<boolean> {
     return this.batches.saveBatchOutcome(batch, expectedVersion, lease);
+  }
+
+  getCollectCursor(runId: string, seq: number): Promise<CollectCursor | undefined> {
+    return this.batches.getCollectCursor(runId, seq);
+  }
+
+  saveCollectCursor(runId: string, seq: number, cursor: CollectCursor): Promise<void> {
+    return this.batches.saveCollectCursor(runId, seq, cursor);
   }
 
   batchSummaries(runId: string, seq: number): AsyncIterable<BatchSummary> {

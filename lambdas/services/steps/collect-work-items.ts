@@ -15,9 +15,12 @@ type Deps = { runs: RunStore; registry: JobRegistry; clock: Clock };
 
 /**
  * The batch numbers the job's Map runs. The first call streams the job type's items into
- * batches, persisted before batchCount is recorded; any later call (a retry, a redrive) returns
- * the stored batches that still have work, never collecting again. A job a reprocess reopened
- * (collectAgain) first adds batches for the items that became due since.
+ * batches, persisted before batchCount is recorded, saving a cursor after each page of batches:
+ * a retry after the Lambda timed out continues from there when the job type can seek
+ * (collectAfter), and from the first item otherwise (same batch numbers, nothing twice). Any call
+ * after batchCount is recorded (a retry, a redrive) returns the stored batches that still have
+ * work, never collecting again. A job a reprocess reopened (collectAgain) first adds batches for
+ * the items that became due since.
  */
 export async function collectWorkItems(deps: Deps, { runId, seq, executionName, failedOnly }: JobStepInput): Promise<{ batches: number[] }> {
   const { runs } = deps;
@@ -32,7 +35,7 @@ export async function collectWorkItems(deps: Deps, { runId, seq, executionName, 
     return { batches };
   }
   if (job.batchCount === undefined) {
-    const { batchCount } = await collect(deps, run.runId, job, jobItems(deps, run, job), { firstBatchNo: 0, stats: emptyStats() });
+    const { batchCount } = await collect(deps, run.runId, job, ...(await firstCollect(deps, run, job)));
     return { batches: Array.from({ length: batchCount }, (_, i) => i) };
   }
   if (job.collectAgain) job = await collectNewItems(deps, run, job, job.batchCount);
@@ -43,6 +46,22 @@ export async function collectWorkItems(deps: Deps, { runId, seq, executionName, 
     if (summary.succeeded < summary.total || summary.minGeneration < job.generation) batches.push(summary.batchNo);
   }
   return { batches };
+}
+
+/** The items of a first collect, and where its batches start: after the saved cursor where the job type can seek. */
+async function firstCollect(deps: Deps, run: Run, job: RunJob): Promise<[AsyncIterable<string>, CollectStart]> {
+  const handler = deps.registry.get(job.type);
+  const cursor = await deps.runs.getCollectCursor(run.runId, job.seq);
+  if (!cursor || !handler.collectAfter) return [jobItems(deps, run, job), { firstBatchNo: 0, stats: emptyStats(), resumable: true }];
+  const stats = { ...emptyStats(), total: cursor.items, pending: cursor.items };
+  return [handler.collectAfter(jobContext(run, job), cursor.afterItemId), { firstBatchNo: cursor.nextBatchNo, stats, resumable: true }];
+}
+
+interface CollectStart {
+  firstBatchNo: number;
+  stats: ItemStats;
+  /** A first collect saves its cursor after each page; a reprocess's collect of new items does not (it filters what is stored). */
+  resumable?: boolean;
 }
 
 function jobItems(deps: Deps, run: Run, job: RunJob): AsyncIterable<string> {
@@ -74,7 +93,7 @@ async function collect(
   runId: string,
   job: RunJob,
   items: AsyncIterable<string>,
-  { firstBatchNo, stats }: { firstBatchNo: number; stats: ItemStats },
+  { firstBatchNo, stats, resumable = false }: CollectStart,
 ): Promise<{ batchCount: number; job: RunJob }> {
   const { runs, registry, clock } = deps;
   const handler = registry.get(job.type);
@@ -84,8 +103,14 @@ async function collect(
   let batchCount = firstBatchNo;
   let added = 0;
   const flush = async (): Promise<void> => {
-    if (pending.length > 0) await runs.putBatches(runId, job.seq, pending);
+    if (pending.length === 0) return;
+    await runs.putBatches(runId, job.seq, pending);
+    const last = pending[pending.length - 1]!;
     pending = [];
+    // Every item so far is in a stored batch: a page costs one more write, a timeout at most a page.
+    if (resumable && current.length === 0) {
+      await runs.saveCollectCursor(runId, job.seq, { nextBatchNo: batchCount, afterItemId: last.itemIds[last.itemIds.length - 1]!, items: stats.total + added });
+    }
   };
   for await (const itemId of items) {
     current.push(itemId);
