@@ -33,7 +33,8 @@ export async function startTestRuntime(overrides: Partial<LocalRuntimeOptions> =
     clock: testClock,
     // The interpreter's Wait states sleep until an instant of the real clock, not of the
     // runtime's: with a clock of its own, a queued run or an exception window looks again soon.
-    waitTimeOverrides: { WaitForPreviousRun: 200, WaitForExceptionWindow: 200 },
+    // Likewise the waits for dependencies, the client's ledger and a manual start (docs/waits.md).
+    waitTimeOverrides: { WaitForPreviousRun: 200, WaitForExceptionWindow: 200, WaitForDependencies: 200, WaitForLedger: 200, WaitForManualStart: 200 },
     ...overrides,
   });
 }
