@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { Stage as ApiStage } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -44,7 +44,9 @@ export class Monitoring extends Construct {
       enableKeyRotation: true,
       removalPolicy: props.lifecycle.removalPolicy,
     });
-    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // Only alarms of this account: without aws:SourceAccount, any account's CloudWatch could use the key (confused deputy).
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } });
+    key.grant(cloudWatch, 'kms:Decrypt', 'kms:GenerateDataKey*');
 
     this.topic = new Topic(this, 'AlarmTopic', {
       displayName: `Job Schedule Manager ${props.stageName} alarms`,

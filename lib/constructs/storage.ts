@@ -7,6 +7,17 @@ import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE, type TableDefinition } from '..
 import type { DataLifecycle } from '../config/stage-config';
 import { acknowledgeWildcardAction, acknowledgeWildcardResource, nagArnOf } from '../nag';
 
+/**
+ * What the run store, batch store, item pages and schedule cursors send to the runs table
+ * (lambdas/adapters/aws): no Scan, no stream reads, no table management. A transaction needs the
+ * action of each of its parts (PutItem, UpdateItem), not an action of its own.
+ */
+const RUN_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'] as const;
+/** Only deleting a schedule removes an item from the runs table (its scheduler cursor). */
+const RUN_TABLE_DELETE = 'dynamodb:DeleteItem';
+/** What DynamoDB asks of a caller's key permissions on a table under a customer-managed key (as CDK's table grants). */
+const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] as const;
+
 export interface StorageProps {
   /** Stage name, used in the encryption key's alias. */
   readonly stageName: string;
@@ -45,18 +56,24 @@ export class Storage extends Construct {
     this.ledgerTable = this.createTable(LEDGER_TABLE, lifecycle);
   }
 
-  /** Read and write both tables (the API: configuration and runs). */
+  /** Read and write both tables (the API: configuration and runs, and a deleted schedule's cursor). */
   grantReadWriteAll(grantee: IGrantable & IConstruct): void {
     this.configTable.grantReadWriteData(grantee);
-    this.runsTable.grantReadWriteData(grantee);
+    this.grantRunsTable(grantee, [...RUN_TABLE_ACTIONS, RUN_TABLE_DELETE]);
     this.acknowledgeGrantWildcards(grantee, [this.configTable, this.runsTable]);
   }
 
   /** Read/write the runs table, read the configuration (the orchestration steps and the worker). */
   grantRunWork(grantee: IGrantable & IConstruct): void {
-    this.runsTable.grantReadWriteData(grantee);
+    this.grantRunsTable(grantee, RUN_TABLE_ACTIONS);
     this.configTable.grantReadData(grantee);
     this.acknowledgeGrantWildcards(grantee, [this.configTable, this.runsTable]);
+  }
+
+  /** The runs table's actions that the adapters send, on the table and its indexes, with its key. */
+  private grantRunsTable(grantee: IGrantable, actions: readonly string[]): void {
+    this.runsTable.grant(grantee, ...actions);
+    this.dataKey.grant(grantee, ...TABLE_KEY_ACTIONS);
   }
 
   /** Read the ledger (CollectWorkItems: the billing jobs' work items come from its indexes). */

@@ -884,3 +884,83 @@ describe.each(['dev', 'prod'] as const)('observability and environment of every 
     }
   });
 });
+
+// ── IAM and deploy hygiene (issue 15 item 7) ─────────────────────────────────────────────────
+
+describe('IAM and deploy hygiene', () => {
+  const runsActionsOf = (json: TemplateJson, fn: CfnResourceJson, runsId: string): string[] =>
+    roleStatements(json, roleOf(fn))
+      .filter((statement) => asArray(statement.Resource).some((r) => render(r).includes(`\${${runsId}.Arn}`)))
+      .flatMap((statement) => asArray(statement.Action));
+
+  it('grants each function only the runs-table actions the adapters send: no Scan, no stream reads, DeleteItem to the API alone', () => {
+    const { json } = stage('dev');
+    const [runsId] = resourceByPrefix(json, TABLE, 'StorageRuns');
+    const work = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+
+    const granted = appFunctions(json).map(([id, fn]) => [id, [...new Set(runsActionsOf(json, fn, runsId))].sort()] as const);
+
+    for (const [id, actions] of granted) {
+      if (actions.length === 0) continue;
+      expect(actions, id).toEqual(id.startsWith('ApiApiFunction') ? [...work, 'dynamodb:DeleteItem'].sort() : work);
+    }
+    expect(granted.filter(([, actions]) => actions.length > 0).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('acknowledges Resource "*" on the state machine role for one policy only, the one holding just the logging and tracing actions AWS requires on "*"', () => {
+    const { json } = stage('dev');
+    const roleId = roleOf(stateMachine(json)[1]);
+    const policies = resourcesOfType(json, 'AWS::IAM::Policy').filter(([, policy]) =>
+      asArray(policy.Properties?.Roles as unknown[]).some((role) => render(role) === `\${${roleId}}`),
+    );
+    const statementsOf = (policy: CfnResourceJson): ReturnType<typeof roleStatements> =>
+      (policy.Properties?.PolicyDocument as { Statement: ReturnType<typeof roleStatements> }).Statement;
+    const withStar = policies.filter(([, policy]) => statementsOf(policy).some((s) => asArray(s.Resource).map(render).includes('*')));
+
+    expect(withStar.map(([id]) => id)).toEqual([expect.stringMatching(/^OrchestrationScheduleRunRoleDefaultPolicy/)]);
+    expect(new Set(actionsOf(statementsOf(withStar[0]![1])))).toEqual(RESOURCE_STAR_ACTIONS);
+  });
+
+  it('lets CloudWatch use the alarm topic key only for alarms of this account', () => {
+    const { json } = stage('dev');
+    const [, key] = resourceByPrefix(json, 'AWS::KMS::Key', 'MonitoringAlarmTopicKey');
+
+    const statements = (key.Properties?.KeyPolicy as { Statement: Array<{ Principal?: { Service?: string }; Condition?: unknown }> }).Statement;
+
+    const forCloudWatch = statements.filter((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
+    expect(forCloudWatch).toHaveLength(1);
+    expect(forCloudWatch[0]!.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+  });
+
+  it.each(['dev', 'prod'] as const)('logs the state machine under /aws/vendedlogs/states/, in a group named for this instance of the stack (%s)', (name) => {
+    const { json } = stage(name);
+    const [, machine] = stateMachine(json);
+    const destination = (machine.Properties?.LoggingConfiguration as { Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: unknown } }> }).Destinations[0]!;
+    const [groupId] = render(destination.CloudWatchLogsLogGroup.LogGroupArn).match(/\w+(?=\.Arn)/) ?? [];
+
+    const group = json.Resources[groupId!]!;
+
+    const groupName = JSON.stringify(group.Properties?.LogGroupName);
+    expect(groupName).toContain(`/aws/vendedlogs/states/JobScheduleManager-${name}-ScheduleRun-`);
+    // The stack id's GUID: a stack deleted and created again does not meet its retained group's name.
+    expect(groupName).toContain('AWS::StackId');
+  });
+
+  it('in prod, gives retained resources no name a re-created stack would find taken', () => {
+    const { json } = stage('prod');
+
+    const retained = Object.entries(json.Resources).filter(([, resource]) => resource.DeletionPolicy === 'Retain');
+
+    const nameProperties = ['TableName', 'LogGroupName', 'AliasName', 'QueueName', 'TopicName', 'Name'];
+    // The core billing secret keeps its documented name on purpose: a re-created stack takes the
+    // retained secret over with coreBilling.secretName (docs/deploy.md), the key inside unchanged.
+    for (const [id, resource] of retained.filter(([id]) => !id.startsWith('CoreBillingApiKey'))) {
+      for (const property of nameProperties) {
+        const value = resource.Properties?.[property];
+        if (value === undefined) continue;
+        expect(JSON.stringify(value), `${id}.${property}`).toContain('AWS::StackId');
+      }
+    }
+    for (const [id, alias] of resourcesOfType(json, 'AWS::KMS::Alias')) expect(alias.DeletionPolicy, id).toBeUndefined();
+  });
+});
