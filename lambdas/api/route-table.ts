@@ -1,6 +1,7 @@
 import type { Role } from '../ports/config-store';
 import { CALENDAR_ROUTES } from './calendar-routes';
 import { JOB_START_ROUTES } from './job-start-routes';
+import { BACKFILL_ROUTES } from './backfill-routes';
 import { LEDGER_ROUTES } from './ledger-routes';
 import { NOTIFICATION_ROUTES } from './notification-routes';
 import { BODY_ERRORS, COMMON_ERRORS, error, route, type ApiRoute } from './route-kit';
@@ -295,6 +296,7 @@ export const ROUTES = {
     },
   }),
   ...LEDGER_ROUTES,
+  ...BACKFILL_ROUTES,
   ...JOB_START_ROUTES,
   ...NOTIFICATION_ROUTES,
   ...CALENDAR_ROUTES,

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { resolveScheduleId } from '../domain/run';
+import type { BackfillService } from '../services/backfill-service';
 import type { LedgerService } from '../services/ledger-service';
 import type { NotificationService } from '../services/notification-service';
 import type { JobStartOperations, RunOperations } from '../services/run-operations';
@@ -8,6 +9,7 @@ import type { ScheduleConfigService } from '../services/schedule-config-service'
 import { mayActFor, roleFor, roleIncludes, type Authorizer } from './auth';
 import { calendarHandlers } from './calendar-handlers';
 import { jobStartHandlers } from './job-start-handlers';
+import { backfillHandlers } from './backfill-handlers';
 import { ledgerHandlers } from './ledger-handlers';
 import { notificationHandlers } from './notification-handlers';
 import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationFailure, type ApiResult } from './http';
@@ -23,6 +25,7 @@ export interface ApiDependencies {
   schedules: ScheduleConfigService;
   runs: RunOperations;
   ledger: LedgerService;
+  backfills: BackfillService;
   /** Webhook subscriptions and their delivery logs. */
   notifications: NotificationService;
   jobStarts: JobStartOperations;
@@ -41,7 +44,7 @@ type RouteHandlers = { [K in OperationId]: (request: RouteRequest<(typeof ROUTES
  * One handler per route: map the validated request to one service call and its result to a
  * status and body. Everything else (auth, validation, errors) is the router's.
  */
-function routeHandlers({ schedules, runs, ledger, notifications, jobStarts }: ApiDependencies): RouteHandlers {
+function routeHandlers({ schedules, runs, ledger, backfills, notifications, jobStarts }: ApiDependencies): RouteHandlers {
   const scheduleResult = (status: number, schedule: { version: number }): ApiResult => json(status, schedule, { etag: etag(schedule.version) });
   return {
     getMe: async ({ caller }) =>
@@ -85,6 +88,7 @@ function routeHandlers({ schedules, runs, ledger, notifications, jobStarts }: Ap
     resetRun: async ({ params }) => json(200, await runs.reset(params.clientId, params.runId)),
     getCatalogue: async () => json(200, schedules.catalogue()),
     ...ledgerHandlers(ledger),
+    ...backfillHandlers(backfills),
     ...jobStartHandlers(jobStarts),
     ...notificationHandlers(notifications),
     ...calendarHandlers(schedules.calendars),
