@@ -106,6 +106,20 @@ describe('the console’s versions, audit trail and notifications', () => {
     await page.getByRole('heading', { name: 'Versions of “Nightly diagnostics”' }).waitFor();
   });
 
+  it('pages through the audit trail, 50 records at a time, older ones after newer ones', async () => {
+    for (let n = 1; n <= 55; n++) expect((await call('PUT', '', { name: `Audit Energy ${n}`, timezone: 'America/New_York' })).status).toBe(200);
+    await page.goto(`${harness.runtime.url}/#/c/${CLIENT}/audit`);
+    const rows = page.locator('table.audit tbody tr');
+    await poll(() => rows.count()).toBe(50);
+    expect(await rows.first().locator('td').last().textContent()).toContain('Audit Energy 55"');
+    await page.getByRole('button', { name: 'Older ›' }).click();
+    await poll(() => page.locator('table.audit caption').textContent()).toContain('page 2');
+    expect(await rows.first().locator('td').last().textContent()).toContain('Audit Energy 5"');
+    expect(await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-action')))).toContain('replaceSchedule');
+    await page.getByRole('button', { name: '‹ Newer' }).click();
+    await poll(() => page.locator('table.audit caption').textContent()).toContain('page 1');
+  });
+
   it('adds a subscription without ever showing its secret again, and logs the failed run’s signed delivery', { timeout: 90_000 }, async () => {
     await page.getByRole('link', { name: 'Notifications' }).click();
     await page.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor();

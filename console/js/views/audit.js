@@ -1,5 +1,5 @@
 import { field, h, replace } from '../dom.js';
-import { addDays, formatInstant, isIsoDate } from '../format.js';
+import { formatInstant, isIsoDate } from '../format.js';
 import { routeHash } from '../router.js';
 import { errorBanner, loading, pageHeading } from '../ui.js';
 
@@ -57,7 +57,7 @@ export async function renderAudit(context) {
   async function load() {
     replace(list, loading());
     try {
-      const range = { from: from.value ? `${from.value}T00:00:00Z` : undefined, to: to.value ? `${addDays(to.value, 1)}T00:00:00Z` : undefined };
+      const range = { from: from.value ? `${from.value}T00:00:00Z` : undefined, to: to.value ? `${to.value}T23:59:59.999Z` : undefined };
       const result = await api.listAudit(clientId, { ...range, limit: PAGE, nextToken: tokens[page] });
       if (!context.isCurrent()) return;
       tokens[page + 1] = result.nextToken;

@@ -18,7 +18,7 @@ export function payloadBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
 }
 
-/** A quota AWS would have failed the execution on; `name` is the error the execution fails with. */
+/** A quota AWS fails the execution on, or a case the interpreter would run unlike AWS; `name` is the error the execution fails with. */
 export class AwsLimitExceeded extends Error {
   constructor(
     override readonly name: string,
