@@ -35,6 +35,24 @@ export interface ApiRoute {
   headers?: z.ZodObject;
   body?: z.ZodType;
   responses: Record<number, RouteResponse>;
+  /**
+   * How a successful change through this route is recorded in the audit trail (the router does
+   * it for every route that is not a GET); `false` only for a route that changes nothing.
+   * @default action = operationId, target = from the path (see audit-trail.ts)
+   */
+  audit?: RouteAudit | false;
+}
+
+/** The audit trail's view of a change route: what its records name. */
+export interface RouteAudit {
+  /** @default the route's operationId */
+  action?: string;
+  /** @default the path's last parameter without `Id` (`{scheduleId}` → `schedule`) */
+  targetType?: string;
+  /** A field of the response body that holds the target's id (what a POST created). @default the path's parameters */
+  targetIdField?: string;
+  /** Body fields never recorded (secrets), besides the ones audit-trail.ts always drops. */
+  omit?: readonly string[];
 }
 
 export const error = (description: string): RouteResponse => ({ description, schema: ErrorBodySchema });

@@ -1,9 +1,10 @@
 import type { Role } from '../ports/config-store';
 import { CALENDAR_ROUTES } from './calendar-routes';
 import { JOB_START_ROUTES } from './job-start-routes';
-import { BACKFILL_ROUTES } from './backfill-routes';
 import { LEDGER_ROUTES } from './ledger-routes';
 import { NOTIFICATION_ROUTES } from './notification-routes';
+import { AUDIT_ROUTES } from './audit-routes';
+import { INBOX_ROUTES } from './inbox-routes';
 import { BODY_ERRORS, COMMON_ERRORS, error, route, type ApiRoute } from './route-kit';
 import {
   CatalogueSchema,
@@ -179,6 +180,7 @@ export const ROUTES = {
     path: '/v1/clients/{clientId}/schedule-preview',
     operationId: 'previewSchedule',
     summary: 'Preview the occurrences of a calendar without saving anything',
+    audit: false,
     role: 'viewer',
     description: 'The next `count` occurrences strictly after `from`, computed by the same code that fires schedules.',
     tag: 'Schedules',
@@ -226,7 +228,8 @@ export const ROUTES = {
     method: 'GET',
     path: '/v1/clients/{clientId}/runs',
     operationId: 'listRuns',
-    summary: 'List the client’s runs of a processing date',
+    summary: 'List the client’s runs of a processing date, or of a date range (paged, newest first)',
+    description: '`date=` lists every run of that date; `from`/`to` (at most 366 days) a page of the range, newest processing date first.',
     tag: 'Runs',
     params: ClientPathSchema,
     query: RunListQuerySchema,
@@ -296,9 +299,10 @@ export const ROUTES = {
     },
   }),
   ...LEDGER_ROUTES,
-  ...BACKFILL_ROUTES,
   ...JOB_START_ROUTES,
   ...NOTIFICATION_ROUTES,
+  ...AUDIT_ROUTES,
+  ...INBOX_ROUTES,
   ...CALENDAR_ROUTES,
 } as const;
 

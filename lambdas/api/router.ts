@@ -1,20 +1,26 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { resolveScheduleId } from '../domain/run';
-import type { BackfillService } from '../services/backfill-service';
 import type { LedgerService } from '../services/ledger-service';
 import type { NotificationService } from '../services/notification-service';
+import type { AuditLog, AuditRecord } from '../ports/audit-log';
+import { systemClock } from '../domain/system-clock';
 import type { JobStartOperations, RunOperations } from '../services/run-operations';
 import type { ScheduleConfigService } from '../services/schedule-config-service';
 import { mayActFor, roleFor, roleIncludes, type Authorizer } from './auth';
 import { calendarHandlers } from './calendar-handlers';
 import { jobStartHandlers } from './job-start-handlers';
-import { backfillHandlers } from './backfill-handlers';
 import { ledgerHandlers } from './ledger-handlers';
 import { notificationHandlers } from './notification-handlers';
+import { auditHandlers } from './audit-handlers';
+import { auditRecordFor } from './audit-trail';
+import { inboxHandlers } from './inbox-handlers';
 import { errorResult, etag, HttpError, ifMatchVersion, json, jsonBody, knownErrorResult, queryOf, toProxyResult, validationFailure, type ApiResult } from './http';
 import type { RouteRequest } from './route-kit';
 import { API_ROUTES, leastRole, type ApiRoute, type OperationId, type ROUTES } from './route-table';
+
+/** The log message of a change whose audit record could not be written (docs/audit-and-inbox.md). */
+export const AUDIT_WRITE_FAILED = 'audit record not written';
 
 /** What the API logs: the Powertools Logger fits, and so does `console`. */
 export interface ApiLogger {
@@ -25,11 +31,12 @@ export interface ApiDependencies {
   schedules: ScheduleConfigService;
   runs: RunOperations;
   ledger: LedgerService;
-  backfills: BackfillService;
   /** Webhook subscriptions and their delivery logs. */
   notifications: NotificationService;
   jobStarts: JobStartOperations;
   authorizer: Authorizer;
+  /** Where the router records every successful change (audit-trail.ts). */
+  audit: AuditLog;
   /** @default console */
   logger?: ApiLogger;
 }
@@ -44,7 +51,7 @@ type RouteHandlers = { [K in OperationId]: (request: RouteRequest<(typeof ROUTES
  * One handler per route: map the validated request to one service call and its result to a
  * status and body. Everything else (auth, validation, errors) is the router's.
  */
-function routeHandlers({ schedules, runs, ledger, backfills, notifications, jobStarts }: ApiDependencies): RouteHandlers {
+function routeHandlers({ schedules, runs, ledger, jobStarts, audit, notifications }: ApiDependencies): RouteHandlers {
   const scheduleResult = (status: number, schedule: { version: number }): ApiResult => json(status, schedule, { etag: etag(schedule.version) });
   return {
     getMe: async ({ caller }) =>
@@ -52,20 +59,20 @@ function routeHandlers({ schedules, runs, ledger, backfills, notifications, jobS
         actor: caller.principal,
         clients: [...caller.grants].map(([clientId, role]) => ({ clientId, role })).sort((a, b) => a.clientId.localeCompare(b.clientId)),
       }),
-    putClient: async ({ params, body }) => {
-      const { client, created } = await schedules.putClient(params.clientId, body);
+    putClient: async ({ params, body, caller }) => {
+      const { client, created } = await schedules.putClient(params.clientId, body, caller.principal);
       return json(created ? 201 : 200, client);
     },
     getClient: async ({ params }) => json(200, await schedules.getClient(params.clientId)),
-    createSchedule: async ({ params, body }) => {
-      const schedule = await schedules.createSchedule(params.clientId, body);
+    createSchedule: async ({ params, body, caller }) => {
+      const schedule = await schedules.createSchedule(params.clientId, body, caller.principal);
       return json(201, schedule, { etag: etag(schedule.version), location: `/v1/clients/${params.clientId}/schedules/${schedule.scheduleId}` });
     },
     listSchedules: async ({ params }) => json(200, { items: await schedules.listSchedules(params.clientId) }),
     getSchedule: async ({ params }) => scheduleResult(200, await schedules.getSchedule(params.clientId, params.scheduleId)),
-    replaceSchedule: async ({ params, body, event }) => {
+    replaceSchedule: async ({ params, body, event, caller }) => {
       const expectedVersion = ifMatchVersion(event);
-      return scheduleResult(200, await schedules.replaceSchedule(params.clientId, params.scheduleId, body, expectedVersion));
+      return scheduleResult(200, await schedules.replaceSchedule(params.clientId, params.scheduleId, body, expectedVersion, caller.principal));
     },
     deleteSchedule: async ({ params }) => {
       await schedules.deleteSchedule(params.clientId, params.scheduleId);
@@ -79,8 +86,12 @@ function routeHandlers({ schedules, runs, ledger, backfills, notifications, jobS
     getRunByDate: async ({ params }) =>
       json(200, await runs.getRunByDate(params.clientId, resolveScheduleId(params.scheduleId), params.processingDate)),
     listRuns: async ({ params, query }) => {
+      const { date, from, to, status, limit, nextToken } = query;
       const scheduleId = query.scheduleId === undefined ? undefined : resolveScheduleId(query.scheduleId);
-      return json(200, { items: await runs.listRuns(params.clientId, { date: query.date, scheduleId, status: query.status }) });
+      if (date !== undefined) return json(200, { items: await runs.listRuns(params.clientId, { date, scheduleId, status }) });
+      // The schema lets a list without date through only with both from and to.
+      const range = { from: from as string, to: to as string, limit, ...(scheduleId ? { scheduleId } : {}), ...(status ? { status } : {}), ...(nextToken ? { nextToken } : {}) };
+      return json(200, await runs.listRunRange({ clientIds: [params.clientId] }, range));
     },
     getRun: async ({ params }) => json(200, await runs.getRun(params.clientId, params.runId)),
     listRunItems: async ({ params, query }) => json(200, await runs.listItems(params.clientId, params.runId, params.seq, query)),
@@ -88,9 +99,10 @@ function routeHandlers({ schedules, runs, ledger, backfills, notifications, jobS
     resetRun: async ({ params }) => json(200, await runs.reset(params.clientId, params.runId)),
     getCatalogue: async () => json(200, schedules.catalogue()),
     ...ledgerHandlers(ledger),
-    ...backfillHandlers(backfills),
     ...jobStartHandlers(jobStarts),
     ...notificationHandlers(notifications),
+    ...auditHandlers(audit, schedules),
+    ...inboxHandlers(runs),
     ...calendarHandlers(schedules.calendars),
   };
 }
@@ -192,7 +204,23 @@ export function createApi(deps: ApiDependencies): ApiHandler {
       throw new HttpError(400, 'VALIDATION_FAILED', 'this route needs a JSON body', [{ path: '', message: 'required' }]);
     }
     const body = bound.route.body ? validated(bound.route.body, rawBody) : undefined;
-    return bound.handle({ params, query, body, event, caller } as RouteRequest<ApiRoute>);
+    const result = await bound.handle({ params, query, body, event, caller } as RouteRequest<ApiRoute>);
+    await recordChange(auditRecordFor(bound.route, { params, body, caller }, result, systemClock.now().toISOString()));
+    return result;
+  }
+
+  /**
+   * After the change succeeded: the caller gets its answer even when the record cannot be
+   * written (answering 500 would invite a retry of a change that happened), and the record goes
+   * to the error log whole, under one message an alarm can match.
+   */
+  async function recordChange(record: AuditRecord | undefined): Promise<void> {
+    if (!record) return;
+    try {
+      await deps.audit.append(record);
+    } catch (error) {
+      logger.error(AUDIT_WRITE_FAILED, { record, error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+    }
   }
 
   return async (event) => {

@@ -84,11 +84,52 @@ export const RunDatePathSchema = SchedulePathSchema.extend({ processingDate: Pro
 export const RunPathSchema = ClientPathSchema.extend({ runId: RunIdSchema });
 export const JobItemsPathSchema = RunPathSchema.extend({ seq: decimalIntegerSchema(1, 20) });
 
-export const RunListQuerySchema = z.object({
-  date: ProcessingDateSchema.describe('The processing date (YYYY-MM-DD, in the schedule’s time zone).'),
-  scheduleId: ScheduleIdSchema.optional().describe('Only runs of this schedule (`daily` = the mandatory daily schedule).'),
+/** The longest range of processing dates one run list covers (API.md, Failures across dates and clients). */
+export const MAX_RUN_RANGE_DAYS = 366;
+
+const DateRangeShape = {
+  from: ProcessingDateSchema.optional().describe(`First processing date of the range (with to; at most ${MAX_RUN_RANGE_DAYS} days).`),
+  to: ProcessingDateSchema.optional().describe('Last processing date of the range, inclusive.'),
   status: RunStatusSchema.optional().describe('Only runs in this status.'),
-});
+  limit: decimalIntegerSchema(1, 1000).default(100).describe('Runs per page of a range, 1..1000, in decimal digits.'),
+  nextToken: z.string().min(1).max(4096).optional().describe('The nextToken of the previous page of a range.'),
+};
+
+/** from ≤ to, at most MAX_RUN_RANGE_DAYS days apart; each problem named at its field. */
+function checkDateRange(query: { from?: string | undefined; to?: string | undefined }, context: z.RefinementCtx): void {
+  if (query.from === undefined || query.to === undefined) {
+    for (const field of ['from', 'to'] as const) {
+      if (query[field] === undefined) context.addIssue({ code: 'custom', path: [field], message: 'required: a range needs from and to' });
+    }
+    return;
+  }
+  const days = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000 + 1;
+  if (days < 1) context.addIssue({ code: 'custom', path: ['to'], message: 'on or after from' });
+  else if (days > MAX_RUN_RANGE_DAYS) context.addIssue({ code: 'custom', path: ['to'], message: `at most ${MAX_RUN_RANGE_DAYS} days after from (inclusive)` });
+}
+
+/** One date (`date=`, as in v1: every run of it), or a range (`from`/`to`, paged, newest first). */
+export const RunListQuerySchema = z
+  .object({
+    date: ProcessingDateSchema.optional().describe('The processing date (YYYY-MM-DD, in the schedule’s time zone); or give from and to.'),
+    scheduleId: ScheduleIdSchema.optional().describe('Only runs of this schedule (`daily` = the mandatory daily schedule).'),
+    ...DateRangeShape,
+  })
+  .superRefine((query, context) => {
+    if (query.date === undefined) return checkDateRange(query, context);
+    if (query.from !== undefined || query.to !== undefined) {
+      context.addIssue({ code: 'custom', path: ['date'], message: 'either date, or from and to: not both' });
+    }
+  });
+
+/** GET /v1/runs: a range over every client the caller may act for. */
+export const AllRunsQuerySchema = z
+  .object({
+    ...DateRangeShape,
+    from: ProcessingDateSchema.describe(`First processing date of the range (at most ${MAX_RUN_RANGE_DAYS} days to to).`),
+    to: ProcessingDateSchema.describe('Last processing date of the range, inclusive.'),
+  })
+  .superRefine(checkDateRange);
 
 export const ItemListQuerySchema = z.object({
   status: ItemStatusSchema.optional().describe('Only items in this status.'),
@@ -141,9 +182,9 @@ export const TriggerBodySchema = requestComponent(
         `The date to run for (YYYY-MM-DD, in the schedule’s time zone), from ${PROCESSING_DATES.first} to ${PROCESSING_DATES.last}.`,
       ),
       jobs: z.array(JobSpecSchema).min(1).max(20).optional().describe('Overrides the schedule’s job sequence for this run only.'),
-      trigger: TriggerSchema.exclude(['SCHEDULED', 'BACKFILL'])
+      trigger: TriggerSchema.exclude(['SCHEDULED'])
         .default('API')
-        .describe('Who asks: API (a system such as core billing, the default) or MANUAL (a person, e.g. in the console). SCHEDULED is the scheduler’s own, BACKFILL a backfill’s.'),
+        .describe('Who asks: API (a system such as core billing, the default) or MANUAL (a person, e.g. in the console). SCHEDULED is the scheduler’s own.'),
     })
     .strict(),
 );
@@ -200,7 +241,7 @@ export const ClientSchema = responseComponent(
 export const OccurrenceSchema = z.object({ processingDate: IsoDateSchema, at: InstantSchema });
 
 /** A stored schedule (without nextRuns): also the configuration snapshot of a run. */
-const StoredScheduleShape = {
+export const StoredScheduleShape = {
   ...ScheduleConfigSchema.shape,
   scheduleId: z.string(),
   clientId: ClientIdSchema,
@@ -305,7 +346,13 @@ export const RunSchema = responseComponent(
   }),
 );
 
-export const RunListSchema = responseComponent('RunList', z.object({ items: z.array(RunSchema) }));
+export const RunListSchema = responseComponent(
+  'RunList',
+  z.object({
+    items: z.array(RunSchema),
+    nextToken: z.string().optional().describe('With from/to: pass as nextToken for the next page; absent on the last page.'),
+  }),
+);
 
 export const ItemPageSchema = responseComponent(
   'ItemPage',

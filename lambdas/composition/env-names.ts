@@ -8,6 +8,8 @@ export const ENV = {
   runsTable: 'RUNS_TABLE_NAME',
   /** The billing ledger the job catalogue works on. */
   ledgerTable: 'LEDGER_TABLE_NAME',
+  /** The audit trail: the API function's only (append and list). */
+  auditTable: 'AUDIT_TABLE_NAME',
   /** Days a batch of item outcomes is kept before DynamoDB TTL removes it. */
   outcomeRetentionDays: 'OUTCOME_RETENTION_DAYS',
   /** Whether the SYNTHETIC diagnostic job may run (never in production stages). */

@@ -30,7 +30,7 @@ const SchedulerEnvironment = BaseEnvironment.extend(scheduler);
 
 /** Webhook secrets in Secrets Manager under the stage's key (the API seals, the delivery function opens). */
 const webhookSecrets = { [ENV.webhookSecretPrefix]: z.string().min(1), [ENV.webhookSecretKeyArn]: arn };
-export const ApiEnvironment = SchedulerEnvironment.extend({ ...ledger, ...webhookSecrets });
+export const ApiEnvironment = SchedulerEnvironment.extend({ ...ledger, [ENV.auditTable]: z.string().min(1), ...webhookSecrets });
 /** The outbox dispatcher: the stage's bus and the delivery queue. */
 export const NotificationDispatchEnvironment = BaseEnvironment.extend({ [ENV.eventBusName]: z.string().min(1), [ENV.deliveryQueueUrl]: z.url() });
 /** The webhook delivery worker: re-queues retries, opens secrets. */
@@ -46,8 +46,7 @@ export const WorkerEnvironment = BaseEnvironment.extend({
   [ENV.coreBillingUrl]: z.url({ protocol: /^https?$/ }),
   [ENV.coreBillingSecretId]: z.string().min(1),
 });
-/** Starts a backfill's next run when a run ends. */
-export const ExecutionStatusEnvironment = BaseEnvironment.extend({ [ENV.stateMachineArn]: arn });
+export const ExecutionStatusEnvironment = BaseEnvironment;
 export const ReconcileEnvironment = SchedulerEnvironment;
 
 export type BaseEnvironment = z.infer<typeof BaseEnvironment>;

@@ -23,6 +23,21 @@ export interface CalendarPage {
   nextToken?: string;
 }
 
+/** Who saved a schedule when no caller did (the demo seed, a migration). */
+export const SYSTEM_ACTOR = 'system';
+
+/** A schedule as it was saved at one version, and by whom (the caller's principal). */
+export interface ScheduleVersion {
+  schedule: Schedule;
+  savedAt: string;
+  savedBy: string;
+}
+
+export interface ScheduleVersionPage {
+  items: Array<{ version: number; savedAt: string; savedBy: string }>;
+  nextToken?: string;
+}
+
 /**
  * Clients and their schedules. Implementations: DynamoConfigStore (adapters/aws).
  * Errors: ConflictError (name taken, case-insensitive, per client), StaleVersionError (version
@@ -30,17 +45,25 @@ export interface CalendarPage {
  */
 export interface ConfigStore {
   getClient(clientId: string): Promise<Client | undefined>;
+  /** Every client (the admin's run inbox pages through them). */
+  listClients(): Promise<Client[]>;
   /** Creates the client together with its mandatory daily schedule, atomically. Returns false if it already existed. */
-  createClient(client: Client, dailySchedule: Schedule): Promise<boolean>;
+  createClient(client: Client, dailySchedule: Schedule, savedBy?: string): Promise<boolean>;
   updateClient(client: Client): Promise<void>;
   getSchedule(clientId: string, scheduleId: string): Promise<Schedule | undefined>;
   listSchedules(clientId: string): Promise<Schedule[]>;
   /** Every schedule of every client (the schedulers' view). */
   listAllSchedules(): Promise<Schedule[]>;
-  createSchedule(schedule: Schedule): Promise<void>;
+  createSchedule(schedule: Schedule, savedBy?: string): Promise<void>;
   /** Replaces the schedule if its stored version equals `expectedVersion`; the new one carries version + 1. */
-  updateSchedule(schedule: Schedule, expectedVersion: number): Promise<void>;
+  updateSchedule(schedule: Schedule, expectedVersion: number, savedBy?: string): Promise<void>;
   deleteSchedule(clientId: string, scheduleId: string): Promise<void>;
+  /**
+   * Every save of a schedule (create, replace, onboarding's daily one) keeps the version as saved,
+   * in the same write, by `savedBy` (default SYSTEM_ACTOR); versions outlive the schedule.
+   */
+  listScheduleVersions(clientId: string, scheduleId: string, page: { limit: number; nextToken?: string }): Promise<ScheduleVersionPage>;
+  getScheduleVersion(clientId: string, scheduleId: string, version: number): Promise<ScheduleVersion | undefined>;
   getCalendar(clientId: string, calendarId: string): Promise<Calendar | undefined>;
   /** A page of the client's calendars by id; a nextToken this store did not issue is a ValidationError. */
   listCalendars(clientId: string, page: { limit: number; nextToken?: string }): Promise<CalendarPage>;

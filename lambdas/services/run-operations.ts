@@ -9,6 +9,24 @@ export interface TriggerRequest {
   trigger?: Trigger;
 }
 
+/** The clients a run list covers: the ones named, or every client (the admin's inbox). */
+export type ClientScope = { clientIds: readonly string[] } | 'EVERY_CLIENT';
+
+export interface RunRangeRequest {
+  /** Processing dates, both inclusive (the API checks the range is at most 366 days). */
+  from: string;
+  to: string;
+  scheduleId?: string;
+  status?: RunStatus;
+  limit: number;
+  nextToken?: string;
+}
+
+export interface RunPage {
+  items: RunView[];
+  nextToken?: string;
+}
+
 /**
  * What the API asks of runs. Every method takes the clientId from the URL and answers
  * NotFoundError for a run of another client, so tenant isolation holds below the HTTP layer too.
@@ -20,6 +38,11 @@ export interface RunOperations {
   getRun(clientId: string, runId: string): Promise<RunView>;
   getRunByDate(clientId: string, scheduleId: string, processingDate: string): Promise<RunView>;
   listRuns(clientId: string, query: { date: string; scheduleId?: string; status?: RunStatus }): Promise<RunView[]>;
+  /**
+   * The runs of the clients in scope over a date range, newest processing date first (then by
+   * client), a page at a time. ValidationError for a nextToken this service did not issue.
+   */
+  listRunRange(scope: ClientScope, query: RunRangeRequest): Promise<RunPage>;
   listItems(clientId: string, runId: string, seq: number, query: { status?: ItemStatus; limit: number; nextToken?: string }): Promise<ItemPage>;
   reprocess(clientId: string, runId: string, request: ReprocessRequest): Promise<RunView>;
   reset(clientId: string, runId: string): Promise<RunView>;

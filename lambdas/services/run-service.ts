@@ -1,7 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ConflictError, NotFoundError } from '../domain/errors';
+import { z } from 'zod';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import type { JobRegistry } from '../domain/job-registry';
-import type { ItemStatus, Run, RunStatus } from '../domain/model';
+import { ClientIdSchema, ProcessingDateSchema, type ItemStatus, type Run, type RunStatus } from '../domain/model';
 import {
   executionInputOf,
   isTerminal,
@@ -15,12 +16,39 @@ import {
 } from '../domain/run';
 import { announced } from '../domain/run-events';
 import { executionNameFor } from '../domain/run-naming';
+import { compareRunPositions, type RunPosition } from '../domain/run-position';
 import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
 import type { Orchestrator } from '../ports/orchestrator';
 import type { ItemPage } from '../ports/item-pages';
 import type { RunStore } from '../ports/run-store';
-import type { RunOperations, TriggerRequest } from './run-operations';
+import type { ClientScope, RunOperations, RunPage, RunRangeRequest, TriggerRequest } from './run-operations';
+
+/** Queries and reads a run list sends at once. */
+const PARALLEL_READS = 16;
+
+const RunPositionTokenSchema = z.tuple([ProcessingDateSchema, ClientIdSchema, z.string().regex(/^[\w-]{1,64}$/), z.number().int().min(1).max(9999)]);
+
+function encodeRunPosition(position: RunPosition): string {
+  return Buffer.from(JSON.stringify([position.processingDate, position.clientId, position.scheduleId, position.attempt])).toString('base64url');
+}
+
+function decodeRunPosition(token: string | undefined): RunPosition | undefined {
+  if (token === undefined) return undefined;
+  try {
+    const [processingDate, clientId, scheduleId, attempt] = RunPositionTokenSchema.parse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
+    return { processingDate, clientId, scheduleId, attempt };
+  } catch {
+    throw new ValidationError('nextToken is not a token this API issued', [{ path: 'nextToken', message: 'invalid token' }]);
+  }
+}
+
+/** `work` over every value, at most `width` at a time, results in order. */
+async function inBatches<T, R>(values: readonly T[], width: number, work: (value: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < values.length; start += width) results.push(...(await Promise.all(values.slice(start, start + width).map(work))));
+  return results;
+}
 
 /** Claims of a trigger whose found run is reset under it before it gives up (409). */
 const TRIGGER_ROUNDS = 5;
@@ -87,6 +115,29 @@ export class RunService implements RunOperations {
       ...(query.status ? { status: query.status } : {}),
     });
     return runs.map(toRunView);
+  }
+
+  async listRunRange(scope: ClientScope, query: RunRangeRequest): Promise<RunPage> {
+    const { runs, config } = this.deps;
+    const after = decodeRunPosition(query.nextToken);
+    const clientIds = scope === 'EVERY_CLIENT' ? (await config.listClients()).map((client) => client.clientId) : [...new Set(scope.clientIds)];
+    const filter = {
+      from: query.from,
+      to: query.to,
+      limit: query.limit,
+      ...(after ? { after } : {}),
+      ...(query.scheduleId ? { scheduleId: resolveScheduleId(query.scheduleId) } : {}),
+      ...(query.status ? { status: query.status } : {}),
+    };
+    // Each client's next `limit` runs, merged: the page is the first `limit` of them all.
+    const lists = await inBatches(clientIds, PARALLEL_READS, (clientId) => runs.listRunPositions(clientId, filter));
+    const merged = lists.flatMap((list) => list.positions).sort(compareRunPositions);
+    const page = merged.slice(0, query.limit);
+    const more = merged.length > query.limit || lists.some((list) => list.more);
+    const found = await inBatches(page, PARALLEL_READS, (position) => runs.getRun(position.runId));
+    const items = found.filter((run): run is Run => run !== undefined).map(toRunView);
+    const last = page.at(-1);
+    return { items, ...(more && last ? { nextToken: encodeRunPosition(last) } : {}) };
   }
 
   async listItems(clientId: string, runId: string, seq: number, query: { status?: ItemStatus; limit: number; nextToken?: string }): Promise<ItemPage> {

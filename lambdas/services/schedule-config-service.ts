@@ -13,7 +13,7 @@ import { nextOccurrences, validateCalendarSpec, type CalendarSpec, type Occurren
 import { calendarSpecOf, CalendarService } from './calendar-service';
 import { systemClock } from '../domain/system-clock';
 import type { Clock } from '../ports/clock';
-import type { ConfigStore } from '../ports/config-store';
+import { SYSTEM_ACTOR, type ConfigStore, type ScheduleVersion, type ScheduleVersionPage } from '../ports/config-store';
 import type { ScheduleFiringService } from './schedule-firing-service';
 
 /** How many upcoming occurrences a schedule shows. */
@@ -101,13 +101,14 @@ export class ScheduleConfigService {
   }
 
   /** Onboards a client (with its mandatory daily schedule) or updates its name and time zone. */
-  async putClient(clientId: string, input: ClientInput): Promise<{ client: Client; created: boolean }> {
+  /** `by`: the caller's principal, kept with the daily schedule's first version. */
+  async putClient(clientId: string, input: ClientInput, by = SYSTEM_ACTOR): Promise<{ client: Client; created: boolean }> {
     const existing = await this.store.getClient(clientId);
     const now = this.clock.now().toISOString();
     if (!existing) {
       const client: Client = { clientId, name: input.name, timezone: input.timezone, dailyScheduleId: DAILY_SCHEDULE_ID, createdAt: now, updatedAt: now };
       const daily = this.defaultDailySchedule(client);
-      if (await this.store.createClient(client, daily)) {
+      if (await this.store.createClient(client, daily, by)) {
         await this.scheduling?.scheduleChanged(daily);
         return { client, created: true };
       }
@@ -134,7 +135,7 @@ export class ScheduleConfigService {
     return this.view(await this.load(clientId, scheduleId));
   }
 
-  async createSchedule(clientId: string, config: ScheduleConfigInput): Promise<ScheduleView> {
+  async createSchedule(clientId: string, config: ScheduleConfigInput, by = SYSTEM_ACTOR): Promise<ScheduleView> {
     const now = this.clock.now().toISOString();
     const scheduleId = this.newScheduleId();
     const schedule: Schedule = {
@@ -146,13 +147,13 @@ export class ScheduleConfigService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.store.createSchedule(schedule);
+    await this.store.createSchedule(schedule, by);
     await this.scheduling?.scheduleChanged(schedule);
     return this.view(schedule);
   }
 
   /** Replaces a schedule's configuration if `expectedVersion` is its current version. */
-  async replaceSchedule(clientId: string, scheduleId: string, config: ScheduleConfigInput, expectedVersion: number): Promise<ScheduleView> {
+  async replaceSchedule(clientId: string, scheduleId: string, config: ScheduleConfigInput, expectedVersion: number, by = SYSTEM_ACTOR): Promise<ScheduleView> {
     const current = await this.load(clientId, scheduleId);
     if (current.version !== expectedVersion) {
       throw new StaleVersionError(`schedule ${current.scheduleId} is at version ${current.version}, not ${expectedVersion}: read it again and retry`);
@@ -168,7 +169,7 @@ export class ScheduleConfigService {
       createdAt: current.createdAt,
       updatedAt: this.clock.now().toISOString(),
     };
-    await this.store.updateSchedule(next, expectedVersion);
+    await this.store.updateSchedule(next, expectedVersion, by);
     await this.scheduling?.scheduleChanged(next, current);
     return this.view(next);
   }
@@ -211,6 +212,23 @@ export class ScheduleConfigService {
   async view(schedule: Schedule): Promise<ScheduleView> {
     const nextRuns = schedule.enabled ? occurrences(await calendarSpecOf(this.store, schedule.clientId, schedule), this.clock.now(), NEXT_RUNS_SHOWN) : [];
     return { ...schedule, nextRuns };
+  }
+
+  /**
+   * A schedule's saved versions, newest first. They outlive the schedule: a deleted schedule's
+   * history stays readable; an id that never had a version is a NotFoundError.
+   */
+  async listVersions(clientId: string, scheduleId: string, page: { limit: number; nextToken?: string }): Promise<ScheduleVersionPage> {
+    const versions = await this.store.listScheduleVersions(clientId, resolveScheduleId(scheduleId), page);
+    if (versions.items.length === 0 && page.nextToken === undefined) await this.load(clientId, scheduleId);
+    return versions;
+  }
+
+  /** The schedule as saved at `version`, with when and by whom. */
+  async getVersion(clientId: string, scheduleId: string, version: number): Promise<ScheduleVersion> {
+    const saved = await this.store.getScheduleVersion(clientId, resolveScheduleId(scheduleId), version);
+    if (!saved) throw new NotFoundError(`schedule ${scheduleId} has no version ${version}`);
+    return saved;
   }
 
   private async load(clientId: string, scheduleId: string): Promise<Schedule> {

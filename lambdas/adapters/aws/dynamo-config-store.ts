@@ -12,7 +12,7 @@ import {
 import { z } from 'zod';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from '../../domain/errors';
 import { CalendarConfigSchema, CalendarIdSchema, ClientIdSchema, ScheduleConfigSchema, type Client, type Schedule } from '../../domain/model';
-import { ROLES, type Calendar, type CalendarPage, type ConfigStore, type PrincipalGrant, type Role } from '../../ports/config-store';
+import { ROLES, SYSTEM_ACTOR, type Calendar, type CalendarPage, type ConfigStore, type PrincipalGrant, type Role, type ScheduleVersion, type ScheduleVersionPage } from '../../ports/config-store';
 import { cancellationCodes, isConditionFailure, resilientSend } from './dynamo-toolkit';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -44,6 +44,8 @@ const StoredCalendarSchema = z.object({
   updatedAt: z.string(),
 });
 
+const StoredVersionSummarySchema = z.object({ version: z.number().int().positive(), savedAt: z.string(), savedBy: z.string() });
+
 // Mappings recorded before roles existed carry none: they keep the admin rights they had.
 const StoredPrincipalSchema = z.object({ clientIds: z.array(z.string()), role: z.enum(ROLES).default('admin') });
 
@@ -56,6 +58,9 @@ const scheduleSk = (scheduleId: string): string => `SCHEDULE#${scheduleId}`;
 const nameSk = (name: string): string => `NAME#${nameKey(name)}`;
 const CALENDAR_PREFIX = 'CALENDAR#';
 const calendarSk = (calendarId: string): string => `${CALENDAR_PREFIX}${calendarId}`;
+/** A schedule's versions sort by number: `VERSION#<scheduleId>#000003`. */
+const versionSk = (scheduleId: string, version: number): string => `VERSION#${scheduleId}#${String(version).padStart(6, '0')}`;
+const MAX_VERSION = 999_999;
 const principalPk = (principalArn: string): string => `PRINCIPAL#${principalArn}`;
 const PRINCIPAL_SK = 'PRINCIPAL';
 
@@ -89,11 +94,12 @@ export class DynamoConfigStore implements ConfigStore {
     return item ? StoredClientSchema.parse(entityOf(item)) : undefined;
   }
 
-  async createClient(client: Client, dailySchedule: Schedule): Promise<boolean> {
+  async createClient(client: Client, dailySchedule: Schedule, savedBy = SYSTEM_ACTOR): Promise<boolean> {
     try {
       await this.transact([
         { Put: { TableName: this.tableName, Item: this.clientItem(client), ConditionExpression: 'attribute_not_exists(pk)' } },
         ...this.scheduleCreation(dailySchedule),
+        this.versionPut(dailySchedule, savedBy),
       ]);
       return true;
     } catch (error) {
@@ -159,7 +165,7 @@ export class DynamoConfigStore implements ConfigStore {
     return schedules.sort((a, b) => a.clientId.localeCompare(b.clientId) || a.createdAt.localeCompare(b.createdAt) || a.scheduleId.localeCompare(b.scheduleId));
   }
 
-  async createSchedule(schedule: Schedule): Promise<void> {
+  async createSchedule(schedule: Schedule, savedBy = SYSTEM_ACTOR): Promise<void> {
     const items: TransactItem[] = [
       {
         ConditionCheck: {
@@ -169,6 +175,7 @@ export class DynamoConfigStore implements ConfigStore {
         },
       },
       ...this.scheduleCreation(schedule),
+      this.versionPut(schedule, savedBy),
     ];
     try {
       await this.transact(items);
@@ -182,7 +189,7 @@ export class DynamoConfigStore implements ConfigStore {
     }
   }
 
-  async updateSchedule(schedule: Schedule, expectedVersion: number): Promise<void> {
+  async updateSchedule(schedule: Schedule, expectedVersion: number, savedBy = SYSTEM_ACTOR): Promise<void> {
     const current = await this.getSchedule(schedule.clientId, schedule.scheduleId);
     if (!current) throw scheduleNotFound(schedule);
     if (current.version !== expectedVersion) throw staleVersion(schedule, current.version, expectedVersion);
@@ -211,7 +218,7 @@ export class DynamoConfigStore implements ConfigStore {
           this.guardPut(next),
         ]
       : [put];
-    items.push(...calendarUse);
+    items.push(this.versionPut(next, savedBy), ...calendarUse);
     try {
       await this.transact(items);
     } catch (error) {
@@ -339,6 +346,50 @@ export class DynamoConfigStore implements ConfigStore {
     }
   }
 
+  async listClients(): Promise<Client[]> {
+    // A Scan, like listAllSchedules: the table holds configuration, a few items per client.
+    const clients: Client[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'entity = :client',
+          ExpressionAttributeValues: { ':client': 'CLIENT' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) clients.push(StoredClientSchema.parse(entityOf(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return clients.sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
+  }
+
+  async listScheduleVersions(clientId: string, scheduleId: string, page: { limit: number; nextToken?: string }): Promise<ScheduleVersionPage> {
+    const before = page.nextToken === undefined ? undefined : versionOfToken(page.nextToken);
+    const result = await this.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+        ExpressionAttributeValues: { ':pk': clientPk(clientId), ':first': versionSk(scheduleId, 1), ':last': versionSk(scheduleId, before === undefined ? MAX_VERSION : before - 1) },
+        ProjectionExpression: 'version, savedAt, savedBy',
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: page.limit,
+      }),
+    );
+    const items = (result.Items ?? []).map((item) => StoredVersionSummarySchema.parse(item));
+    const last = items.at(-1);
+    return { items, ...(result.LastEvaluatedKey && last && last.version > 1 ? { nextToken: Buffer.from(String(last.version)).toString('base64url') } : {}) };
+  }
+
+  async getScheduleVersion(clientId: string, scheduleId: string, version: number): Promise<ScheduleVersion | undefined> {
+    const item = await this.get(clientPk(clientId), versionSk(scheduleId, version));
+    if (!item) return undefined;
+    const { savedAt, savedBy } = StoredVersionSummarySchema.parse(item);
+    return { schedule: StoredScheduleSchema.parse(item.schedule), savedAt, savedBy };
+  }
+
   async getPrincipal(principalArn: string): Promise<PrincipalGrant | undefined> {
     const item = await this.get(principalPk(principalArn), PRINCIPAL_SK);
     return item ? StoredPrincipalSchema.parse(entityOf(item)) : undefined;
@@ -405,6 +456,27 @@ export class DynamoConfigStore implements ConfigStore {
     ];
   }
 
+  /**
+   * The schedule as saved, kept under its version. Unconditional: only the transaction whose
+   * schedule write holds the version condition writes that version, and it outlives the schedule.
+   */
+  private versionPut(schedule: Schedule, savedBy: string): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          pk: clientPk(schedule.clientId),
+          sk: versionSk(schedule.scheduleId, schedule.version),
+          entity: 'SCHEDULE_VERSION',
+          version: schedule.version,
+          savedAt: schedule.updatedAt,
+          savedBy,
+          schedule: plain(schedule),
+        },
+      },
+    };
+  }
+
   private guardPut(schedule: Schedule): TransactItem {
     return {
       Put: {
@@ -428,6 +500,15 @@ export class DynamoConfigStore implements ConfigStore {
       nameKey: nameKey(schedule.name),
     };
   }
+}
+
+/** A versions page ends at a version: the next page lists the ones below it. */
+function versionOfToken(token: string): number {
+  const version = Number(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!Number.isInteger(version) || version < 2 || version > MAX_VERSION) {
+    throw new ValidationError('nextToken is not a token this API issued', [{ path: 'nextToken', message: 'invalid token' }]);
+  }
+  return version;
 }
 
 function toSchedule(item: Record<string, unknown>): Schedule {

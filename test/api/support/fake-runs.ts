@@ -2,7 +2,7 @@ import { NotFoundError } from '../../../lambdas/domain/errors';
 import { DAILY_SCHEDULE_ID } from '../../../lambdas/domain/model';
 import type { ItemPage } from '../../../lambdas/ports/item-pages';
 import type { ReprocessRequest, RunView } from '../../../lambdas/domain/run';
-import type { RunOperations, TriggerRequest } from '../../../lambdas/services/run-operations';
+import type { ClientScope, RunOperations, RunPage, RunRangeRequest, TriggerRequest } from '../../../lambdas/services/run-operations';
 
 export const KNOWN_RUN_ID = 'run_0123456789abcdef01234567';
 
@@ -80,6 +80,12 @@ export class FakeRunOperations implements RunOperations {
   async listRuns(clientId: string, query: { date: string; scheduleId?: string; status?: RunView['status'] }): Promise<RunView[]> {
     this.record('listRuns', clientId, query);
     return [sampleRun(clientId, { processingDate: query.date })];
+  }
+
+  async listRunRange(scope: ClientScope, query: RunRangeRequest): Promise<RunPage> {
+    this.record('listRunRange', scope, query);
+    const clientId = scope === 'EVERY_CLIENT' ? 'acme' : (scope.clientIds[0] ?? 'acme');
+    return { items: [sampleRun(clientId, { processingDate: query.to })] };
   }
 
   async listItems(clientId: string, runId: string, seq: number, query: { status?: 'PENDING' | 'SUCCEEDED' | 'FAILED'; limit: number; nextToken?: string }): Promise<ItemPage> {

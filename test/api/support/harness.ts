@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
-import { DynamoBackfillStore } from '../../../lambdas/adapters/aws/dynamo-backfill-store';
+import { DynamoAuditLog } from '../../../lambdas/adapters/aws/dynamo-audit-log';
 import { DynamoConfigStore } from '../../../lambdas/adapters/aws/dynamo-config-store';
 import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger';
 import { DynamoLedgerMaintenance } from '../../../lambdas/adapters/aws/dynamo-ledger-maintenance';
-import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE } from '../../../lambdas/adapters/aws/table-definitions';
+import { AUDIT_TABLE, CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE } from '../../../lambdas/adapters/aws/table-definitions';
 import type { InMemoryUsageMeter } from '../../../lambdas/adapters/local/usage-meter';
 import { parseApiTokens, TokenAuthorizer, type Authorizer } from '../../../lambdas/api/auth';
 import { API_ROUTES, type ApiRoute } from '../../../lambdas/api/route-table';
@@ -13,9 +13,9 @@ import { ConflictError } from '../../../lambdas/domain/errors';
 import { JobRegistry, type JobHandler } from '../../../lambdas/domain/job-registry';
 import type { JobType } from '../../../lambdas/domain/model';
 import { SyntheticJob } from '../../../lambdas/jobs/synthetic-job';
+import type { AuditLog } from '../../../lambdas/ports/audit-log';
 import type { Clock } from '../../../lambdas/ports/clock';
 import type { RunOperations } from '../../../lambdas/services/run-operations';
-import { BackfillService } from '../../../lambdas/services/backfill-service';
 import { LedgerService } from '../../../lambdas/services/ledger-service';
 import { NotificationService } from '../../../lambdas/services/notification-service';
 import { DynamoNotificationStore } from '../../../lambdas/adapters/aws/dynamo-notification-store';
@@ -24,10 +24,8 @@ import { LocalSecretSealer } from '../../../lambdas/adapters/local/local-notific
 import { ScheduleConfigService } from '../../../lambdas/services/schedule-config-service';
 import { meteredDocument } from '../../adapters/support/metered-client';
 import { createTestTables } from '../../support/dynamo';
-import { silentLogger } from '../../support/engine-harness';
 import { apiEvent, type EventSpec } from './events';
 import { FakeRunOperations } from './fake-runs';
-import { sampleBackfillId } from './route-samples';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 /** API_TOKENS of these tests: one token per client. */
@@ -93,6 +91,8 @@ export interface HarnessOptions {
   authorizer?: (store: DynamoConfigStore) => Authorizer;
   runs?: RunOperations;
   clock?: Clock;
+  /** Where the router records changes. @default a DynamoAuditLog on the harness's tables */
+  audit?: AuditLog;
   /** API_TOKENS of the default TokenAuthorizer. @default API_TOKENS */
   apiTokens?: string;
 }
@@ -119,16 +119,6 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     schedules,
     runs: options.runs ?? runs,
     ledger: ledgerService,
-    // Over the fake runs: a backfill's runs never end here, and its id is one the route samples know.
-    backfills: new BackfillService({
-      store: new DynamoBackfillStore(tables.document, tables.tableName(RUNS_TABLE)),
-      config: store,
-      runs: options.runs ?? runs,
-      calendarOf: async (schedule) => ({ frequency: schedule.frequency, executionTime: schedule.executionTime, timezone: schedule.timezone }),
-      clock,
-      logger: silentLogger,
-      newBackfillId: sampleBackfillId,
-    }),
     notifications: new NotificationService({
       subscriptions: new DynamoNotificationStore(tables.document, { config: tables.tableName(CONFIG_TABLE), runs: tables.tableName(RUNS_TABLE) }),
       config: store,
@@ -144,6 +134,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
       },
     },
     authorizer: options.authorizer?.(store) ?? new TokenAuthorizer(ADMIN_TOKEN, parseApiTokens(options.apiTokens ?? API_TOKENS)),
+    audit: options.audit ?? new DynamoAuditLog(tables.document, tables.tableName(AUDIT_TABLE)),
     logger: { error: (...args: unknown[]) => logged.push(args) },
   });
   const prefix = `c${Math.random().toString(36).slice(2, 8)}`;

@@ -1,13 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { OperationId } from '../../../lambdas/api/route-table';
-import { resolveScheduleId } from '../../../lambdas/domain/run';
 import type { RequestSpec } from './harness';
 import { KNOWN_RUN_ID } from './fake-runs';
-
-/** The id the API harness gives a schedule's backfill, so that the getBackfill sample reads the one createBackfill made. */
-export function sampleBackfillId(clientId: string, scheduleId: string): string {
-  return `bf_${createHash('sha256').update(`${clientId}/${scheduleId}`).digest('hex').slice(0, 20)}`;
-}
 
 /** The usage record the discard sample names: a 2xx only where a test has put it in suspense. */
 export const SUSPENDED_USAGE_ID = 'u-suspended';
@@ -65,12 +58,14 @@ export function sampleRequests(clientId: string, scheduleId = 'daily', version =
     listSubscriptions: { method: 'GET', path: `${client}/subscriptions` },
     deleteSubscription: { method: 'DELETE', path: `${client}/subscriptions/sub_00000000000000000000` },
     listDeliveries: { method: 'GET', path: `${client}/subscriptions/sub_00000000000000000000/deliveries?limit=10` },
+    listAudit: { method: 'GET', path: `${client}/audit?limit=5` },
+    listScheduleVersions: { method: 'GET', path: `${schedule}/versions` },
+    getScheduleVersion: { method: 'GET', path: `${schedule}/versions/1` },
+    listAllRuns: { method: 'GET', path: '/v1/runs?from=2026-11-01&to=2026-11-30&status=FAILED' },
     putCalendar: { method: 'PUT', path: `${client}/calendars/sample`, body: { name: 'Sample', weekend: ['SAT', 'SUN'], holidays: ['2026-12-25'] } },
     listCalendars: { method: 'GET', path: `${client}/calendars` },
     getCalendar: { method: 'GET', path: `${client}/calendars/sample` },
     deleteCalendar: { method: 'DELETE', path: `${client}/calendars/sample` },
-    createBackfill: { method: 'POST', path: `${schedule}/backfill`, body: { from: '2026-11-01', to: '2026-11-03' } },
-    getBackfill: { method: 'GET', path: `${schedule}/backfills/${sampleBackfillId(clientId, resolveScheduleId(scheduleId))}` },
     deleteSchedule: { method: 'DELETE', path: schedule },
   };
 }
