@@ -34,6 +34,7 @@ const CONTRACT = [
   'GET /v1/clients/{clientId}/runs/{runId}/jobs/{seq}/items',
   'POST /v1/clients/{clientId}/runs/{runId}/reprocess',
   'POST /v1/clients/{clientId}/runs/{runId}/reset',
+  'POST /v1/clients/{clientId}/runs/{runId}/jobs/{seq}/start',
   'PUT /v1/clients/{clientId}/ledger/rate-plans/{ratePlanId}',
   'GET /v1/clients/{clientId}/ledger/rate-plans',
   'GET /v1/clients/{clientId}/ledger/rate-plans/{ratePlanId}',
