@@ -261,8 +261,11 @@ export class Orchestration extends Construct {
       handlerFile: 'execution-status-handler',
       description: "Keeps a run's status true when its execution fails, times out, is aborted or is redriven",
       timeout: Duration.minutes(1),
+      environment: { ...functionSettings.environment, [ENV.stateMachineArn]: this.arns.stateMachine },
     });
     storage.grantRunWork(this.statusFunction);
+    // A run's end starts its backfill's next date (services/backfill-service.ts).
+    this.statusFunction.function.addToRolePolicy(new PolicyStatement({ sid: 'StartBackfillRuns', actions: ['states:StartExecution'], resources: [this.arns.stateMachine] }));
 
     this.statusDeadLetterQueue = new Queue(this, 'StatusEventDeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,

@@ -964,3 +964,17 @@ describe('IAM and deploy hygiene', () => {
     for (const [id, alias] of resourcesOfType(json, 'AWS::KMS::Alias')) expect(alias.DeletionPolicy, id).toBeUndefined();
   });
 });
+
+describe('backfill (issue 14 item 4)', () => {
+  it('lets the execution-status function start executions of this state machine only (a backfill’s next date), and names it', () => {
+    const { json } = stage('dev');
+    const [, status] = resourceByPrefix(json, 'AWS::Lambda::Function', 'OrchestrationExecutionStatusFunction');
+    const stateMachine = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}`;
+
+    const states = roleStatements(json, roleOf(status)).filter((s) => [s.Action].flat().some((a) => a.startsWith('states:')));
+    const variables = (status.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    expect(states.map((s) => [[s.Action].flat(), render(s.Resource)])).toEqual([[['states:StartExecution'], stateMachine]]);
+    expect(render(variables.STATE_MACHINE_ARN)).toBe(stateMachine);
+  });
+});
