@@ -1,6 +1,7 @@
 import type { Role } from '../ports/config-store';
 import { CALENDAR_ROUTES } from './calendar-routes';
 import { JOB_START_ROUTES } from './job-start-routes';
+import { BACKFILL_ROUTES } from './backfill-routes';
 import { LEDGER_ROUTES } from './ledger-routes';
 import { NOTIFICATION_ROUTES } from './notification-routes';
 import { AUDIT_ROUTES } from './audit-routes';
@@ -299,6 +300,7 @@ export const ROUTES = {
     },
   }),
   ...LEDGER_ROUTES,
+  ...BACKFILL_ROUTES,
   ...JOB_START_ROUTES,
   ...NOTIFICATION_ROUTES,
   ...AUDIT_ROUTES,

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { resolveScheduleId } from '../domain/run';
+import type { BackfillService } from '../services/backfill-service';
 import type { LedgerService } from '../services/ledger-service';
 import type { NotificationService } from '../services/notification-service';
 import type { AuditLog, AuditRecord } from '../ports/audit-log';
@@ -8,8 +9,9 @@ import { systemClock } from '../domain/system-clock';
 import type { JobStartOperations, RunOperations } from '../services/run-operations';
 import type { ScheduleConfigService } from '../services/schedule-config-service';
 import { mayActFor, roleFor, roleIncludes, type Authorizer } from './auth';
-import { calendarHandlers } from './calendar-handlers';
+import { backfillHandlers } from './backfill-handlers';
 import { jobStartHandlers } from './job-start-handlers';
+import { calendarHandlers } from './calendar-handlers';
 import { ledgerHandlers } from './ledger-handlers';
 import { notificationHandlers } from './notification-handlers';
 import { auditHandlers } from './audit-handlers';
@@ -33,6 +35,7 @@ export interface ApiDependencies {
   ledger: LedgerService;
   /** Webhook subscriptions and their delivery logs. */
   notifications: NotificationService;
+  backfills: BackfillService;
   jobStarts: JobStartOperations;
   authorizer: Authorizer;
   /** Where the router records every successful change (audit-trail.ts). */
@@ -51,7 +54,7 @@ type RouteHandlers = { [K in OperationId]: (request: RouteRequest<(typeof ROUTES
  * One handler per route: map the validated request to one service call and its result to a
  * status and body. Everything else (auth, validation, errors) is the router's.
  */
-function routeHandlers({ schedules, runs, ledger, jobStarts, audit, notifications }: ApiDependencies): RouteHandlers {
+function routeHandlers({ schedules, runs, ledger, backfills, jobStarts, audit, notifications }: ApiDependencies): RouteHandlers {
   const scheduleResult = (status: number, schedule: { version: number }): ApiResult => json(status, schedule, { etag: etag(schedule.version) });
   return {
     getMe: async ({ caller }) =>
@@ -99,11 +102,12 @@ function routeHandlers({ schedules, runs, ledger, jobStarts, audit, notification
     resetRun: async ({ params }) => json(200, await runs.reset(params.clientId, params.runId)),
     getCatalogue: async () => json(200, schedules.catalogue()),
     ...ledgerHandlers(ledger),
-    ...jobStartHandlers(jobStarts),
     ...notificationHandlers(notifications),
     ...auditHandlers(audit, schedules),
     ...inboxHandlers(runs),
     ...calendarHandlers(schedules.calendars),
+    ...backfillHandlers(backfills),
+    ...jobStartHandlers(jobStarts),
   };
 }
 

@@ -182,9 +182,9 @@ export const TriggerBodySchema = requestComponent(
         `The date to run for (YYYY-MM-DD, in the schedule’s time zone), from ${PROCESSING_DATES.first} to ${PROCESSING_DATES.last}.`,
       ),
       jobs: z.array(JobSpecSchema).min(1).max(20).optional().describe('Overrides the schedule’s job sequence for this run only.'),
-      trigger: TriggerSchema.exclude(['SCHEDULED'])
+      trigger: TriggerSchema.exclude(['SCHEDULED', 'BACKFILL'])
         .default('API')
-        .describe('Who asks: API (a system such as core billing, the default) or MANUAL (a person, e.g. in the console). SCHEDULED is the scheduler’s own.'),
+        .describe('Who asks: API (a system such as core billing, the default) or MANUAL (a person, e.g. in the console). SCHEDULED is the scheduler’s own, BACKFILL a backfill’s.'),
     })
     .strict(),
 );

@@ -7,6 +7,7 @@ import { SecretsManagerSecretSealer } from '../adapters/aws/secrets-manager-secr
 import { NotificationService } from '../services/notification-service';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoBackfillStore } from '../adapters/aws/dynamo-backfill-store';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoLedgerLock } from '../adapters/aws/dynamo-ledger-lock';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
@@ -25,6 +26,7 @@ import { IamAuthorizer } from '../api/auth';
 import { createApi, type ApiHandler } from '../api/router';
 import { createJobRegistry } from '../jobs/job-catalogue';
 import { systemClock } from '../domain/system-clock';
+import { BackfillService } from '../services/backfill-service';
 import { ExecutionStatusService } from '../services/execution-status-service';
 import { JobStartService } from '../services/job-start-service';
 import { LedgerService } from '../services/ledger-service';
@@ -81,14 +83,28 @@ function scheduler(env: SchedulerEnvironment, { document, runs, config }: Return
   return { registry, orchestrator, scheduling };
 }
 
+/** Backfills start their dates through the given runs' idempotent trigger. */
+function backfills(env: BaseEnvironment, { document, config }: ReturnType<typeof tables>, runs: RunService): BackfillService {
+  return new BackfillService({
+    store: new DynamoBackfillStore(document, env[ENV.runsTable]),
+    config,
+    runs,
+    calendarOf: async (schedule) => ({ frequency: schedule.frequency, executionTime: schedule.executionTime, timezone: schedule.timezone }),
+    clock,
+    logger,
+  });
+}
+
 /** API Gateway: the routes of lambdas/api over DynamoDB, IAM principals mapped to clients. */
 export function awsApi(): ApiHandler {
   const env = loadEnvironment(ApiEnvironment);
   const stores = tables(env);
   const { registry, orchestrator, scheduling } = scheduler(env, stores);
+  const runs = new RunService({ runs: stores.runs, config: stores.config, registry, orchestrator, clock, logger });
   return createApi({
     schedules: new ScheduleConfigService({ store: stores.config, registry, clock, scheduling }),
-    runs: new RunService({ runs: stores.runs, config: stores.config, registry, orchestrator, clock, logger }),
+    runs,
+    backfills: backfills(env, stores, runs),
     jobStarts: new JobStartService({ runs: stores.runs, clock }),
     ledger: new LedgerService({ ledger: new DynamoLedger(stores.document, env[ENV.ledgerTable]), maintenance: new DynamoLedgerMaintenance(stores.document, env[ENV.ledgerTable]), clock }),
     notifications: new NotificationService({ subscriptions: notificationStore(env, stores.document), config: stores.config, sealer: webhookSecrets(env), urlPolicy: DEPLOYED_URL_POLICY, clock }),
@@ -134,16 +150,34 @@ export function awsWorker(): WorkerService {
 /** The EventBridge rule target for the state machine's execution status changes. */
 export function awsExecutionStatus(): ExecutionStatusService {
   const env = loadEnvironment(ExecutionStatusEnvironment);
-  return new ExecutionStatusService({ runs: tables(env).runs, clock, logger, metrics: runMetrics });
+  const stores = tables(env);
+  const executionStatus = new ExecutionStatusService({ runs: stores.runs, clock, logger, metrics: runMetrics });
+  // A run's end starts its backfill's next date: the only thing this function starts.
+  const orchestrator = new SfnOrchestrator(tracer.captureAWSv3Client(new SFNClient({})), env[ENV.stateMachineArn]);
+  const registry = createJobRegistry({ allowSynthetic: env[ENV.allowSynthetic] });
+  const runs = new RunService({ runs: stores.runs, config: stores.config, registry, orchestrator, clock, logger });
+  const pump = backfills(env, stores, runs);
+  executionStatus.onRunEnded((run) => pump.runEnded(run));
+  return executionStatus;
 }
 
 /** The reconciler: active runs against their executions, and every schedule's trigger. */
 export function awsReconciler(): ReconcileService {
   const env = loadEnvironment(ReconcileEnvironment);
   const stores = tables(env);
-  const { orchestrator, scheduling } = scheduler(env, stores);
+  const { registry, orchestrator, scheduling } = scheduler(env, stores);
   const executionStatus = new ExecutionStatusService({ runs: stores.runs, clock, logger, metrics: runMetrics });
-  return new ReconcileService({ runs: stores.runs, orchestrator, executionStatus, scheduling, clock, logger, startGraceMs: RECONCILE_START_GRACE_MS });
+  const runs = new RunService({ runs: stores.runs, config: stores.config, registry, orchestrator, clock, logger });
+  return new ReconcileService({
+    runs: stores.runs,
+    orchestrator,
+    executionStatus,
+    scheduling,
+    backfills: backfills(env, stores, runs),
+    clock,
+    logger,
+    startGraceMs: RECONCILE_START_GRACE_MS,
+  });
 }
 
 /** Deployed, webhooks go to public https endpoints only (the SSRF policy), at subscription and before each attempt. */

@@ -46,7 +46,8 @@ export const WorkerEnvironment = BaseEnvironment.extend({
   [ENV.coreBillingUrl]: z.url({ protocol: /^https?$/ }),
   [ENV.coreBillingSecretId]: z.string().min(1),
 });
-export const ExecutionStatusEnvironment = BaseEnvironment;
+/** Starts a backfill's next run when a run ends. */
+export const ExecutionStatusEnvironment = BaseEnvironment.extend({ [ENV.stateMachineArn]: arn });
 export const ReconcileEnvironment = SchedulerEnvironment;
 
 export type BaseEnvironment = z.infer<typeof BaseEnvironment>;

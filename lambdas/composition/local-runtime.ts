@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { DynamoBackfillStore } from '../adapters/aws/dynamo-backfill-store';
 import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store';
 import { DynamoLedgerLock } from '../adapters/aws/dynamo-ledger-lock';
 import { DynamoRunStore } from '../adapters/aws/dynamo-run-store';
@@ -29,7 +30,7 @@ import { LocalQueue } from '../adapters/local/local-queue';
 import { resumeActiveRuns } from '../adapters/local/local-run-resumer';
 import { LocalScheduler } from '../adapters/local/local-scheduler';
 import { LocalStateMachine } from '../adapters/local/local-state-machine';
-import { forwardStatusEvents } from '../adapters/local/local-status-events';
+import { forwardStatusEvents, SerialTicker } from '../adapters/local/local-status-events';
 import { Readiness } from '../adapters/local/readiness';
 import { InMemoryUsageMeter } from '../adapters/local/usage-meter';
 import { TokenAuthorizer, type ApiTokens } from '../api/auth';
@@ -41,6 +42,7 @@ import type { Clock } from '../ports/clock';
 import type { UsageMeter } from '../ports/usage-meter';
 import type { BeginJobInput, BeginRunInput, CompleteRunInput, FinalizeJobInput, JobStepInput } from '../services/steps/step-io';
 import { JobStartService } from '../services/job-start-service';
+import { BackfillService } from '../services/backfill-service';
 import { LedgerService } from '../services/ledger-service';
 import { ScheduleConfigService } from '../services/schedule-config-service';
 import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
@@ -86,6 +88,8 @@ export interface LocalRuntimeOptions {
   clock?: Clock;
   logger?: Logger;
   statemachinePath?: string;
+  /** How often running backfills are pumped besides each run's end (the deployed reconciler's part). @default 30_000 */
+  backfillTickMs?: number;
 }
 
 export interface LocalRuntime {
@@ -93,6 +97,7 @@ export interface LocalRuntime {
   port: number;
   engine: Engine;
   schedules: ScheduleConfigService;
+  backfills: BackfillService;
   runStore: DynamoRunStore;
   configStore: DynamoConfigStore;
   orchestrator: LocalOrchestrator;
@@ -117,6 +122,8 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
+/** The deployed reconciler pumps backfills every 5 minutes; locally a run's end is always heard, so this is only the safety net. */
+const BACKFILL_TICK_MS = 30_000;
 /** Short, so that batches a killed runtime held are free again soon after a restart. */
 const LOCAL_VISIBILITY_TIMEOUT_MS = 30_000;
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -199,6 +206,24 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     },
   });
   forwardStatusEvents(orchestrator, (detail) => engine.executionStatus.handle(detail), logger);
+  const backfills = new BackfillService({
+    store: stores.backfills,
+    config: stores.configStore,
+    runs: engine.runs,
+    calendarOf: async (schedule) => ({ frequency: schedule.frequency, executionTime: schedule.executionTime, timezone: schedule.timezone }),
+    clock,
+    logger,
+  });
+  // A pump under way when the runtime stops is awaited before the orchestrator closes (its trigger
+  // would fail the run it starts); a run that ends after that is left to the next start's tick.
+  const pumping = new Set<Promise<void>>();
+  let pumpOnRunEnd = true;
+  engine.executionStatus.onRunEnded((run) => {
+    if (!pumpOnRunEnd) return Promise.resolve();
+    const pump = backfills.runEnded(run).finally(() => pumping.delete(pump));
+    pumping.add(pump);
+    return pump;
+  });
 
   const worker = options.worker ?? {};
   workQueue.startConsumer({
@@ -222,6 +247,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       runs: engine.runs,
       jobStarts: new JobStartService({ runs: stores.runStore, clock }),
       ledger: new LedgerService({ ledger: stores.ledger, maintenance: stores.ledgerMaintenance, clock }),
+      backfills,
       notifications: notifications.service,
       authorizer: new TokenAuthorizer(options.adminToken, options.apiTokens ?? new Map()),
       audit: stores.audit,
@@ -234,6 +260,9 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const resumed = (options.resume ?? true) ? await resumeActiveRuns(stores.runStore, executions, logger) : [];
   if (!options.holdReadiness) readiness.markReady();
   if (options.schedule ?? true) scheduler.start();
+  // Backfills advance on each run's end; the tick (and one now, after a restart) catches an end nobody heard.
+  const backfillTicker = new SerialTicker(() => backfills.tick(), options.backfillTickMs ?? BACKFILL_TICK_MS, logger);
+  backfillTicker.start();
   if (options.notifyEveryMs !== false) notifications.notifier.start(options.notifyEveryMs ?? NOTIFY_EVERY_MS);
 
   let stopped = false;
@@ -242,6 +271,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     port: server.port,
     engine,
     schedules,
+    backfills,
     runStore: stores.runStore,
     configStore: stores.configStore,
     orchestrator,
@@ -261,6 +291,9 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       if (stopped) return;
       stopped = true;
       readiness.markStopped();
+      pumpOnRunEnd = false;
+      await backfillTicker.stop();
+      await Promise.allSettled([...pumping]);
       await scheduler.stop();
       await notifications.notifier.stop();
       await server.close();
@@ -298,6 +331,7 @@ async function startStores(options: LocalRuntimeOptions, meter: UsageMeter, star
     subscriptions: new DynamoNotificationStore(document, { config: tableName(configTable), runs: tableName(runsTable) }),
     configStore: new DynamoConfigStore(document, tableName(configTable)),
     cursors: new DynamoScheduleCursorStore(document, tableName(runsTable)),
+    backfills: new DynamoBackfillStore(document, tableName(runsTable)),
     ledgerLocks: new DynamoLedgerLock(document, tableName(runsTable)),
     ledger: new DynamoLedger(document, tableName(LEDGER_TABLE)),
     ledgerMaintenance: new DynamoLedgerMaintenance(document, tableName(LEDGER_TABLE)),

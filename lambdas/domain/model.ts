@@ -29,7 +29,8 @@ export const ITEM_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
 export const ItemStatusSchema = z.enum(ITEM_STATUSES);
 export type ItemStatus = z.infer<typeof ItemStatusSchema>;
 
-export const TRIGGERS = ['SCHEDULED', 'MANUAL', 'API'] as const;
+/** BACKFILL: started by a backfill (domain/backfill.ts), never by a caller's trigger. */
+export const TRIGGERS = ['SCHEDULED', 'MANUAL', 'API', 'BACKFILL'] as const;
 export const TriggerSchema = z.enum(TRIGGERS);
 export type Trigger = z.infer<typeof TriggerSchema>;
 

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { RunJob } from '../domain/model';
-import { jobStatsFromOutcomes } from '../domain/run';
+import type { Run, RunJob } from '../domain/model';
+import { isTerminal, jobStatsFromOutcomes } from '../domain/run';
 import { announced } from '../domain/run-events';
 import type { Clock } from '../ports/clock';
 import type { RunMetrics } from '../ports/run-metrics';
@@ -22,7 +22,14 @@ export interface ExecutionStatusDetail {
  * out of order: the redrive count orders them.
  */
 export class ExecutionStatusService {
+  private readonly runEndListeners: Array<(run: Run) => Promise<void>> = [];
+
   constructor(private readonly deps: { runs: RunStore; clock: Clock; logger: Logger; metrics?: RunMetrics }) {}
+
+  /** Called after a run's execution ended with the run terminal (a backfill starts its next date). */
+  onRunEnded(listener: (run: Run) => Promise<void>): void {
+    this.runEndListeners.push(listener);
+  }
 
   async handle(detail: ExecutionStatusDetail): Promise<void> {
     const { runs, clock, logger } = this.deps;
@@ -30,6 +37,7 @@ export class ExecutionStatusService {
     const run = runId ? await runs.getRun(runId, true) : undefined;
     if (!run || run.executionName !== detail.name || run.status === 'RESET') {
       logger.info('execution status ignored: no run, a superseded execution or a reset run', { execution: detail.name, status: detail.status });
+      if (run?.status === 'RESET') await this.runEnded(run);
       return;
     }
     const redriveCount = detail.redriveCount ?? 0;
@@ -65,6 +73,13 @@ export class ExecutionStatusService {
       );
       // A repeated event for a run already FAILED is not another failure.
       if (failed && run.status !== 'FAILED') this.deps.metrics?.runEnded({ clientId: run.clientId, status: 'FAILED' });
+      if (failed) await this.runEnded({ ...run, status: 'FAILED' });
+      return;
+    }
+
+    // CompleteRun wrote COMPLETED before the execution succeeded.
+    if (detail.status === 'SUCCEEDED' && isTerminal(run.status)) {
+      await this.runEnded(run);
       return;
     }
 
@@ -88,6 +103,13 @@ export class ExecutionStatusService {
         const { endedAt: _endedAt, error: _error, ...rest } = failedJob;
         await runs.putJob(run.runId, { ...rest, status: 'RUNNING' });
       }
+    }
+  }
+
+  /** A listener's failure is logged, not thrown: the run's status is settled, and the backfill's safety tick retries. */
+  private async runEnded(run: Run): Promise<void> {
+    for (const listener of this.runEndListeners) {
+      await listener(run).catch((error: unknown) => this.deps.logger.warn('a run-end listener failed', { runId: run.runId, error: error as Error }));
     }
   }
 }

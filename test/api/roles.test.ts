@@ -47,6 +47,8 @@ const LEAST_ROLE: Record<OperationId, Role> = {
   listScheduleVersions: 'viewer',
   getScheduleVersion: 'viewer',
   listAllRuns: 'viewer',
+  createBackfill: 'operator',
+  getBackfill: 'viewer',
   putCalendar: 'admin',
   listCalendars: 'viewer',
   getCalendar: 'viewer',
@@ -54,7 +56,7 @@ const LEAST_ROLE: Record<OperationId, Role> = {
 };
 
 /** Routes whose sample may answer for itself past the role check: no run for that date, no plan or account a lesser role could not create, no suspended usage to discard. */
-const OWN_ANSWER: Partial<Record<OperationId, number>> = { getRunByDate: 404, getRatePlan: 404, getAccount: 404, discardUsage: 404, getCalendar: 404, deleteSubscription: 404, listDeliveries: 404 };
+const OWN_ANSWER: Partial<Record<OperationId, number>> = { getRunByDate: 404, getRatePlan: 404, getAccount: 404, discardUsage: 404, getBackfill: 404, getCalendar: 404, deleteSubscription: 404, listDeliveries: 404 };
 
 const SCHEDULE = { name: 'Month end', frequency: { type: 'MONTH_END', offsetDays: 0 }, executionTime: '03:00:00', timezone: 'UTC', jobs: [{ type: 'BILLING' }] };
 const suffix = Math.random().toString(36).slice(2, 8);

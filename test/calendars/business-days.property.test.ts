@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { DAYS_OF_WEEK, NON_BUSINESS_DAY_RULES, type DayOfWeek, type Frequency, type NonBusinessDayRule } from '../../lambdas/domain/model';
-import { nextOccurrences, type CalendarSpec } from '../../lambdas/domain/schedule-calendar';
+import { nextOccurrences, occurrenceForScheduledTime, type CalendarSpec } from '../../lambdas/domain/schedule-calendar';
 
 /**
  * Business-day calendars against a second implementation written here, independently of the
@@ -158,6 +158,8 @@ describe('business-day calendars, against a day-by-day walk', () => {
           expect(local.toISODate()).toBe(occurrence.processingDate);
           // The execution time, or a later wall time only where the clocks jumped over it.
           if (local.toFormat('HH:mm:ss') !== c.executionTime) expect(local.offset).toBeGreaterThan(local.minus({ seconds: 1 }).offset);
+          // A fire armed for it runs for it: BeginRun maps the scheduled time back to this date.
+          expect(occurrenceForScheduledTime(spec, new Date(occurrence.at))).toEqual(occurrence);
         }
         const dateOfFrom = occurrences.filter((o) => o.processingDate === fromDate);
         if (dateOfFrom.length > 0) expect(naiveDates(c.frequency, calendar, c.rule, fromDate, fromDate)).toEqual([fromDate]);

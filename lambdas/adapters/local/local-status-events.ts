@@ -31,3 +31,39 @@ export function forwardStatusEvents(orchestrator: LocalOrchestrator, deliver: (d
   );
   orchestrator.onExecutionRedriven((event) => redeliver({ name: event.executionName, status: 'RUNNING', redriveCount: event.redriveCount }));
 }
+
+/**
+ * An EventBridge schedule rule's stand-in: runs a task now and then every `everyMs`, one run at a
+ * time (a slow run delays the next instead of overlapping it), logging a failure and going on.
+ */
+export class SerialTicker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly task: () => Promise<unknown>,
+    private readonly everyMs: number,
+    private readonly logger: Pick<Logger, 'warn'>,
+  ) {}
+
+  start(): void {
+    this.tick();
+  }
+
+  /** Stops ticking; resolves once a run under way has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.running = this.task()
+      .catch((error: unknown) => this.logger.warn('a periodic task failed; it runs again at the next tick', { error: error as Error }))
+      .finally(() => {
+        if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.everyMs).unref();
+      });
+  }
+}

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { DynamoBackfillStore } from '../../../lambdas/adapters/aws/dynamo-backfill-store';
 import { DynamoAuditLog } from '../../../lambdas/adapters/aws/dynamo-audit-log';
 import { DynamoConfigStore } from '../../../lambdas/adapters/aws/dynamo-config-store';
 import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger';
@@ -15,6 +16,7 @@ import { SyntheticJob } from '../../../lambdas/jobs/synthetic-job';
 import type { AuditLog } from '../../../lambdas/ports/audit-log';
 import type { Clock } from '../../../lambdas/ports/clock';
 import type { RunOperations } from '../../../lambdas/services/run-operations';
+import { BackfillService } from '../../../lambdas/services/backfill-service';
 import { LedgerService } from '../../../lambdas/services/ledger-service';
 import { NotificationService } from '../../../lambdas/services/notification-service';
 import { DynamoNotificationStore } from '../../../lambdas/adapters/aws/dynamo-notification-store';
@@ -23,8 +25,10 @@ import { LocalSecretSealer } from '../../../lambdas/adapters/local/local-notific
 import { ScheduleConfigService } from '../../../lambdas/services/schedule-config-service';
 import { meteredDocument } from '../../adapters/support/metered-client';
 import { createTestTables } from '../../support/dynamo';
+import { silentLogger } from '../../support/engine-harness';
 import { apiEvent, type EventSpec } from './events';
 import { FakeRunOperations } from './fake-runs';
+import { sampleBackfillId } from './route-samples';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 /** API_TOKENS of these tests: one token per client. */
@@ -118,6 +122,16 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     schedules,
     runs: options.runs ?? runs,
     ledger: ledgerService,
+    // Over the fake runs: a backfill's runs never end here, and its id is one the route samples know.
+    backfills: new BackfillService({
+      store: new DynamoBackfillStore(tables.document, tables.tableName(RUNS_TABLE)),
+      config: store,
+      runs: options.runs ?? runs,
+      calendarOf: async (schedule) => ({ frequency: schedule.frequency, executionTime: schedule.executionTime, timezone: schedule.timezone }),
+      clock,
+      logger: silentLogger,
+      newBackfillId: sampleBackfillId,
+    }),
     notifications: new NotificationService({
       subscriptions: new DynamoNotificationStore(tables.document, { config: tables.tableName(CONFIG_TABLE), runs: tables.tableName(RUNS_TABLE) }),
       config: store,

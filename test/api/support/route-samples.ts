@@ -1,6 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { OperationId } from '../../../lambdas/api/route-table';
+import { resolveScheduleId } from '../../../lambdas/domain/run';
 import type { RequestSpec } from './harness';
 import { KNOWN_RUN_ID } from './fake-runs';
+
+/** The id the API harness gives a schedule's backfill, so that the getBackfill sample reads the one createBackfill made. */
+export function sampleBackfillId(clientId: string, scheduleId: string): string {
+  return `bf_${createHash('sha256').update(`${clientId}/${scheduleId}`).digest('hex').slice(0, 20)}`;
+}
 
 /** The usage record the discard sample names: a 2xx only where a test has put it in suspense. */
 export const SUSPENDED_USAGE_ID = 'u-suspended';
@@ -66,6 +73,8 @@ export function sampleRequests(clientId: string, scheduleId = 'daily', version =
     listCalendars: { method: 'GET', path: `${client}/calendars` },
     getCalendar: { method: 'GET', path: `${client}/calendars/sample` },
     deleteCalendar: { method: 'DELETE', path: `${client}/calendars/sample` },
+    createBackfill: { method: 'POST', path: `${schedule}/backfill`, body: { from: '2026-11-01', to: '2026-11-03' } },
+    getBackfill: { method: 'GET', path: `${schedule}/backfills/${sampleBackfillId(clientId, resolveScheduleId(scheduleId))}` },
     deleteSchedule: { method: 'DELETE', path: schedule },
   };
 }
