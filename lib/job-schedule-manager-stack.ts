@@ -7,6 +7,7 @@ import { Api } from './constructs/api';
 import { CoreBillingConnection } from './constructs/core-billing';
 import { Console } from './constructs/console';
 import { Monitoring } from './constructs/monitoring';
+import { Notifications } from './constructs/notifications';
 import { Orchestration } from './constructs/orchestration';
 import { Scheduling } from './constructs/scheduling';
 import { Storage } from './constructs/storage';
@@ -31,6 +32,7 @@ export class JobScheduleManagerStack extends Stack {
   readonly api: Api;
   readonly scheduling: Scheduling;
   readonly monitoring: Monitoring;
+  readonly notifications: Notifications;
   readonly console: Console;
 
   constructor(scope: Construct, id: string, props: JobScheduleManagerStackProps) {
@@ -96,6 +98,16 @@ export class JobScheduleManagerStack extends Stack {
         Api: this.api.handler,
       },
       apiStage: this.api.restApi.deploymentStage,
+    });
+
+    // Run events and webhooks: the outbox on the runs table's stream, the stage's bus, signed deliveries.
+    this.notifications = new Notifications(this, 'Notifications', {
+      stageName: config.stageName,
+      lifecycle,
+      storage: this.storage,
+      functionSettings,
+      api: this.api.handler,
+      alarmTopic: this.monitoring.topic,
     });
 
     // The operator console: static files behind CloudFront, the API under /v1/* on the same

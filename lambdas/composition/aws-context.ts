@@ -5,6 +5,13 @@ import { DnsUrlPolicy } from '../adapters/aws/dns-url-policy';
 import { DynamoNotificationStore } from '../adapters/aws/dynamo-notification-store';
 import { SecretsManagerSecretSealer } from '../adapters/aws/secrets-manager-secret-sealer';
 import { NotificationService } from '../services/notification-service';
+import { DynamoRunEventOutbox } from '../adapters/aws/dynamo-run-events';
+import { HttpWebhookSender } from '../adapters/aws/http-webhook-sender';
+import { PowertoolsNotificationMetrics } from '../adapters/aws/powertools-notification-metrics';
+import { SqsDeliveryQueue, SqsEventPublisher } from '../adapters/aws/sqs-notification-queues';
+import { NotificationDispatchService } from '../services/notification-dispatch-service';
+import { WebhookDeliveryService } from '../services/webhook-delivery-service';
+import { NotificationDispatchEnvironment, WebhookDeliveryEnvironment } from './environment';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoBackfillStore } from '../adapters/aws/dynamo-backfill-store';
@@ -191,5 +198,39 @@ function webhookSecrets(env: { [ENV.webhookSecretPrefix]: string; [ENV.webhookSe
   return new SecretsManagerSecretSealer(tracer.captureAWSv3Client(new SecretsManagerClient({})), {
     namePrefix: env[ENV.webhookSecretPrefix],
     kmsKeyId: env[ENV.webhookSecretKeyArn],
+  });
+}
+
+/** The outbox dispatcher: the runs table's stream and the every-minute sweep. */
+export function awsNotificationDispatcher(): NotificationDispatchService {
+  const env = loadEnvironment(NotificationDispatchEnvironment);
+  const { document, runs } = tables(env);
+  const sqs = tracer.captureAWSv3Client(new SQSClient({}));
+  return new NotificationDispatchService({
+    outbox: new DynamoRunEventOutbox(document, env[ENV.runsTable]),
+    runs,
+    subscriptions: notificationStore(env, document),
+    publisher: new SqsEventPublisher(sqs, env[ENV.eventBusFeedUrl]),
+    deliveries: new SqsDeliveryQueue(sqs, env[ENV.deliveryQueueUrl]),
+    clock,
+    logger,
+    metrics: new PowertoolsNotificationMetrics(metrics),
+  });
+}
+
+/** The webhook delivery worker: signs, sends, logs each attempt and re-queues retries. */
+export function awsWebhookDelivery(): WebhookDeliveryService {
+  const env = loadEnvironment(WebhookDeliveryEnvironment);
+  const { document } = tables(env);
+  return new WebhookDeliveryService({
+    subscriptions: notificationStore(env, document),
+    outbox: new DynamoRunEventOutbox(document, env[ENV.runsTable]),
+    queue: new SqsDeliveryQueue(tracer.captureAWSv3Client(new SQSClient({})), env[ENV.deliveryQueueUrl]),
+    sender: new HttpWebhookSender(),
+    sealer: webhookSecrets(env),
+    urlPolicy: DEPLOYED_URL_POLICY,
+    clock,
+    logger,
+    metrics: new PowertoolsNotificationMetrics(metrics),
   });
 }

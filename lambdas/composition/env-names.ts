@@ -32,7 +32,7 @@ export const ENV = {
   /** Webhook secrets: the Secrets Manager name prefix (`<prefix><clientId>/<subscriptionId>`) and the stage's KMS key they are encrypted with. */
   webhookSecretPrefix: 'WEBHOOK_SECRET_PREFIX',
   webhookSecretKeyArn: 'WEBHOOK_SECRET_KEY_ARN',
-  /** The webhook delivery queue and the stage's event bus. */
+  /** The webhook delivery queue, and the queue a pipe carries to the stage's event bus. */
   deliveryQueueUrl: 'DELIVERY_QUEUE_URL',
-  eventBusName: 'EVENT_BUS_NAME',
+  eventBusFeedUrl: 'EVENT_BUS_FEED_URL',
 } as const;

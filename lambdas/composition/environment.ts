@@ -31,8 +31,8 @@ const SchedulerEnvironment = BaseEnvironment.extend(scheduler);
 /** Webhook secrets in Secrets Manager under the stage's key (the API seals, the delivery function opens). */
 const webhookSecrets = { [ENV.webhookSecretPrefix]: z.string().min(1), [ENV.webhookSecretKeyArn]: arn };
 export const ApiEnvironment = SchedulerEnvironment.extend({ ...ledger, [ENV.auditTable]: z.string().min(1), ...webhookSecrets });
-/** The outbox dispatcher: the stage's bus and the delivery queue. */
-export const NotificationDispatchEnvironment = BaseEnvironment.extend({ [ENV.eventBusName]: z.string().min(1), [ENV.deliveryQueueUrl]: z.url() });
+/** The outbox dispatcher: the queue that feeds the stage's bus, and the delivery queue. */
+export const NotificationDispatchEnvironment = BaseEnvironment.extend({ [ENV.eventBusFeedUrl]: z.url(), [ENV.deliveryQueueUrl]: z.url() });
 /** The webhook delivery worker: re-queues retries, opens secrets. */
 export const WebhookDeliveryEnvironment = BaseEnvironment.extend({ [ENV.deliveryQueueUrl]: z.url(), ...webhookSecrets });
 export const BeginRunEnvironment = SchedulerEnvironment.extend({

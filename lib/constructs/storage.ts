@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type CfnTable, StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
@@ -52,7 +52,8 @@ export class Storage extends Construct {
     });
 
     this.configTable = this.createTable(CONFIG_TABLE, lifecycle);
-    this.runsTable = this.createTable(RUNS_TABLE, lifecycle);
+    // Its stream carries the run-event outbox to the notifications dispatcher (filtered to OUTBOX# inserts).
+    this.runsTable = this.createTable(RUNS_TABLE, lifecycle, StreamViewType.NEW_IMAGE);
     this.ledgerTable = this.createTable(LEDGER_TABLE, lifecycle);
   }
 
@@ -103,7 +104,7 @@ export class Storage extends Construct {
     acknowledgeWildcardAction(grantee, 'kms:ReEncrypt*', keyReason);
   }
 
-  private createTable(definition: TableDefinition, lifecycle: DataLifecycle): Table {
+  private createTable(definition: TableDefinition, lifecycle: DataLifecycle, stream?: StreamViewType): Table {
     const table = new Table(this, definition.id, {
       partitionKey: { name: definition.partitionKey, type: AttributeType.STRING },
       sortKey: { name: definition.sortKey, type: AttributeType.STRING },
@@ -114,6 +115,7 @@ export class Storage extends Construct {
       deletionProtection: lifecycle.deletionProtection,
       removalPolicy: lifecycle.removalPolicy,
       ...(definition.timeToLiveAttribute ? { timeToLiveAttribute: definition.timeToLiveAttribute } : {}),
+      ...(stream ? { stream } : {}),
     });
     for (const index of definition.globalIndexes) {
       table.addGlobalSecondaryIndex({

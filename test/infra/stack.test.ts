@@ -9,7 +9,9 @@ import {
   BeginRunEnvironment,
   ExecutionStatusEnvironment,
   JobStepEnvironment,
+  NotificationDispatchEnvironment,
   ReconcileEnvironment,
+  WebhookDeliveryEnvironment,
   WorkerEnvironment,
 } from '../../lambdas/composition/environment';
 import { dataLifecycle, stageConfig, STAGES, UnknownStageError } from '../../lib/config/stage-config';
@@ -842,6 +844,8 @@ const HANDLER_ENVIRONMENTS = {
   'worker-handler': WorkerEnvironment,
   'execution-status-handler': ExecutionStatusEnvironment,
   'reconcile-handler': ReconcileEnvironment,
+  'notification-dispatch-handler': NotificationDispatchEnvironment,
+  'webhook-delivery-handler': WebhookDeliveryEnvironment,
 } as const;
 
 /** AppFunction describes each function's own role as `Runs <handler file>`. */
