@@ -96,7 +96,6 @@ function backfills(env: BaseEnvironment, { document, config }: ReturnType<typeof
     store: new DynamoBackfillStore(document, env[ENV.runsTable]),
     config,
     runs,
-    calendarOf: async (schedule) => ({ frequency: schedule.frequency, executionTime: schedule.executionTime, timezone: schedule.timezone }),
     clock,
     logger,
   });

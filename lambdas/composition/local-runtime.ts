@@ -210,7 +210,6 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     store: stores.backfills,
     config: stores.configStore,
     runs: engine.runs,
-    calendarOf: async (schedule) => ({ frequency: schedule.frequency, executionTime: schedule.executionTime, timezone: schedule.timezone }),
     clock,
     logger,
   });

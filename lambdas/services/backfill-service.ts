@@ -10,12 +10,12 @@ import {
   type BackfillView,
 } from '../domain/backfill';
 import { ConflictError, DomainError, NotFoundError, TransientStoreError, ValidationError } from '../domain/errors';
-import { DEFAULT_OVERLAP_POLICY, type Run, type Schedule } from '../domain/model';
+import { DEFAULT_OVERLAP_POLICY, type Run } from '../domain/model';
 import { isTerminal, resolveScheduleId } from '../domain/run';
-import type { CalendarSpec } from '../domain/schedule-calendar';
 import type { BackfillStore } from '../ports/backfill-store';
 import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
+import { calendarSpecOf } from './calendar-service';
 import type { RunOperations } from './run-operations';
 
 /** Pumps that lose the race to another pump read the backfill again; after this many they leave it to that one. */
@@ -23,11 +23,10 @@ const PUMP_ROUNDS = 3;
 
 export interface BackfillServiceDependencies {
   store: BackfillStore;
-  config: Pick<ConfigStore, 'getSchedule'>;
+  /** The schedule, and the business-day calendar it names: its dates are the schedulers' occurrences. */
+  config: Pick<ConfigStore, 'getSchedule' | 'getCalendar'>;
   /** Starts a date's run through the idempotent trigger path: a date that has a run keeps it. */
   runs: Pick<RunOperations, 'trigger'>;
-  /** The schedule's occurrences as the schedulers see them (its business-day calendar included). */
-  calendarOf: (schedule: Schedule) => Promise<CalendarSpec>;
   clock: Clock;
   logger: Logger;
   /** @default `bf_` and 20 random characters */
@@ -56,7 +55,7 @@ export class BackfillService {
         { path: 'maxConcurrent', message: '1 for a schedule whose overlap policy is SKIP, or every run beside another would be SKIPPED' },
       ]);
     }
-    const dates = backfillDates(schedule, await this.deps.calendarOf(schedule), request);
+    const dates = backfillDates(schedule, await calendarSpecOf(config, clientId, schedule), request);
     const now = clock.now().toISOString();
     const backfill: Backfill = {
       backfillId: (this.deps.newBackfillId ?? randomBackfillId)(clientId, resolved),

@@ -31,6 +31,17 @@ describe('the dates of a backfill', () => {
     expect(datesOf({ type: 'DAILY' }, '2026-03-01', '2026-03-03', 'Pacific/Auckland', '23:30:00')).toEqual(['2026-03-01', '2026-03-02', '2026-03-03']);
   });
 
+  it('follow the schedule’s business-day calendar: weekends and holidays skipped, or moved to the business day before', () => {
+    const businessCalendar = { weekend: ['SAT', 'SUN'] as const, holidays: ['2026-12-24', '2026-12-25'] };
+    const daily = { type: 'DAILY' } as const;
+    const skip = { frequency: daily, executionTime: '02:00:00', timezone: 'UTC', businessCalendar, nonBusinessDay: 'SKIP' as const };
+    expect(backfillDates({ frequency: daily }, skip, { from: '2026-12-22', to: '2026-12-29' })).toEqual(['2026-12-22', '2026-12-23', '2026-12-28', '2026-12-29']);
+    const monthEnd = { type: 'MONTH_END', offsetDays: 0 } as const;
+    const previous = { frequency: monthEnd, executionTime: '02:00:00', timezone: 'UTC', businessCalendar, nonBusinessDay: 'PREVIOUS' as const };
+    // 31 January 2026 is a Saturday, 28 February a Saturday, 31 May a Sunday.
+    expect(backfillDates({ frequency: monthEnd }, previous, { from: '2026-01-01', to: '2026-05-31' })).toEqual(['2026-01-30', '2026-02-27', '2026-03-31', '2026-04-30', '2026-05-29']);
+  });
+
   it('of a MANUAL schedule (no occurrences: it runs on request) are every date of the range', () => {
     expect(datesOf({ type: 'MANUAL' }, '2026-02-27', '2026-03-02')).toEqual(['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);
   });

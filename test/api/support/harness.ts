@@ -127,7 +127,6 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
       store: new DynamoBackfillStore(tables.document, tables.tableName(RUNS_TABLE)),
       config: store,
       runs: options.runs ?? runs,
-      calendarOf: async (schedule) => ({ frequency: schedule.frequency, executionTime: schedule.executionTime, timezone: schedule.timezone }),
       clock,
       logger: silentLogger,
       newBackfillId: sampleBackfillId,
