@@ -73,7 +73,7 @@ export function sampleRequests(clientId: string, scheduleId = 'daily', version =
     listCalendars: { method: 'GET', path: `${client}/calendars` },
     getCalendar: { method: 'GET', path: `${client}/calendars/sample` },
     deleteCalendar: { method: 'DELETE', path: `${client}/calendars/sample` },
-    createBackfill: { method: 'POST', path: `${schedule}/backfill`, body: { from: '2026-11-01', to: '2026-11-03' } },
+    createBackfill: { method: 'POST', path: `${schedule}/backfill`, body: { from: '2026-11-01', to: '2026-11-30' } },
     getBackfill: { method: 'GET', path: `${schedule}/backfills/${sampleBackfillId(clientId, resolveScheduleId(scheduleId))}` },
     deleteSchedule: { method: 'DELETE', path: schedule },
   };
