@@ -75,16 +75,6 @@ export const NOTIFICATION_ROUTES = {
     params: ClientPathSchema,
     responses: { 200: { description: 'The subscriptions, without secrets.', schema: z.object({ items: z.array(SubscriptionSchema) }) }, 404: error('No such client.'), ...COMMON_ERRORS },
   }),
-  deleteSubscription: route({
-    method: 'DELETE',
-    path: `${SUBSCRIPTIONS}/{subscriptionId}`,
-    operationId: 'deleteSubscription',
-    summary: 'Remove a webhook subscription',
-    description: 'Deliveries still queued for it are dropped.',
-    tag: 'Clients',
-    params: SubscriptionPathSchema,
-    responses: { 204: { description: 'Removed.' }, 404: error('No such subscription.'), ...COMMON_ERRORS },
-  }),
   listDeliveries: route({
     method: 'GET',
     path: `${SUBSCRIPTIONS}/{subscriptionId}/deliveries`,
@@ -98,5 +88,15 @@ export const NOTIFICATION_ROUTES = {
       404: error('No such subscription.'),
       ...COMMON_ERRORS,
     },
+  }),
+  deleteSubscription: route({
+    method: 'DELETE',
+    path: `${SUBSCRIPTIONS}/{subscriptionId}`,
+    operationId: 'deleteSubscription',
+    summary: 'Remove a webhook subscription',
+    description: 'Deliveries still queued for it are dropped.',
+    tag: 'Clients',
+    params: SubscriptionPathSchema,
+    responses: { 204: { description: 'Removed.' }, 404: error('No such subscription.'), ...COMMON_ERRORS },
   }),
 } as const;

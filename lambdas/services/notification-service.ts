@@ -28,6 +28,8 @@ export class NotificationService {
       sealer: SecretSealer;
       urlPolicy: UrlPolicy;
       clock: Clock;
+      /** @default `sub_` + 20 random hex digits */
+      newSubscriptionId?: () => string;
     },
   ) {}
 
@@ -37,7 +39,7 @@ export class NotificationService {
     const refusal = await urlPolicy.refusal(request.url);
     if (refusal) throw new ValidationError(`url ${refusal}`, [{ path: 'url', message: refusal }]);
     const subscription: Subscription = {
-      subscriptionId: `sub_${randomBytes(10).toString('hex')}`,
+      subscriptionId: (this.deps.newSubscriptionId ?? randomSubscriptionId)(),
       clientId,
       url: request.url,
       events: [...new Set(request.events)],
@@ -66,6 +68,10 @@ export class NotificationService {
   private async ownClient(clientId: string): Promise<void> {
     if (!(await this.deps.config.getClient(clientId))) throw new NotFoundError(`client ${clientId} does not exist`);
   }
+}
+
+function randomSubscriptionId(): string {
+  return `sub_${randomBytes(10).toString('hex')}`;
 }
 
 function withoutSecret({ sealedSecret: _sealedSecret, ...subscription }: Subscription & { sealedSecret?: string }): Subscription {

@@ -52,6 +52,10 @@ const CONTRACT = [
   'GET /v1/clients/{clientId}/calendars',
   'GET /v1/clients/{clientId}/calendars/{calendarId}',
   'DELETE /v1/clients/{clientId}/calendars/{calendarId}',
+  'POST /v1/clients/{clientId}/subscriptions',
+  'GET /v1/clients/{clientId}/subscriptions',
+  'DELETE /v1/clients/{clientId}/subscriptions/{subscriptionId}',
+  'GET /v1/clients/{clientId}/subscriptions/{subscriptionId}/deliveries',
 ];
 
 describe('OpenAPI document', () => {

@@ -22,6 +22,7 @@ import { NotificationService } from '../../../lambdas/services/notification-serv
 import { DynamoNotificationStore } from '../../../lambdas/adapters/aws/dynamo-notification-store';
 import { DnsUrlPolicy } from '../../../lambdas/adapters/aws/dns-url-policy';
 import { LocalSecretSealer } from '../../../lambdas/adapters/local/local-notifications';
+import { SAMPLE_SUBSCRIPTION_ID } from './route-samples';
 import { ScheduleConfigService } from '../../../lambdas/services/schedule-config-service';
 import { meteredDocument } from '../../adapters/support/metered-client';
 import { createTestTables } from '../../support/dynamo';
@@ -137,6 +138,8 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
       sealer: new LocalSecretSealer(),
       urlPolicy: new DnsUrlPolicy({ allowLoopbackHttp: true }),
       clock,
+      // The route samples name this id: their delete and delivery log follow their create.
+      newSubscriptionId: () => SAMPLE_SUBSCRIPTION_ID,
     }),
     // Over the fake runs a start answers the run as it is; test/waits starts a MANUAL job for real.
     jobStarts: { startJob: (clientId, runId) => (options.runs ?? runs).getRun(clientId, runId) },

@@ -11,6 +11,8 @@ export function sampleBackfillId(clientId: string, scheduleId: string): string {
 
 /** The usage record the discard sample names: a 2xx only where a test has put it in suspense. */
 export const SUSPENDED_USAGE_ID = 'u-suspended';
+/** The id the harness gives every subscription: the samples' delete and delivery log follow their create. */
+export const SAMPLE_SUBSCRIPTION_ID = 'sub_00000000000000000000';
 
 /**
  * One valid request per route of the table, for a client and one of its schedules: used to sweep
@@ -63,8 +65,8 @@ export function sampleRequests(clientId: string, scheduleId = 'daily', version =
     listInvoices: { method: 'GET', path: `${ledger}/invoices?periodId=2026-11` },
     createSubscription: { method: 'POST', path: `${client}/subscriptions`, body: { url: 'http://127.0.0.1:9/hooks', secret: 'a-sample-secret-16+', events: ['*'] } },
     listSubscriptions: { method: 'GET', path: `${client}/subscriptions` },
-    deleteSubscription: { method: 'DELETE', path: `${client}/subscriptions/sub_00000000000000000000` },
-    listDeliveries: { method: 'GET', path: `${client}/subscriptions/sub_00000000000000000000/deliveries?limit=10` },
+    deleteSubscription: { method: 'DELETE', path: `${client}/subscriptions/${SAMPLE_SUBSCRIPTION_ID}` },
+    listDeliveries: { method: 'GET', path: `${client}/subscriptions/${SAMPLE_SUBSCRIPTION_ID}/deliveries?limit=10` },
     listAudit: { method: 'GET', path: `${client}/audit?limit=5` },
     listScheduleVersions: { method: 'GET', path: `${schedule}/versions` },
     getScheduleVersion: { method: 'GET', path: `${schedule}/versions/1` },
