@@ -50,12 +50,14 @@ const { values } = parseArgs({
     /** Items of the SYNTHETIC run whose status the pollers poll; 0 skips the latency measurement. */
     'latency-items': { type: 'string', default: '100000' },
     pollers: { type: 'string', default: '100' },
-    /** Pause of each poller between requests; 0 is back to back. */
-    'poll-think-ms': { type: 'string', default: '0' },
+    /** Pause of each poller between requests for the first half of the run (the second half polls back to back); 0 is back to back throughout. */
+    'poll-think-ms': { type: 'string', default: '1000' },
     /** Accounts of the seeded ledger for the daily billing sequence; 0 skips it (and raw, and BullMQ). */
     'ledger-accounts': { type: 'string', default: '2000' },
     /** Usage records per account. */
     'ledger-usage': { type: 'string', default: '1' },
+    /** Accounts of a second, larger ledger on which the billing sequence and raw BatchWriteItem are measured again (no BullMQ); 0 skips it. */
+    'scale-accounts': { type: 'string', default: '20000' },
     bullmq: { type: 'string', default: 'true' },
     /** BullMQ Worker concurrency with one BullMQ job per item; default: --workers × 50 (the items ours has in flight). */
     'bullmq-concurrency': { type: 'string' },
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
   const sizes = values.items.split(',').map((s) => positiveInt('items', s.trim())).filter((n) => n > 0);
   const workers = positiveInt('workers', values.workers);
   const ledgerSize = { accounts: positiveInt('ledger-accounts', values['ledger-accounts']), usagePerAccount: positiveInt('ledger-usage', values['ledger-usage']) };
+  const scaleAccounts = positiveInt('scale-accounts', values['scale-accounts']);
   const latencyItems = positiveInt('latency-items', values['latency-items']);
   const pollers = positiveInt('pollers', values.pollers);
   const pollThinkMs = positiveInt('poll-think-ms', values['poll-think-ms']);
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
     pollThinkMs,
     ledgerAccounts: ledgerSize.accounts,
     ledgerUsage: ledgerSize.usagePerAccount,
+    scaleAccounts,
     bullmq: withBullmq,
     bullmqConcurrency,
     bullmqChunk,
@@ -128,6 +132,8 @@ async function main(): Promise<void> {
   let latencyRun: SyntheticRunResult | undefined;
   let billing: LedgerBenchResult | undefined;
   let raw: RawBatchWriteResult | undefined;
+  let billingAtScale: LedgerBenchResult | undefined;
+  let rawAtScale: RawBatchWriteResult | undefined;
   const bullmq: BullmqBenchResult[] = [];
   const census: Record<string, LedgerCensus> = {};
   const seedSeconds: Record<string, number> = {};
@@ -179,6 +185,17 @@ async function main(): Promise<void> {
       }
       for (const clientId of clients) census[clientId] = await ledgerCensus(runtime, clientId);
     }
+    if (scaleAccounts > 0) {
+      // Throughput must not fall as the ledger grows: the same sequence on a ledger ten times larger.
+      const scaleSize = { ...ledgerSize, accounts: scaleAccounts };
+      const clientId = `${LEDGER_CLIENT}-scale`;
+      seedSeconds[clientId] = await seedBenchLedger(runtime.ledger, clientId, scaleSize);
+      console.log(`seeded ${clientId}: ${scaleAccounts} accounts in ${seedSeconds[clientId]} s`);
+      billingAtScale = await benchLedger(runtime, call, runs.store, scaleSize, clientId);
+      console.log(`daily billing sequence on ${scaleAccounts} accounts: ${billingAtScale.status}, ${billingAtScale.items} items in ${billingAtScale.seconds} s (${billingAtScale.itemsPerSecond} items/s)`);
+      rawAtScale = await rawBatchWriteRate(runtime, billingAtScale.succeeded, workers);
+      console.log(`raw BatchWriteItem of ${rawAtScale.records} records: ${rawAtScale.seconds} s (${rawAtScale.recordsPerSecond} records/s)`);
+    }
     dynamoLocalPeakKiB = peakRssKiB(dynamoLocalPid(dataDir));
     redisPeakKiB = redis?.peakRssKiB();
   } finally {
@@ -197,6 +214,7 @@ async function main(): Promise<void> {
     ...(latencyRun ? { latencyRun } : {}),
     ...(billing ? { billing } : {}),
     ...(raw ? { raw } : {}),
+    ...(billingAtScale && rawAtScale ? { atScale: { billing: billingAtScale, raw: rawAtScale } } : {}),
     bullmq,
     census,
     seedSeconds,

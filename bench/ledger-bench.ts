@@ -12,6 +12,7 @@ import type { LedgerAdmin } from '../lambdas/ports/ledger';
 import type { UsageKind, UsageMeter } from '../lambdas/ports/usage-meter';
 import type { ApiCall } from './api';
 import type { DynamoRunStore } from '../lambdas/adapters/aws/dynamo-run-store';
+import { phaseTimeline, recordStateChanges, type PhaseTimeline } from './phases';
 import { per1000Items, round, Timeline, watchRun, type Sample } from './progress';
 
 /**
@@ -59,18 +60,25 @@ export interface LedgerBenchResult extends LedgerSize {
   /** HTTP requests core billing's stand-in received per 1,000 items. */
   coreBillingRequestsPer1000: number;
   samples: Sample[];
+  /** Job types in the run's order. */
+  jobTypes: string[];
+  /** When each job's collect, Map, retry pass and finalize ran, and the seconds in between. */
+  phases: PhaseTimeline;
 }
 
 /** Triggers the client's daily schedule for PROCESSING_DATE (the ledger is seeded) and waits for its final status. */
-export async function benchLedger(runtime: LocalRuntime, call: ApiCall, store: DynamoRunStore, size: LedgerSize): Promise<LedgerBenchResult> {
-  await call('PUT', `/v1/clients/${LEDGER_CLIENT}`, { name: 'Ledger bench', timezone: 'UTC' });
+export async function benchLedger(runtime: LocalRuntime, call: ApiCall, store: DynamoRunStore, size: LedgerSize, clientId = LEDGER_CLIENT): Promise<LedgerBenchResult> {
+  await call('PUT', `/v1/clients/${clientId}`, { name: 'Ledger bench', timezone: 'UTC' });
   const before = runtime.meter.snapshot();
   const coreRequestsBefore = runtime.coreBilling.stats().requests;
+  const states = recordStateChanges(runtime);
   const started = performance.now();
+  const triggeredAt = Date.now();
   const timeline = new Timeline(started);
-  const triggered = await call('POST', `/v1/clients/${LEDGER_CLIENT}/schedules/daily/runs`, { processingDate: PROCESSING_DATE });
+  const triggered = await call('POST', `/v1/clients/${clientId}/schedules/daily/runs`, { processingDate: PROCESSING_DATE });
   const run = await watchRun(store, triggered.runId, timeline);
   const seconds = (performance.now() - started) / 1000;
+  states.stop();
   const after = runtime.meter.snapshot();
   const items = run.jobs.reduce((sum, job) => sum + job.stats.total, 0);
   const succeeded = run.jobs.reduce((sum, job) => sum + job.stats.succeeded, 0);
@@ -87,6 +95,8 @@ export async function benchLedger(runtime: LocalRuntime, call: ApiCall, store: D
     per1000: per1000Items(before, after, items),
     coreBillingRequestsPer1000: round(((runtime.coreBilling.stats().requests - coreRequestsBefore) / Math.max(1, items)) * 1000),
     samples: timeline.samples,
+    jobTypes: run.jobs.map((job) => job.type),
+    phases: phaseTimeline(states.changes, run.executionName, triggeredAt, round(seconds, 3)),
   };
 }
 

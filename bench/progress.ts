@@ -56,13 +56,14 @@ export function processedItems(run: Run): number {
 }
 
 /** Polls the run every `pollMs` until it is neither PENDING nor RUNNING, recording its progress. */
-export async function watchRun(store: DynamoRunStore, runId: string, timeline: Timeline, pollMs = 200): Promise<Run> {
+export async function watchRun(store: DynamoRunStore, runId: string, timeline: Timeline, pollMs = 200, onProgress?: (processed: number) => Promise<void>): Promise<Run> {
   for (;;) {
     const run = await store.getRun(runId, true);
     if (!run) throw new Error(`run ${runId} disappeared`);
     const done = run.status !== 'PENDING' && run.status !== 'RUNNING';
     timeline.record(processedItems(run), done);
     if (done) return run;
+    await onProgress?.(processedItems(run));
     await sleep(pollMs);
   }
 }

@@ -13,7 +13,10 @@ export interface SyntheticRunOptions {
   batchSize?: number;
   /** Makes the schedule's name unique. */
   index: number;
-  /** Poll GET run status with this many concurrent pollers while the run processes. */
+  /**
+   * Poll GET run status with this many concurrent pollers while the run processes: each pausing
+   * `thinkMs` between requests until half the items are done, then back to back for the rest.
+   */
   pollers?: { count: number; thinkMs: number; token: string };
 }
 
@@ -25,7 +28,10 @@ export interface SyntheticRunResult {
   /** Every meter kind per 1,000 items, unrounded. */
   per1000: Record<UsageKind, number>;
   samples: Sample[];
+  /** The pollers pausing `thinkMs` (the first half of the run). */
   latency?: LatencyResult;
+  /** The same pollers back to back (the second half), when `thinkMs` was not 0 already. */
+  latencyBackToBack?: LatencyResult;
 }
 
 /** One SYNTHETIC run through the HTTP API, the ASL, the queue and the workers, timed from the trigger to a final status. */
@@ -42,18 +48,22 @@ export async function benchSynthetic(runtime: LocalRuntime, call: ApiCall, store
   const started = performance.now();
   const timeline = new Timeline(started);
   const triggered = await call('POST', `/v1/clients/${SYNTHETIC_CLIENT}/schedules/${schedule.scheduleId}/runs`, { processingDate: '2026-11-25' });
-  const pollers = options.pollers
-    ? await startPollers({
-        url: `${runtime.url}/v1/clients/${SYNTHETIC_CLIENT}/runs/${triggered.runId}`,
-        token: options.pollers.token,
-        pollers: options.pollers.count,
-        thinkMs: options.pollers.thinkMs,
-      })
-    : undefined;
-  const run = await watchRun(store, triggered.runId, timeline);
+  const polling = options.pollers;
+  const pollersWith = (thinkMs: number) =>
+    polling && startPollers({ url: `${runtime.url}/v1/clients/${SYNTHETIC_CLIENT}/runs/${triggered.runId}`, token: polling.token, pollers: polling.count, thinkMs });
+  let pollers = await pollersWith(polling?.thinkMs ?? 0);
+  let latency: LatencyResult | undefined;
+  // Half way through, the paced pollers hand over to back-to-back ones: both loads on one run.
+  const switchAtHalf = async (processed: number): Promise<void> => {
+    if (!pollers || !polling || polling.thinkMs === 0 || latency || processed < items / 2) return;
+    latency = await pollers.stop();
+    pollers = await pollersWith(0);
+  };
+  const run = await watchRun(store, triggered.runId, timeline, 200, switchAtHalf);
   const seconds = (performance.now() - started) / 1000;
   const after = runtime.meter.snapshot();
-  const latency = await pollers?.stop();
+  const last = await pollers?.stop();
+  const [paced, backToBack] = latency ? [latency, last] : [last, undefined];
   return {
     items,
     status: run.status,
@@ -61,6 +71,7 @@ export async function benchSynthetic(runtime: LocalRuntime, call: ApiCall, store
     itemsPerSecond: Math.round(items / seconds),
     per1000: per1000Items(before, after, items),
     samples: timeline.samples,
-    ...(latency ? { latency } : {}),
+    ...(paced ? { latency: paced } : {}),
+    ...(backToBack ? { latencyBackToBack: backToBack } : {}),
   };
 }

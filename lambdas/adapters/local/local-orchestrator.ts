@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ExecutionDescription as PortExecutionDescription, ExecutionInput, Orchestrator } from '../../ports/orchestrator';
-import type { ExecutionStatus, LocalExecution, LocalStateMachine } from './local-state-machine';
+import type { ExecutionStatus, LocalExecution, LocalStateMachine, StateChange } from './local-state-machine';
 
 export interface ExecutionEnded {
   executionName: string;
@@ -117,6 +117,11 @@ export class LocalOrchestrator implements Orchestrator {
   onExecutionRedriven(listener: ExecutionListener<ExecutionRedriven>): () => void {
     this.redriveListeners.add(listener);
     return () => this.redriveListeners.delete(listener);
+  }
+
+  /** Every top-level state entered and exited, of every execution (a per-phase timeline; not an AWS API). */
+  onStateChange(listener: (change: StateChange) => void): () => void {
+    return this.stateMachine.observeStates(listener);
   }
 
   describe(name: string): ExecutionDescription | undefined {

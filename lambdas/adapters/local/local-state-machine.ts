@@ -79,6 +79,15 @@ export interface LocalExecution {
   abort(cause?: string): void;
 }
 
+/** A top-level state of an execution entered or exited (Map children's states are not reported). */
+export interface StateChange {
+  executionName: string;
+  type: 'StateEntered' | 'StateExited';
+  stateName: string;
+  /** Epoch milliseconds of the interpreter's event. */
+  at: number;
+}
+
 export interface StartOptions {
   /** `$$.Execution.RedriveCount`. @default 0 */
   redriveCount?: number;
@@ -126,6 +135,7 @@ export class LocalStateMachine {
   private readonly shapes: Map<string, StateShape>;
   private readonly openTokens = new Map<string, OpenToken>();
   private readonly executions = new Map<string, ExecutionState>();
+  private readonly stateListeners = new Set<(change: StateChange) => void>();
 
   /**
    * The worker settles its batch's token here. A token that is unknown, settled, superseded by a
@@ -205,6 +215,12 @@ export class LocalStateMachine {
         execution.abort();
       },
     };
+  }
+
+  /** Reports every top-level state entered and exited (the bench's per-phase timeline); returns the unsubscribe. */
+  observeStates(listener: (change: StateChange) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
   }
 
   /** Names of the executions that have not ended. */
@@ -329,6 +345,9 @@ export class LocalStateMachine {
       // As AWS bills: one transition per state entered and per retry, Map children's included.
       if (event.type === 'StateEntered' || event.type === 'StateRetried') this.options.meter?.count('stateTransitions');
       if (event.type === 'StateEntered' && event.state.type === 'Map' && event.index === undefined) execution.mapFailed = false;
+      if ((event.type === 'StateEntered' || event.type === 'StateExited') && event.index === undefined) {
+        for (const listener of this.stateListeners) listener({ executionName: execution.name, type: event.type, stateName: event.state.name, at: event.timestamp });
+      }
       if (event.type === 'MapIterationFailed') {
         execution.mapFailed = true;
         this.closeTokens(execution);
