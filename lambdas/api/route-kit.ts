@@ -47,7 +47,7 @@ export interface ApiRoute {
 export interface RouteAudit {
   /** @default the route's operationId */
   action?: string;
-  /** @default the path's last parameter without `Id` (`{scheduleId}` → `schedule`) */
+  /** @default what the path names (`/schedules/{scheduleId}` → `schedule`), or the created resource */
   targetType?: string;
   /** A field of the response body that holds the target's id (what a POST created). @default the path's parameters */
   targetIdField?: string;

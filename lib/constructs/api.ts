@@ -76,9 +76,10 @@ export class Api extends Construct {
       description: 'HTTP API v1: clients, schedules, runs, reprocess and reset',
       // API Gateway gives up on an integration after 29 s.
       timeout: Duration.seconds(29),
-      environment: { ...functionSettings.environment, [ENV.stateMachineArn]: props.stateMachine.stateMachine },
+      environment: { ...functionSettings.environment, [ENV.stateMachineArn]: props.stateMachine.stateMachine, [ENV.auditTable]: storage.auditTable.tableName },
     });
     storage.grantReadWriteAll(this.handler);
+    storage.grantAuditAppend(this.handler);
     // The ledger routes: an operator's fixes and the queues they read.
     storage.grantLedgerReadWrite(this.handler);
     this.handler.role.addToPrincipalPolicy(

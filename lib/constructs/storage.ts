@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type CfnTable, StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
-import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE, type TableDefinition } from '../../lambdas/adapters/aws/table-definitions';
+import { AUDIT_TABLE, CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE, type TableDefinition } from '../../lambdas/adapters/aws/table-definitions';
 import type { DataLifecycle } from '../config/stage-config';
 import { acknowledgeWildcardAction, acknowledgeWildcardResource, nagArnOf } from '../nag';
 
@@ -34,6 +34,8 @@ export class Storage extends Construct {
   readonly runsTable: Table;
   /** The billing ledger the job catalogue works on (accounts, usage, invoices). */
   readonly ledgerTable: Table;
+  /** The audit trail: append-only for the API function (grantAuditAppend). */
+  readonly auditTable: Table;
   readonly dataKey: Key;
   private readonly definitions = new Map<Table, TableDefinition>();
 
@@ -55,6 +57,16 @@ export class Storage extends Construct {
     // Its stream carries the run-event outbox to the notifications dispatcher (filtered to OUTBOX# inserts).
     this.runsTable = this.createTable(RUNS_TABLE, lifecycle, StreamViewType.NEW_IMAGE);
     this.ledgerTable = this.createTable(LEDGER_TABLE, lifecycle);
+    this.auditTable = this.createTable(AUDIT_TABLE, lifecycle);
+  }
+
+  /**
+   * Append to and list the audit trail (the API function): PutItem and Query only, so no role of
+   * this stack can update or delete a record.
+   */
+  grantAuditAppend(grantee: IGrantable & IConstruct): void {
+    Grant.addToPrincipal({ grantee, actions: ['dynamodb:PutItem', 'dynamodb:Query'], resourceArns: [this.auditTable.tableArn] });
+    this.dataKey.grantEncryptDecrypt(grantee);
   }
 
   /** Read and write both tables (the API: configuration and runs, and a deleted schedule's cursor). */

@@ -485,7 +485,8 @@ describe('the HTTP API', () => {
       }
     }
     const listRuns = methods.find((method) => method.path === ROUTES.listRuns.path && method.httpMethod === 'GET');
-    expect(listRuns?.props.RequestParameters).toMatchObject({ 'method.request.querystring.date': true, 'method.request.querystring.status': false });
+    // date= or from/to (API.md, Failures across dates and clients): none of them is required alone.
+    expect(listRuns?.props.RequestParameters).toMatchObject({ 'method.request.querystring.date': false, 'method.request.querystring.from': false, 'method.request.querystring.status': false });
   });
 
   it('sends any other path under /v1 to the function, signed, so that it answers 404 in the error model', () => {
@@ -980,5 +981,31 @@ describe('backfill (issue 14 item 4)', () => {
 
     expect(states.map((s) => [[s.Action].flat(), render(s.Resource)])).toEqual([[['states:StartExecution'], stateMachine]]);
     expect(render(variables.STATE_MACHINE_ARN)).toBe(stateMachine);
+  });
+});
+
+describe('the audit trail (issue 13 item 5)', () => {
+  it('is its own encrypted table with point-in-time recovery, named to the API function only', () => {
+    const { json } = stage('dev');
+    const [tableId, table] = resourceByPrefix(json, 'AWS::DynamoDB::Table', 'StorageAudit');
+    expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect((table.Properties?.SSESpecification as { SSEEnabled?: boolean }).SSEEnabled).toBe(true);
+
+    const withVariable = resourcesOfType(json, 'AWS::Lambda::Function').filter(([, fn]) => (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.AUDIT_TABLE_NAME !== undefined);
+    expect(withVariable.map(([id]) => id.replace(/[A-F0-9]{8}$/, ''))).toEqual(['ApiApiFunction']);
+    expect(render((withVariable[0]?.[1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables.AUDIT_TABLE_NAME)).toBe(`\${${tableId}}`);
+  });
+
+  it('may be appended to and read, never updated or deleted, by any role of the stack', () => {
+    const { json } = stage('dev');
+    const [tableId] = resourceByPrefix(json, 'AWS::DynamoDB::Table', 'StorageAudit');
+    const onAudit = resourcesOfType(json, 'AWS::IAM::Policy').flatMap(([, policy]) =>
+      ((policy.Properties?.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement ?? [])
+        .filter((statement) => JSON.stringify(statement.Resource).includes(`"${tableId}"`))
+        .map((statement) => ({ roles: policy.Properties?.Roles, actions: asArray(statement.Action) })),
+    );
+    expect(onAudit.flatMap((statement) => statement.actions).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    const [, apiFunction] = resourceByPrefix(json, 'AWS::Lambda::Function', 'ApiApiFunction');
+    expect(onAudit.every((statement) => JSON.stringify(statement.roles).includes(roleOf(apiFunction)))).toBe(true);
   });
 });
