@@ -1,6 +1,6 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BatchLease, BatchRecord, BatchStore, BatchSummary, CollectCursor } from '../../ports/batch-store';
-import { batchPk, batchSk, pad, runPk, toBatchItem, toBatchRecord, type BatchItem } from './dynamo-run-table';
+import { BATCH_SHARDS, batchPk, batchShardPk, batchSk, pad, runPk, toBatchItem, toBatchRecord, type BatchItem } from './dynamo-run-table';
 import { batchWriteAll, getItem, isConditionFailure, queryItems, resilientSend } from './dynamo-toolkit';
 
 /** Days a batch's outcomes are kept before DynamoDB's TTL removes them. */
@@ -56,7 +56,7 @@ export class DynamoBatchStore implements BatchStore {
   }
 
   async getBatch(runId: string, seq: number, batchNo: number): Promise<BatchRecord | undefined> {
-    const item = await getItem<BatchItem>(this.db, this.tableName, { pk: batchPk(runId, seq), sk: batchSk(batchNo) }, true);
+    const item = await getItem<BatchItem>(this.db, this.tableName, { pk: batchPk(runId, seq, batchNo), sk: batchSk(batchNo) }, true);
     return item ? toBatchRecord(item) : undefined;
   }
 
@@ -65,7 +65,7 @@ export class DynamoBatchStore implements BatchStore {
       await this.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: batchPk(batch.runId, batch.seq), sk: batchSk(batch.batchNo) },
+          Key: { pk: batchPk(batch.runId, batch.seq, batch.batchNo), sk: batchSk(batch.batchNo) },
           UpdateExpression: 'SET leaseHolder = :holder, leaseUntil = :until',
           ConditionExpression: 'version = :v AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseHolder = :holder)',
           ExpressionAttributeValues: { ':holder': lease.holder, ':until': lease.untilMs, ':v': expectedVersion, ':now': nowMs },
@@ -98,11 +98,26 @@ export class DynamoBatchStore implements BatchStore {
     }
   }
 
+  /** The shards' queries, each in batch order, merged: batch n is the next of shard n mod BATCH_SHARDS. */
   async *batchSummaries(runId: string, seq: number): AsyncIterable<BatchSummary> {
+    const shards = Array.from({ length: BATCH_SHARDS }, (_, shard) => this.shardSummaries(runId, seq, shard)[Symbol.asyncIterator]());
+    const heads = await Promise.all(shards.map((shard) => shard.next()));
+    for (;;) {
+      let next = -1;
+      heads.forEach((head, i) => {
+        if (!head.done && (next < 0 || head.value.batchNo < (heads[next]!.value as BatchSummary).batchNo)) next = i;
+      });
+      if (next < 0) return;
+      yield heads[next]!.value as BatchSummary;
+      heads[next] = await shards[next]!.next();
+    }
+  }
+
+  private async *shardSummaries(runId: string, seq: number, shard: number): AsyncIterable<BatchSummary> {
     for await (const item of queryItems(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': batchPk(runId, seq) },
+      ExpressionAttributeValues: { ':pk': batchShardPk(runId, seq, shard) },
       ProjectionExpression: 'batchNo, #total, succeeded, failed, minGen',
       ExpressionAttributeNames: { '#total': 'total' },
       ConsistentRead: true,

@@ -5,7 +5,19 @@ import type { BatchRecord } from '../../ports/batch-store';
 export const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 export const runPk = (runId: string): string => `RUN#${runId}`;
 export const jobSk = (seq: number): string => `JOB#${pad(seq, 3)}`;
-export const batchPk = (runId: string, seq: number): string => `RUN#${runId}#J#${pad(seq, 3)}`;
+/** A job's key: the failedBatchKeys index's partition (one per job: at most one index write per batch, ever). */
+export const batchJobKey = (runId: string, seq: number): string => `RUN#${runId}#J#${pad(seq, 3)}`;
+/**
+ * A job's batches are spread over BATCH_SHARDS partitions by batchNo mod BATCH_SHARDS, so the
+ * workers of a 10 M-item job write to eight partitions (8 x 1,000 WCU/s), not one. A batch is
+ * still one GetItem by its number; a listing of a job's batches (batchSummaries) queries the
+ * eight shards, which costs seven more Query calls per listing, not per item: eight keeps that
+ * small while a job's peak (MaxConcurrency workers, a write each per checkpoint) stays far
+ * below the shards' sum.
+ */
+export const BATCH_SHARDS = 8;
+export const batchShardPk = (runId: string, seq: number, shard: number): string => `${batchJobKey(runId, seq)}#S#${shard}`;
+export const batchPk = (runId: string, seq: number, batchNo: number): string => batchShardPk(runId, seq, batchNo % BATCH_SHARDS);
 export const batchSk = (batchNo: number): string => `B#${pad(batchNo, 7)}`;
 export const datePk = (clientId: string, scheduleId: string, date: string): string => `DATE#${clientId}#${scheduleId}#${date}`;
 export const execPk = (name: string): string => `EXEC#${name}`;
@@ -73,7 +85,7 @@ export function toBatchItem(batch: BatchRecord, retentionDays: number): BatchIte
     minGen = Math.min(minGen, status === 'PENDING' ? -1 : (batch.generations[i] ?? -1));
   });
   return {
-    pk: batchPk(batch.runId, batch.seq),
+    pk: batchPk(batch.runId, batch.seq, batch.batchNo),
     sk: batchSk(batch.batchNo),
     runId: batch.runId,
     seq: batch.seq,
@@ -89,7 +101,7 @@ export function toBatchItem(batch: BatchRecord, retentionDays: number): BatchIte
     succeeded,
     failed,
     minGen: Number.isFinite(minGen) ? minGen : -1,
-    ...(failed > 0 ? { failedPk: batchPk(batch.runId, batch.seq) } : {}),
+    ...(failed > 0 ? { failedPk: batchJobKey(batch.runId, batch.seq) } : {}),
     expiresAt: Math.floor(Date.now() / 1000) + retentionDays * 86_400,
   };
 }

@@ -43,7 +43,7 @@ export const CONFIG_TABLE: TableDefinition = {
 /**
  * Runs, jobs and batches of work-item outcomes:
  * - `RUN#<runId>` / `RUN`, `JOB#<seq>`                 a run header and its jobs: one Query reads a run
- * - `RUN#<runId>#J#<seq>` / `B#<batchNo>`              a batch: item ids and per-item outcomes
+ * - `RUN#<runId>#J#<seq>#S#<shard>` / `B#<batchNo>`    a batch: item ids and per-item outcomes, shard = batchNo mod 8
  * - `DATE#<clientId>#<scheduleId>#<date>` / `CURRENT`  which run holds a schedule's date (idempotent trigger)
  * - `EXEC#<executionName>` / `EXEC`                    which run an execution works for (status events)
  * - `CURSOR#<clientId>#<scheduleId>` / `CURSOR`       how far a schedule's occurrences are settled (fired or recorded missed)
@@ -53,7 +53,8 @@ export const CONFIG_TABLE: TableDefinition = {
  *   and attempt: a date range is one Query, newest first (the failure inbox); a header's updates
  *   other than its status cost this index nothing
  * - `RECONCILE` / `CURSOR`                            where the reconciler's pass over active runs continues
- * - failedBatchKeys (KEYS_ONLY): sparse, only batches with failed items (failed-item listing
+ * - failedBatchKeys (KEYS_ONLY): sparse, only batches with failed items, one partition per job
+ *   (`RUN#<runId>#J#<seq>`: a batch's key enters it once, on its first failure) (failed-item listing
  *   without reading successes); the listing reads the batches themselves by key, so a 240 KB
  *   batch is not copied into the index on every outcome it saves
  * - activeRunsOfSchedule: sparse, PENDING/RUNNING run headers by (client, schedule), with just
