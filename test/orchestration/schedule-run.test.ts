@@ -222,17 +222,21 @@ describe('the schedule-run state machine, executed locally', () => {
   it('resumes a run after the runtime stopped in the middle of it, without processing an item twice', async () => {
     const first = await start({ resume: false });
     const scheduleId = await schedule(first, [{ type: 'SYNTHETIC', settings: { items: 3000, batchSize: 100, delayMs: 40 } }]);
+    // The first runtime's workers stop at 300 items: however long its stop takes, it cannot finish the run.
+    job.haltAt = 300;
     const { run } = await first.engine.runs.trigger('acme', scheduleId, { processingDate: '2026-11-25' });
-    for (let i = 0; i < 200 && job.processed.size < 300; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    while (job.processed.size < 300) await new Promise((resolve) => setTimeout(resolve, 25));
     const before = new Map(job.processed);
     await first.stop();
     runtime = undefined;
+    job.haltAt = undefined;
 
     const registry = new JobRegistry([job]);
     const second = await startTestRuntime({
       registry,
       tablePrefix: first.tablePrefix,
-      worker: { checkpointMs: 0 },
+      // A batch the halted worker had leased is busy until its 5-second lease ends, then taken again.
+      worker: { checkpointMs: 0, visibilityTimeoutMs: 5_000 },
       logger: silentLogger,
     });
     runtime = second;
@@ -243,5 +247,5 @@ describe('the schedule-run state machine, executed locally', () => {
     expect(done.stats.items).toEqual({ total: 3000, succeeded: 3000, failed: 0, pending: 0 });
     expect(before.size).toBeGreaterThan(0);
     expect(job.processedMoreThanOnce()).toEqual([]);
-  });
+  }, 180_000);
 });

@@ -4,13 +4,16 @@ import { SyntheticJob } from '../../lambdas/jobs/synthetic-job';
 /**
  * SYNTHETIC, counting how often each item of each job is processed (`job<seq>:<itemId>`), with
  * switchable faults: a crash (a throw, as a dying worker) on chosen process() calls, and items
- * that fail until `broken` is cleared (the cause an operator fixes before a redrive).
+ * that fail until `broken` is cleared (the cause an operator fixes before a redrive), and a halt:
+ * once `haltAt` items are processed every call throws, so a runtime stopped in the middle of a
+ * run cannot finish it during its stop, however slow the machine.
  */
 export class InstrumentedJob implements JobHandler {
   readonly type = 'SYNTHETIC' as const;
   readonly processed = new Map<string, number>();
   crashOnCalls = new Set<number>();
   broken = new Set<string>();
+  haltAt: number | undefined;
   private calls = 0;
   private readonly inner = new SyntheticJob();
 
@@ -31,6 +34,7 @@ export class InstrumentedJob implements JobHandler {
   async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
     this.calls++;
     if (this.crashOnCalls.has(this.calls)) throw new Error(`worker crash on call ${this.calls}`);
+    if (this.haltAt !== undefined && this.processed.size >= this.haltAt) throw new Error(`worker halted after ${this.haltAt} items`);
     await new Promise((resolve) => setTimeout(resolve, 2));
     const outcomes = await this.inner.process(ctx, itemIds);
     return outcomes.map((outcome, i) => {
