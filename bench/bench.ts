@@ -47,6 +47,8 @@ const { values } = parseArgs({
     'batch-size': { type: 'string' },
     'map-concurrency': { type: 'string', default: '40' },
     workers: { type: 'string', default: '8' },
+    /** Worker threads the queue's handler runs in (the deployed workers are other Lambdas); 0 runs it on the main thread. */
+    'worker-threads': { type: 'string', default: '2' },
     /** Items of the SYNTHETIC run whose status the pollers poll; 0 skips the latency measurement. */
     'latency-items': { type: 'string', default: '100000' },
     pollers: { type: 'string', default: '100' },
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
   const benchStarted = performance.now();
   const sizes = values.items.split(',').map((s) => positiveInt('items', s.trim())).filter((n) => n > 0);
   const workers = positiveInt('workers', values.workers);
+  const workerThreads = positiveInt('worker-threads', values['worker-threads']);
   const ledgerSize = { accounts: positiveInt('ledger-accounts', values['ledger-accounts']), usagePerAccount: positiveInt('ledger-usage', values['ledger-usage']) };
   const scaleAccounts = positiveInt('scale-accounts', values['scale-accounts']);
   const latencyItems = positiveInt('latency-items', values['latency-items']);
@@ -97,6 +100,7 @@ async function main(): Promise<void> {
     batchSize: batchSize ?? 'SYNTHETIC default',
     mapConcurrency: positiveInt('map-concurrency', values['map-concurrency']),
     workers,
+    workerThreads,
     latencyItems,
     pollers,
     pollThinkMs,
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
     adminToken: BENCH_TOKEN,
     logger: new Logger({ serviceName: 'bench', logLevel: 'WARN' }),
     mapMaxConcurrency: parameters.mapConcurrency,
-    worker: { maxConcurrency: workers },
+    worker: { maxConcurrency: workers, ...(workerThreads > 0 ? { threads: workerThreads } : {}) },
     resume: false,
     // Only the bench triggers runs: the onboarded clients' daily schedules must not fire in the middle of a measurement.
     schedule: false,

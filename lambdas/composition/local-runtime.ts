@@ -17,7 +17,7 @@ import { DynamoScheduleCursorStore } from '../adapters/aws/dynamo-schedule-curso
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger';
 import { DynamoLedgerMaintenance } from '../adapters/aws/dynamo-ledger-maintenance';
 import { HttpCoreBilling, staticCredentials } from '../adapters/aws/http-core-billing';
-import { AUDIT_TABLE, LEDGER_TABLE, TABLES, type TableDefinition } from '../adapters/aws/table-definitions';
+import { AUDIT_TABLE, LEDGER_TABLE, RUNS_TABLE, TABLES, type TableDefinition } from '../adapters/aws/table-definitions';
 import { DynamoAuditLog } from '../adapters/aws/dynamo-audit-log';
 import { toDocumentClient } from '../adapters/aws/dynamo-toolkit';
 import { CoreBillingStandIn } from '../adapters/local/core-billing-stand-in';
@@ -30,6 +30,7 @@ import { LocalQueue } from '../adapters/local/local-queue';
 import { resumeActiveRuns } from '../adapters/local/local-run-resumer';
 import { LocalScheduler } from '../adapters/local/local-scheduler';
 import { LocalStateMachine } from '../adapters/local/local-state-machine';
+import { LocalWorkerPool } from '../adapters/local/local-worker-pool';
 import { forwardStatusEvents, SerialTicker } from '../adapters/local/local-status-events';
 import { Readiness } from '../adapters/local/readiness';
 import { InMemoryUsageMeter } from '../adapters/local/usage-meter';
@@ -41,8 +42,8 @@ import { createJobRegistry } from '../jobs/job-catalogue';
 import type { Clock } from '../ports/clock';
 import type { UsageMeter } from '../ports/usage-meter';
 import type { BeginJobInput, BeginRunInput, CompleteRunInput, FinalizeJobInput, JobStepInput } from '../services/steps/step-io';
-import { JobStartService } from '../services/job-start-service';
 import { BackfillService } from '../services/backfill-service';
+import { JobStartService } from '../services/job-start-service';
 import { LedgerService } from '../services/ledger-service';
 import { ScheduleConfigService } from '../services/schedule-config-service';
 import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
@@ -63,7 +64,7 @@ export interface LocalRuntimeOptions {
   /** Static files served at `/` (the operator console). */
   consoleDir?: string;
   /** The worker's event source mapping. */
-  worker?: { maxConcurrency?: number; visibilityTimeoutMs?: number; maxReceiveCount?: number; duplicateRate?: number; checkpointMs?: number };
+  worker?: { maxConcurrency?: number; visibilityTimeoutMs?: number; maxReceiveCount?: number; duplicateRate?: number; checkpointMs?: number; threads?: number };
   /** Map children in flight per execution. */
   mapMaxConcurrency?: number;
   /** Seconds a Map child waits for its worker before it sends the batch again. */
@@ -112,6 +113,8 @@ export interface LocalRuntime {
   coreBilling: CoreBillingStandIn;
   meter: UsageMeter;
   tablePrefix: string;
+  /** The worker threads the queue's handler runs in (`worker.threads`); absent when the worker runs on the main thread. */
+  workerThreads?: LocalWorkerPool;
   /** Runs that were resumed at start-up. */
   resumed: string[];
   faults: FaultSwitches;
@@ -155,6 +158,12 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const catalogue = options.registry ?? createJobRegistry({ allowSynthetic: true, billing: { ledger: stores.ledger, coreBilling: coreBilling.client, clock } });
   const registry = injectJobFaults(catalogue, options.faults);
 
+  const workerSettings = {
+    ...DEFAULT_WORKER_SETTINGS,
+    ...(options.worker?.checkpointMs !== undefined ? { checkpointMs: options.worker.checkpointMs } : {}),
+    // A batch is held no longer than its message stays invisible (see WorkerSettings.leaseMs).
+    leaseMs: options.worker?.visibilityTimeoutMs ?? LOCAL_VISIBILITY_TIMEOUT_MS,
+  };
   const deadLetterQueue = new LocalQueue({ name: 'work-dlq', meter });
   const workQueue = new LocalQueue({ name: 'work', meter, ...(options.worker?.duplicateRate ? { duplicateRate: options.worker.duplicateRate } : {}) });
 
@@ -198,12 +207,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       maxConcurrency: options.mapMaxConcurrency ?? DEFAULT_STEP_SETTINGS.maxConcurrency,
       batchTimeoutSeconds: options.batchTimeoutSeconds ?? DEFAULT_STEP_SETTINGS.batchTimeoutSeconds,
     },
-    worker: {
-      ...DEFAULT_WORKER_SETTINGS,
-      ...(options.worker?.checkpointMs !== undefined ? { checkpointMs: options.worker.checkpointMs } : {}),
-      // A batch is held no longer than its message stays invisible (see WorkerSettings.leaseMs).
-      leaseMs: options.worker?.visibilityTimeoutMs ?? LOCAL_VISIBILITY_TIMEOUT_MS,
-    },
+    worker: workerSettings,
   });
   forwardStatusEvents(orchestrator, (detail) => engine.executionStatus.handle(detail), logger);
   const backfills = new BackfillService({
@@ -225,8 +229,10 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   });
 
   const worker = options.worker ?? {};
+  const workerThreads = worker.threads ? startWorkerThreads(worker.threads, options, stores, coreBilling, workerSettings, { callbacks: stateMachine.callbacks, queue: workQueue, meter, logger }) : undefined;
+  if (workerThreads) started.push(() => workerThreads.stop());
   workQueue.startConsumer({
-    handler: (event) => engine.worker.handleSqsEvent(event),
+    handler: workerThreads ? (event) => workerThreads.handle(event) : (event) => engine.worker.handleSqsEvent(event),
     // One message is a batch of hundreds of work items, as with the deployed event source mapping.
     batchSize: 1,
     maxConcurrency: worker.maxConcurrency ?? 4,
@@ -246,8 +252,8 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       runs: engine.runs,
       jobStarts: new JobStartService({ runs: stores.runStore, clock }),
       ledger: new LedgerService({ ledger: stores.ledger, maintenance: stores.ledgerMaintenance, clock }),
-      backfills,
       notifications: notifications.service,
+      backfills,
       authorizer: new TokenAuthorizer(options.adminToken, options.apiTokens ?? new Map()),
       audit: stores.audit,
       logger,
@@ -259,10 +265,10 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
   const resumed = (options.resume ?? true) ? await resumeActiveRuns(stores.runStore, executions, logger) : [];
   if (!options.holdReadiness) readiness.markReady();
   if (options.schedule ?? true) scheduler.start();
+  if (options.notifyEveryMs !== false) notifications.notifier.start(options.notifyEveryMs ?? NOTIFY_EVERY_MS);
   // Backfills advance on each run's end; the tick (and one now, after a restart) catches an end nobody heard.
   const backfillTicker = new SerialTicker(() => backfills.tick(), options.backfillTickMs ?? BACKFILL_TICK_MS, logger);
   backfillTicker.start();
-  if (options.notifyEveryMs !== false) notifications.notifier.start(options.notifyEveryMs ?? NOTIFY_EVERY_MS);
 
   let stopped = false;
   return {
@@ -283,6 +289,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     meter,
     tablePrefix: stores.prefix,
     resumed,
+    ...(workerThreads ? { workerThreads } : {}),
     faults: stores.faults,
     notifications: { notifier: notifications.notifier, bus: notifications.bus, deliveries: notifications.deliveries },
     markReady: () => readiness.markReady(),
@@ -298,6 +305,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       await server.close();
       await orchestrator.shutdown();
       await workQueue.stop(10_000);
+      await workerThreads?.stop();
       await coreBilling.standIn.stop();
       await stores.stop();
     },
@@ -330,8 +338,8 @@ async function startStores(options: LocalRuntimeOptions, meter: UsageMeter, star
     subscriptions: new DynamoNotificationStore(document, { config: tableName(configTable), runs: tableName(runsTable) }),
     configStore: new DynamoConfigStore(document, tableName(configTable)),
     cursors: new DynamoScheduleCursorStore(document, tableName(runsTable)),
-    backfills: new DynamoBackfillStore(document, tableName(runsTable)),
     ledgerLocks: new DynamoLedgerLock(document, tableName(runsTable)),
+    backfills: new DynamoBackfillStore(document, tableName(runsTable)),
     ledger: new DynamoLedger(document, tableName(LEDGER_TABLE)),
     ledgerMaintenance: new DynamoLedgerMaintenance(document, tableName(LEDGER_TABLE)),
     audit: new DynamoAuditLog(document, tableName(AUDIT_TABLE)),
@@ -340,6 +348,35 @@ async function startStores(options: LocalRuntimeOptions, meter: UsageMeter, star
       await dynamo?.stop();
     },
   };
+}
+
+/**
+ * The worker in `threads` worker threads, each with its own DynamoDB and core billing clients, as
+ * the deployed workers are other Lambdas: the main thread keeps the HTTP API and the state machine.
+ * A thread builds the catalogue's job types on the system clock, so injected ones cannot go there.
+ */
+function startWorkerThreads(
+  threads: number,
+  options: LocalRuntimeOptions,
+  stores: Awaited<ReturnType<typeof startStores>>,
+  coreBilling: Awaited<ReturnType<typeof startCoreBilling>>,
+  settings: typeof DEFAULT_WORKER_SETTINGS,
+  main: Pick<ConstructorParameters<typeof LocalWorkerPool>[0], 'callbacks' | 'queue' | 'meter' | 'logger'>,
+): LocalWorkerPool {
+  if (options.registry || options.faults || options.clock) throw new Error('worker.threads cannot run an injected registry, faults or clock: leave it unset');
+  const tableName = (definition: TableDefinition): string => `${stores.prefix}-${definition.id}`;
+  return new LocalWorkerPool({
+    threads,
+    data: {
+      dynamoEndpoint: stores.endpoint,
+      runsTable: tableName(RUNS_TABLE),
+      ledgerTable: tableName(LEDGER_TABLE),
+      coreBilling: { endpoint: coreBilling.standIn.endpoint, apiKey: LOCAL_CORE_BILLING_KEY, ...options.coreBilling },
+      settings,
+      logLevel: main.logger instanceof Logger ? main.logger.getLevelName() : 'WARN',
+    },
+    ...main,
+  });
 }
 
 /** Core billing's stand-in, and the HTTP client SYNC_TRANSACTIONS calls it with. */
