@@ -29,8 +29,12 @@ export class BillingJob extends LedgerJob<'BILLING'> {
     super(deps, 'BILLING');
   }
 
-  async *collect(ctx: JobContext): AsyncIterable<string> {
-    yield* this.deps.ledger.accountsDueOn(ctx.clientId, dueAnniversaryDays(ctx.processingDate));
+  collect(ctx: JobContext): AsyncIterable<string> {
+    return this.collectAfter(ctx);
+  }
+
+  collectAfter(ctx: JobContext, afterAccountId?: string): AsyncIterable<string> {
+    return this.deps.ledger.accountsDueOn(ctx.clientId, dueAnniversaryDays(ctx.processingDate), afterAccountId);
   }
 
   async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {

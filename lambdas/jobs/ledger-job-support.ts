@@ -71,8 +71,14 @@ export abstract class UsageQueueJob<T extends JobType> extends LedgerJob<T> {
   /** Decides an outcome for each pending item; returns the ids whose conditional write lost a race. */
   protected abstract decide(ctx: JobContext, pending: readonly UsageItem[], outcomes: Map<string, ItemOutcome>): Promise<Set<string>>;
 
-  async *collect(ctx: JobContext): AsyncIterable<string> {
-    for await (const key of this.deps.ledger.usageInQueue(ctx.clientId, this.queues[this.type], ctx.processingDate)) yield usageItemId(key);
+  collect(ctx: JobContext): AsyncIterable<string> {
+    return this.collectAfter(ctx);
+  }
+
+  /** The queue's records after the one an interrupted collect stored last (an id of ours: it parses). */
+  async *collectAfter(ctx: JobContext, afterItemId?: string): AsyncIterable<string> {
+    const after = afterItemId === undefined ? undefined : parseUsageItemId(afterItemId);
+    for await (const key of this.deps.ledger.usageInQueue(ctx.clientId, this.queues[this.type], ctx.processingDate, after)) yield usageItemId(key);
   }
 
   async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {

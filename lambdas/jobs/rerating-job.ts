@@ -30,8 +30,13 @@ export class ReratingJob extends LedgerJob<'RERATING'> {
     super(deps, 'RERATING');
   }
 
-  async *collect(ctx: JobContext): AsyncIterable<string> {
-    for await (const request of this.deps.ledger.rerateRequests(ctx.clientId)) yield rerateItemId(request.accountId, request.requestId);
+  collect(ctx: JobContext): AsyncIterable<string> {
+    return this.collectAfter(ctx);
+  }
+
+  async *collectAfter(ctx: JobContext, afterItemId?: string): AsyncIterable<string> {
+    const after = afterItemId === undefined ? undefined : parseRerateItemId(afterItemId);
+    for await (const request of this.deps.ledger.rerateRequests(ctx.clientId, after)) yield rerateItemId(request.accountId, request.requestId);
   }
 
   async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {

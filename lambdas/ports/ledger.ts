@@ -30,12 +30,16 @@ export interface UsageWrite {
  * its account has none for the period.
  */
 export interface Ledger {
+  /*
+   * Each listing below, given the last item an interrupted collect stored (`after`), continues
+   * right after it in the same order without reading the items before (a job's collectAfter).
+   */
   /** Active accounts with one of these anniversary days: day by day, account ids ascending. */
-  accountsDueOn(clientId: string, anniversaryDays: readonly number[]): AsyncIterable<string>;
+  accountsDueOn(clientId: string, anniversaryDays: readonly number[], afterAccountId?: string): AsyncIterable<string>;
   /** Usage records in a queue with a usage date on or before `throughDate`. */
-  usageInQueue(clientId: string, queue: UsageQueue, throughDate: string): AsyncIterable<UsageKey>;
+  usageInQueue(clientId: string, queue: UsageQueue, throughDate: string, after?: UsageKey): AsyncIterable<UsageKey>;
   /** Open rerate requests, oldest first. */
-  rerateRequests(clientId: string): AsyncIterable<{ accountId: string; requestId: string }>;
+  rerateRequests(clientId: string, after?: { accountId: string; requestId: string }): AsyncIterable<{ accountId: string; requestId: string }>;
 
   getAccounts(clientId: string, accountIds: readonly string[]): Promise<Map<string, Account>>;
   getRatePlans(clientId: string, ratePlanIds: readonly string[]): Promise<Map<string, RatePlan>>;

@@ -19,7 +19,7 @@ import {
   type UsageState,
 } from '../../domain/ledger';
 import { QUEUE_OF_STATE, type Ledger, type LedgerAdmin, type UsageQueue, type UsageWrite, type VersionedRatePlan } from '../../ports/ledger';
-import { batchGetAll, batchWriteAll, isConditionFailure, queryItems, resilientSend, type Item, type Key } from './dynamo-toolkit';
+import { batchGetAll, batchWriteAll, isConditionFailure, queryAll, queryItems, resilientSend, type Item, type Key } from './dynamo-toolkit';
 
 /** Index partitions per client and queue (see LEDGER_TABLE in table-definitions.ts). */
 export const WORK_SHARDS = 8;
@@ -156,23 +156,59 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
     this.send = resilientSend(db);
   }
 
-  async *accountsDueOn(clientId: string, anniversaryDays: readonly number[]): AsyncIterable<string> {
-    for (const day of [...anniversaryDays].sort((a, b) => a - b)) {
+  /**
+   * After `afterAccountId` (a resumed collect): its day is found with one key-only Query per due
+   * day, and the listing continues after it there. An account that left the due days meanwhile
+   * (closed, moved) gives no position: the listing starts again, and billing an account twice
+   * creates its period's invoice once.
+   */
+  async *accountsDueOn(clientId: string, anniversaryDays: readonly number[], afterAccountId?: string): AsyncIterable<string> {
+    const days = [...anniversaryDays].sort((a, b) => a - b);
+    const afterDay = afterAccountId === undefined ? undefined : await this.dueDayOf(clientId, days, afterAccountId);
+    for (const day of days) {
+      if (afterDay !== undefined && day < afterDay) continue;
       for await (const item of queryItems(this.db, {
         TableName: this.tableName,
         IndexName: 'accountsByBillingDay',
         KeyConditionExpression: 'billDayPk = :pk',
         ExpressionAttributeValues: { ':pk': billDayPk(clientId, day) },
+        ...(day === afterDay && afterAccountId !== undefined
+          ? { ExclusiveStartKey: { billDayPk: billDayPk(clientId, day), billDaySk: afterAccountId, pk: accountPk(clientId, afterAccountId), sk: 'ACCOUNT' } }
+          : {}),
       })) {
         yield item.billDaySk as string;
       }
     }
   }
 
-  async *usageInQueue(clientId: string, queue: UsageQueue, throughDate: string): AsyncIterable<UsageKey> {
+  private async dueDayOf(clientId: string, days: readonly number[], accountId: string): Promise<number | undefined> {
+    for (const day of days) {
+      const [found] = await queryAll(this.db, {
+        TableName: this.tableName,
+        IndexName: 'accountsByBillingDay',
+        KeyConditionExpression: 'billDayPk = :pk AND billDaySk = :id',
+        ExpressionAttributeValues: { ':pk': billDayPk(clientId, day), ':id': accountId },
+      });
+      if (found) return day;
+    }
+    return undefined;
+  }
+
+  /** Shard by shard; after `after` (a resumed collect), from its shard on, past its index entry. */
+  async *usageInQueue(clientId: string, queue: UsageQueue, throughDate: string, after?: UsageKey): AsyncIterable<UsageKey> {
     // workSk starts with the usage date: everything before the next day's date is due.
     const upper = nextDate(throughDate);
-    for (let shard = 0; shard < WORK_SHARDS; shard++) {
+    const afterShard = after ? shardOf(after.accountId) : 0;
+    for (let shard = afterShard; shard < WORK_SHARDS; shard++) {
+      const startKey =
+        after && shard === afterShard
+          ? {
+              workPk: workPk(clientId, 'OPEN', shard),
+              workSk: `${after.usageDate}#${after.accountId}#${after.usageId}`,
+              pk: accountPk(clientId, after.accountId),
+              sk: usageSk(after.usageDate, after.usageId),
+            }
+          : undefined;
       for await (const item of queryItems(this.db, {
         TableName: this.tableName,
         IndexName: 'openWork',
@@ -180,21 +216,33 @@ export class DynamoLedger implements Ledger, LedgerAdmin {
         FilterExpression: '#state = :state',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':pk': workPk(clientId, 'OPEN', shard), ':upper': upper, ':state': STATE_OF_QUEUE[queue] },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       })) {
         yield usageKeyOf(item as Key);
       }
     }
   }
 
-  async *rerateRequests(clientId: string): AsyncIterable<{ accountId: string; requestId: string }> {
+  /**
+   * After `after` (a resumed collect): past its index entry, whose position is its requestedAt,
+   * read from the request (kept once DONE or CANCELLED); a request not found starts the list again.
+   */
+  async *rerateRequests(clientId: string, after?: { accountId: string; requestId: string }): AsyncIterable<{ accountId: string; requestId: string }> {
+    const key = after ? { pk: accountPk(clientId, after.accountId), sk: rerateSk(after.requestId) } : undefined;
+    const stored = key ? (await this.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item : undefined;
+    const startKey =
+      key && after && typeof stored?.requestedAt === 'string'
+        ? { workPk: workPk(clientId, 'RERATE'), workSk: `${stored.requestedAt}#${after.accountId}#${after.requestId}`, ...key }
+        : undefined;
     for await (const item of queryItems(this.db, {
       TableName: this.tableName,
       IndexName: 'openWork',
       KeyConditionExpression: 'workPk = :pk',
       ExpressionAttributeValues: { ':pk': workPk(clientId, 'RERATE') },
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
     })) {
-      const key = item as Key;
-      yield { accountId: accountIdOf(key.pk), requestId: key.sk.slice('RERATE#'.length) };
+      const itemKey = item as Key;
+      yield { accountId: accountIdOf(itemKey.pk), requestId: itemKey.sk.slice('RERATE#'.length) };
     }
   }
 
