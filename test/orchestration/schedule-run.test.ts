@@ -22,7 +22,8 @@ const billingWithNothingDue: JobHandler = {
   process: async () => [],
 };
 
-describe('the schedule-run state machine, executed locally', () => {
+// A bound for a machine shared by many test runs (a runtime's tables alone can take 20 s there), not a speed check.
+describe('the schedule-run state machine, executed locally', { timeout: 180_000 }, () => {
   let runtime: LocalRuntime | undefined;
   let job: InstrumentedJob;
 
@@ -35,8 +36,9 @@ describe('the schedule-run state machine, executed locally', () => {
     job = new InstrumentedJob(100);
     const registry = new JobRegistry([job, billingWithNothingDue]);
     // The visibility timeout (and so the worker's lease) must outlast a batch's processing, as in
-    // the deployed stack; a loaded CI machine can take a second for one.
-    runtime = await startTestRuntime({ registry, worker: { checkpointMs: 0, visibilityTimeoutMs: 5_000 }, mapMaxConcurrency: 4, ...options });
+    // the deployed stack: a loaded machine can take seconds for one, and a message that comes back
+    // while its batch is being processed processes the batch's failed items again (one more attempt).
+    runtime = await startTestRuntime({ registry, worker: { checkpointMs: 0, visibilityTimeoutMs: 15_000 }, mapMaxConcurrency: 4, ...options });
     await runtime.schedules.putClient('acme', { name: 'Acme', timezone: 'America/New_York' });
     return runtime;
   }
@@ -184,7 +186,9 @@ describe('the schedule-run state machine, executed locally', () => {
   });
 
   it('survives worker crashes and duplicate deliveries without processing an item twice', async () => {
-    const rt = await start({ worker: { checkpointMs: 0, visibilityTimeoutMs: 1_500, duplicateRate: 0.3 } });
+    // Short, so crashed batches come back soon; long enough that a lease does not end mid-batch,
+    // when a duplicate would take the batch over and process the chunk under way a second time.
+    const rt = await start({ worker: { checkpointMs: 0, visibilityTimeoutMs: 5_000, duplicateRate: 0.3 } });
     job.crashOnCalls = new Set([2, 5, 9]);
     const scheduleId = await schedule(rt, [{ type: 'SYNTHETIC', settings: { items: 1000, batchSize: 100 } }]);
 
@@ -235,17 +239,17 @@ describe('the schedule-run state machine, executed locally', () => {
     const second = await startTestRuntime({
       registry,
       tablePrefix: first.tablePrefix,
-      // A batch the halted worker had leased is busy until its 5-second lease ends, then taken again.
-      worker: { checkpointMs: 0, visibilityTimeoutMs: 5_000 },
+      // A batch the halted worker had leased is busy until its lease ends, then taken again.
+      worker: { checkpointMs: 0, visibilityTimeoutMs: 15_000 },
       logger: silentLogger,
     });
     runtime = second;
     expect(second.resumed).toEqual([run.runId]);
-    const done = await waitForRun(second, 'acme', run.runId, ['COMPLETED', 'FAILED'], 60_000);
+    const done = await waitForRun(second, 'acme', run.runId, ['COMPLETED', 'FAILED'], 120_000);
 
     expect(done.status).toBe('COMPLETED');
     expect(done.stats.items).toEqual({ total: 3000, succeeded: 3000, failed: 0, pending: 0 });
     expect(before.size).toBeGreaterThan(0);
     expect(job.processedMoreThanOnce()).toEqual([]);
-  }, 180_000);
+  });
 });
