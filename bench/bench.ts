@@ -18,18 +18,25 @@ import { benchSynthetic, SYNTHETIC_CLIENT, type SyntheticRunResult } from './syn
  * `npm run bench`: measured, in one run, side by side —
  * - SYNTHETIC runs through the local runtime (HTTP API, the ASL in the interpreter, the queue and
  *   workers, DynamoDB Local on disk), end to end;
- * - one more SYNTHETIC run while `--pollers` concurrent pollers GET its status back to back: the
- *   API's latency under load (bench/latency.ts);
+ * - one more SYNTHETIC run while `--pollers` concurrent pollers GET its status, each once a
+ *   second (`--poll-think-ms`) for the first half of its items and back to back for the second:
+ *   the API's latency under load (bench/latency.ts);
  * - the daily billing sequence (USAGE_RATING → SYNC_TRANSACTIONS → BILLING) on a seeded ledger,
- *   and DynamoDB Local's raw BatchWriteItem rate for as many records (bench/ledger-bench.ts);
+ *   and DynamoDB Local's raw BatchWriteItem rate for as many records (bench/ledger-bench.ts), with
+ *   when each job's collect, Map, retry pass and finalize ran (bench/phases.ts); then both again
+ *   on a ledger of `--scale-accounts` accounts (20,000; 0 skips it), without BullMQ;
  * - the same billing workload driven through BullMQ on a Redis server the bench starts
  *   (bench/bullmq-bench.ts), on identically seeded ledgers of other clients;
  * - per 1,000 items the requests the runtime's meter counted (UsageMeter), GB-seconds, peak RSS.
  * It writes a markdown report with a chart (--report, default docs/benchmark.md, the SVG beside
  * it) and prints one JSON summary line last.
  *
- *   npm run bench -- --items 10000,1000000 --latency-items 100000 --pollers 100 \
- *     --ledger-accounts 2000 --ledger-usage 1 --workers 8 --map-concurrency 40
+ *   npm run bench -- --items 10000,1000000 --latency-items 100000 --pollers 100 --poll-think-ms 1000 \
+ *     --ledger-accounts 2000 --ledger-usage 1 --scale-accounts 20000 --workers 8 --worker-threads 2 --map-concurrency 40
+ *
+ * The runtime's worker runs in `--worker-threads` threads (0: on the main thread), so that the
+ * HTTP API and the state machine keep the main thread's event loop, as deployed workers are other
+ * Lambdas. `--items 10000000` is reported like the 1 M run (issue 15).
  *
  * The defaults took 3 to 5 minutes on a 2-core machine with other work running on it (load
  * average 6-8): SYNTHETIC 1,000,000 60-90 s, the 100,000-item run under 100 pollers about 20 s,

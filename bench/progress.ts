@@ -55,8 +55,11 @@ export function processedItems(run: Run): number {
   return run.jobs.reduce((sum, job) => sum + job.stats.succeeded + job.stats.failed, 0);
 }
 
-/** Polls the run every `pollMs` until it is neither PENDING nor RUNNING, recording its progress. */
-export async function watchRun(store: DynamoRunStore, runId: string, timeline: Timeline, pollMs = 200, onProgress?: (processed: number) => Promise<void>): Promise<Run> {
+/**
+ * Polls the run every `pollMs` until it is neither PENDING nor RUNNING, recording its progress.
+ * Often: the run's seconds end when this sees its final status, so the interval is measured too.
+ */
+export async function watchRun(store: DynamoRunStore, runId: string, timeline: Timeline, pollMs = 50, onProgress?: (processed: number) => Promise<void>): Promise<Run> {
   for (;;) {
     const run = await store.getRun(runId, true);
     if (!run) throw new Error(`run ${runId} disappeared`);

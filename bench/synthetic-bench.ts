@@ -59,7 +59,7 @@ export async function benchSynthetic(runtime: LocalRuntime, call: ApiCall, store
     latency = await pollers.stop();
     pollers = await pollersWith(0);
   };
-  const run = await watchRun(store, triggered.runId, timeline, 200, switchAtHalf);
+  const run = await watchRun(store, triggered.runId, timeline, undefined, switchAtHalf);
   const seconds = (performance.now() - started) / 1000;
   const after = runtime.meter.snapshot();
   const last = await pollers?.stop();
