@@ -91,9 +91,10 @@ const WORK_QUEUE_SUBSTITUTION = 'WorkQueueUrl';
  * Execution statuses the status rule forwards. A console redrive turns a FAILED, TIMED_OUT or
  * ABORTED execution back to RUNNING (the event's detail then carries redriveCount > 0); the
  * event detail mirrors DescribeExecution, whose status also includes PENDING_REDRIVE while a
- * redrive waits to start.
+ * redrive waits to start. SUCCEEDED starts a backfill's next date at once instead of at the
+ * reconciler's next tick: one invocation per run, never per item.
  */
-export const FORWARDED_EXECUTION_STATUSES = ['RUNNING', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'] as const;
+export const FORWARDED_EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'] as const;
 
 /** ARNs of the state machine and what it owns, built from its fixed name (no token, no cycle). */
 export interface StateMachineArns {
@@ -278,7 +279,7 @@ export class Orchestration extends Construct {
     });
 
     new Rule(this, 'ExecutionStatusRule', {
-      description: `Status changes of ${props.stateMachineName} executions that the run records must reflect`,
+      description: `Status changes of ${props.stateMachineName} executions that the run records and backfills must follow`,
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],

@@ -400,7 +400,7 @@ describe('the reconciler', () => {
 });
 
 describe('the execution status rule', () => {
-  it('forwards failures, time-outs, aborts and redrives of this state machine to the status function, with retries and a DLQ', () => {
+  it('forwards successes, failures, time-outs, aborts and redrives of this state machine to the status function, with retries and a DLQ', () => {
     const { json } = stage('dev');
     const [statusId] = resourceByPrefix(json, 'AWS::Lambda::Function', 'OrchestrationExecutionStatusFunction');
 
@@ -415,7 +415,8 @@ describe('the execution status rule', () => {
       `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}`,
     ]);
     expect(pattern.detail.status).toEqual(expect.arrayContaining(['FAILED', 'TIMED_OUT', 'ABORTED', 'RUNNING']));
-    expect(pattern.detail.status).not.toContain('SUCCEEDED');
+    // SUCCEEDED starts a backfill's next date without waiting for the reconciler (issue 14 item 4).
+    expect(pattern.detail.status).toContain('SUCCEEDED');
     const [target] = props.Targets as Array<{ Arn: unknown; DeadLetterConfig?: { Arn: unknown }; RetryPolicy?: { MaximumRetryAttempts: number } }>;
     expect(render(target!.Arn)).toBe(`\${${statusId}.Arn}`);
     expect(render(target!.DeadLetterConfig?.Arn)).toMatch(/^\$\{OrchestrationStatusEventDeadLetterQueue\w+\.Arn\}$/);
