@@ -33,6 +33,24 @@ export function writesLedger(type: JobType): boolean {
   return WRITES_LEDGER[type];
 }
 
+/**
+ * The most batches a job may have. The run's Map carries a job's batch numbers in its state,
+ * and Step Functions fails a state over 256 KiB (States.DataLimitExceeded) at about 45,480 of
+ * them; 40,000 leaves the rest of the state its room. Collect refuses a job past it
+ * (JOB_TOO_LARGE) before its Map starts, and SYNTHETIC settings past it are refused at save.
+ */
+export const MAX_JOB_BATCHES = 40_000;
+
+/** The error a collect fails with when a job's items need more than MAX_JOB_BATCHES batches; its name is the execution's error. */
+export class JobTooLargeError extends Error {
+  constructor(items: number, batchSize: number) {
+    super(
+      `more than ${items} items in batches of ${batchSize} exceed the ${MAX_JOB_BATCHES} batches a job can run (Step Functions' 256 KiB state): raise the job's batch size or split its work over more jobs`,
+    );
+    this.name = 'JOB_TOO_LARGE';
+  }
+}
+
 export type ItemOutcome = { ok: true } | { ok: false; error: ErrorInfo };
 
 /**

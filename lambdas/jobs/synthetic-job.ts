@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors';
-import type { ItemOutcome, JobContext, JobHandler } from '../domain/job-registry';
+import { MAX_JOB_BATCHES, type ItemOutcome, type JobContext, type JobHandler } from '../domain/job-registry';
+
+const DEFAULT_BATCH_SIZE = 500;
 
 /**
  * SYNTHETIC: a diagnostic job with a known number of work items, failing the listed item indexes
@@ -16,7 +18,11 @@ export const SyntheticSettingsSchema = z
     /** Items per batch; the default suits most runs. */
     batchSize: z.number().int().min(1).max(1000).optional(),
   })
-  .strict();
+  .strict()
+  .refine((settings) => Math.ceil(settings.items / (settings.batchSize ?? DEFAULT_BATCH_SIZE)) <= MAX_JOB_BATCHES, {
+    path: ['items'],
+    message: `items in batches of batchSize (${DEFAULT_BATCH_SIZE} by default) must make at most ${MAX_JOB_BATCHES} batches: raise batchSize`,
+  });
 export type SyntheticSettings = z.infer<typeof SyntheticSettingsSchema>;
 
 export const SYNTHETIC_ITEM_PREFIX = 'item-';
@@ -32,7 +38,7 @@ export function syntheticItemIndex(itemId: string): number {
 
 export class SyntheticJob implements JobHandler {
   readonly type = 'SYNTHETIC' as const;
-  readonly batchSize = 500;
+  readonly batchSize = DEFAULT_BATCH_SIZE;
 
   parseSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
     const parsed = SyntheticSettingsSchema.safeParse(settings ?? {});

@@ -1,4 +1,4 @@
-import type { JobRegistry } from '../../domain/job-registry';
+import { JobTooLargeError, MAX_JOB_BATCHES, type JobRegistry } from '../../domain/job-registry';
 import { emptyStats, type ItemStats, type Run, type RunJob } from '../../domain/model';
 import { jobContext, jobOf } from '../../domain/run';
 import type { Clock } from '../../ports/clock';
@@ -187,6 +187,8 @@ async function collect(
     }
   };
   for await (const itemId of items) {
+    // Refused before the Map gets a state it could not carry, with what an operator can change.
+    if (batchCount === MAX_JOB_BATCHES) throw new JobTooLargeError(stats.total + added, batchSize);
     current.push(itemId);
     added++;
     if (current.length === batchSize) {
