@@ -10,6 +10,7 @@ import type { TaskCallbacks } from '../ports/orchestrator';
 import type { WorkQueue } from '../ports/work-queue';
 import type { RunMetrics } from '../ports/run-metrics';
 import type { BatchRecord } from '../ports/batch-store';
+import type { ErrorInfo } from '../domain/model';
 import type { RunStore } from '../ports/run-store';
 
 /** The message a Map child sends for one batch (ProcessBatch in the ASL). */
@@ -54,6 +55,12 @@ const TASK_ERROR = { RUN_RESET: 'RunReset', SUPERSEDED_EXECUTION: 'SupersededExe
 
 /** How much sooner than its message a lease ends (at most a tenth of the lease). */
 const LEASE_MARGIN_MS = 1_000;
+/**
+ * Characters of an item's error message kept in its batch: 500 failed items with 10 KB messages
+ * would take the batch record past DynamoDB's 400 KB item limit, and a batch whose outcome
+ * cannot be written never finishes. 500 x 256 characters stay near 130 KB.
+ */
+export const MAX_ERROR_MESSAGE_CHARS = 256;
 
 export type BatchResult = 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
 
@@ -199,7 +206,7 @@ export class WorkerService {
             delete batch.errors[itemIndex];
           } else {
             batch.status[itemIndex] = 'FAILED';
-            batch.errors[itemIndex] = outcome.error;
+            batch.errors[itemIndex] = cappedError(outcome.error);
           }
         });
         const more = start + settings.chunkSize < todo.length;
@@ -298,4 +305,9 @@ function counts(batch: BatchRecord): { succeeded: number; failed: number } {
     else if (status === 'FAILED') failed++;
   }
   return { succeeded, failed };
+}
+
+function cappedError(error: ErrorInfo): ErrorInfo {
+  if (error.message.length <= MAX_ERROR_MESSAGE_CHARS) return error;
+  return { ...error, message: `${error.message.slice(0, MAX_ERROR_MESSAGE_CHARS - 1)}…` };
 }
