@@ -121,7 +121,9 @@ export interface IamAuthorizerOptions {
  * principal to the client ids and role DevOps recorded for it (ConfigStore.getPrincipal). A role
  * session (`arn:aws:sts::<account>:assumed-role/<role>/<session>`) is looked up by its session ARN
  * and by its role ARN (`arn:aws:iam::<account>:role/<role>`), so a role is granted once for all of
- * its sessions; where both are mapped, each client gets the higher of the two roles.
+ * its sessions; where both are mapped, each client gets the higher of the two roles. A session
+ * ARN carries no role path: the store keys a role mapped with its path (`role/teams/billing/<role>`)
+ * by the path-free ARN, so it matches here.
  */
 export class IamAuthorizer implements Authorizer {
   private readonly cache = new Map<string, { grant: PrincipalGrant | undefined; expires: number }>();

@@ -251,6 +251,16 @@ describe('DynamoConfigStore', () => {
       await store.deletePrincipal(arn);
       expect(await store.getPrincipal(arn)).toBeUndefined();
     });
+
+    it("matches a role mapped with its path to the path-free role ARN its sessions are looked up by", async () => {
+      await store.putPrincipalClients('arn:aws:iam::123456789012:role/teams/billing/Operator', ['acme'], 'operator');
+      // The authorizer derives arn:aws:iam::<account>:role/<name> from the session ARN: no path there.
+      expect(await store.getPrincipal('arn:aws:iam::123456789012:role/Operator')).toEqual({ clientIds: ['acme'], role: 'operator' });
+      expect(await store.getPrincipal('arn:aws:iam::123456789012:role/teams/billing/Operator')).toEqual({ clientIds: ['acme'], role: 'operator' });
+      expect(await store.getPrincipal('arn:aws:iam::123456789012:role/Other')).toBeUndefined();
+      await store.deletePrincipal('arn:aws:iam::123456789012:role/Operator');
+      expect(await store.getPrincipal('arn:aws:iam::123456789012:role/teams/billing/Operator')).toBeUndefined();
+    });
   });
 
   describe('usage metering', () => {

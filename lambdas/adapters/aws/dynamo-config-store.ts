@@ -61,7 +61,13 @@ const calendarSk = (calendarId: string): string => `${CALENDAR_PREFIX}${calendar
 /** A schedule's versions sort by number: `VERSION#<scheduleId>#000003`. */
 const versionSk = (scheduleId: string, version: number): string => `VERSION#${scheduleId}#${String(version).padStart(6, '0')}`;
 const MAX_VERSION = 999_999;
-const principalPk = (principalArn: string): string => `PRINCIPAL#${principalArn}`;
+/**
+ * A role's mapping is keyed without the role's path: a caller's session ARN
+ * (`arn:aws:sts::<account>:assumed-role/<name>/<session>`) never carries it, while the role ARN
+ * DevOps copies from IAM may (`arn:aws:iam::<account>:role/teams/billing/<name>`). A role's name
+ * is unique in its account whatever its path, so both forms name the same role.
+ */
+const principalPk = (principalArn: string): string => `PRINCIPAL#${principalArn.replace(/^(arn:[^:]+:iam::\d{12}:role\/)(?:[^/]+\/)+([^/]+)$/, '$1$2')}`;
 const PRINCIPAL_SK = 'PRINCIPAL';
 
 /** Schedule names are unique per client regardless of case and surrounding blanks. */
