@@ -98,6 +98,7 @@ export class JobScheduleManagerStack extends Stack {
         Api: this.api.handler,
       },
       apiStage: this.api.restApi.deploymentStage,
+      apiFunction: this.api.handler,
     });
 
     // Run events and webhooks: the outbox on the runs table's stream, the stage's bus, signed deliveries.

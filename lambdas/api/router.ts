@@ -5,6 +5,7 @@ import type { BackfillService } from '../services/backfill-service';
 import type { LedgerService } from '../services/ledger-service';
 import type { NotificationService } from '../services/notification-service';
 import type { AuditLog, AuditRecord } from '../ports/audit-log';
+import type { Clock } from '../ports/clock';
 import { systemClock } from '../domain/system-clock';
 import type { JobStartOperations, RunOperations } from '../services/run-operations';
 import type { ScheduleConfigService } from '../services/schedule-config-service';
@@ -40,6 +41,8 @@ export interface ApiDependencies {
   authorizer: Authorizer;
   /** Where the router records every successful change (audit-trail.ts). */
   audit: AuditLog;
+  /** The time an audit record carries: the runtime's or harness's clock. @default systemClock */
+  clock?: Clock;
   /** @default console */
   logger?: ApiLogger;
 }
@@ -170,6 +173,7 @@ function validated<T extends z.ZodType>(schema: T, input: unknown): z.output<T> 
  */
 export function createApi(deps: ApiDependencies): ApiHandler {
   const logger = deps.logger ?? console;
+  const clock = deps.clock ?? systemClock;
   const handlers = routeHandlers(deps);
   const routes = API_ROUTES.map((route) => bind(route, handlers[route.operationId as OperationId] as BoundRoute['handle']));
 
@@ -209,7 +213,7 @@ export function createApi(deps: ApiDependencies): ApiHandler {
     }
     const body = bound.route.body ? validated(bound.route.body, rawBody) : undefined;
     const result = await bound.handle({ params, query, body, event, caller } as RouteRequest<ApiRoute>);
-    await recordChange(auditRecordFor(bound.route, { params, body, caller }, result, systemClock.now().toISOString()));
+    await recordChange(auditRecordFor(bound.route, { params, body, caller }, result, clock.now().toISOString()));
     return result;
   }
 

@@ -116,6 +116,7 @@ export function awsApi(): ApiHandler {
     notifications: new NotificationService({ subscriptions: notificationStore(env, stores.document), config: stores.config, sealer: webhookSecrets(env), urlPolicy: DEPLOYED_URL_POLICY, clock }),
     authorizer: new IamAuthorizer(stores.config),
     audit: new DynamoAuditLog(stores.document, env[ENV.auditTable]),
+    clock,
     logger,
   });
 }

@@ -256,6 +256,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       backfills,
       authorizer: new TokenAuthorizer(options.adminToken, options.apiTokens ?? new Map()),
       audit: stores.audit,
+      clock,
       logger,
     }),
     ready: readiness.isReady,

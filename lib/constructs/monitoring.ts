@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { Stage as ApiStage } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -11,6 +12,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { AppFunction } from '../app-function';
 import type { DataLifecycle } from '../config/stage-config';
+import { AUDIT_WRITE_FAILED } from '../../lambdas/api/router';
 
 export interface MonitoringProps {
   readonly stageName: string;
@@ -23,6 +25,8 @@ export interface MonitoringProps {
   /** Functions whose errors page someone, by a readable name. */
   readonly functions: Readonly<Record<string, AppFunction>>;
   readonly apiStage: ApiStage;
+  /** The API function, whose log names every change whose audit record could not be written. */
+  readonly apiFunction: AppFunction;
 }
 
 /**
@@ -77,6 +81,17 @@ export class Monitoring extends Construct {
     }
 
     this.alarmWhenAny('Api5xx', 'HTTP API answered with 5xx', props.apiStage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }));
+
+    // The change was answered but not recorded (docs/audit-and-inbox.md): the log line holds the
+    // whole record, so a person can replay it into the audit table.
+    const auditWriteFailures = new MetricFilter(this, 'AuditWriteFailedFilter', {
+      logGroup: props.apiFunction.logGroup,
+      filterPattern: FilterPattern.stringValue('$.message', '=', AUDIT_WRITE_FAILED),
+      metricNamespace: 'JobScheduleManager',
+      metricName: 'AuditRecordsNotWritten',
+      metricValue: '1',
+    });
+    this.alarmWhenAny('AuditWriteFailed', 'A change was made but its audit record was not written (its record is in the API log)', auditWriteFailures.metric({ period: Duration.minutes(5), statistic: 'Sum' }));
   }
 
   private alarmWhenAny(id: string, description: string, metric: IMetric): void {

@@ -4,6 +4,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { API_ROUTES, ROUTES } from '../../lambdas/api/route-table';
+import { AUDIT_WRITE_FAILED } from '../../lambdas/api/router';
 import {
   ApiEnvironment,
   BeginRunEnvironment,
@@ -1008,5 +1009,18 @@ describe('the audit trail (issue 13 item 5)', () => {
     expect(onAudit.flatMap((statement) => statement.actions).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
     const [, apiFunction] = resourceByPrefix(json, 'AWS::Lambda::Function', 'ApiApiFunction');
     expect(onAudit.every((statement) => JSON.stringify(statement.roles).includes(roleOf(apiFunction)))).toBe(true);
+  });
+
+  it('counts every change whose record was not written from the API function’s log, and alarms on one', () => {
+    const { json } = stage('dev');
+    const [logGroupId] = resourceByPrefix(json, 'AWS::Logs::LogGroup', 'ApiApiFunctionLogGroup');
+    const filters = resourcesOfType(json, 'AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties as { LogGroupName: unknown; FilterPattern: string; MetricTransformations: Array<{ MetricName: string; MetricNamespace: string }> });
+    const filter = filters.find((candidate) => candidate.MetricTransformations[0]?.MetricName === 'AuditRecordsNotWritten');
+
+    expect(render(filter?.LogGroupName)).toBe(`\${${logGroupId}}`);
+    expect(filter?.FilterPattern).toBe(`{ $.message = "${AUDIT_WRITE_FAILED}" }`);
+    const alarm = alarms(json).find((candidate) => candidate.MetricName === 'AuditRecordsNotWritten');
+    expect(alarm).toMatchObject({ Namespace: filter?.MetricTransformations[0]?.MetricNamespace, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarm?.AlarmActions.map(render)).toEqual([`\${${topicId(json)}}`]);
   });
 });
