@@ -100,6 +100,12 @@ export interface RunRecords {
   /** Marks the run RESET and frees its date for attempt n+1. False when the run is already RESET. */
   resetRun(runId: string, at: string): Promise<boolean>;
   putJob(runId: string, job: RunJob): Promise<void>;
+  /**
+   * An operator's start of a MANUAL job: the job (with its manualStart) and the transition in one
+   * write, only while the job is PENDING with no start yet, so two starts at once cannot both win.
+   * False, and nothing written, when either condition does not hold.
+   */
+  startManualJob(runId: string, job: RunJob, transition: RunTransition): Promise<boolean>;
   /** Adds per-batch deltas to a job's live statistics (exact values are recomputed by FinalizeJob). */
   addJobStats(runId: string, seq: number, delta: Pick<ItemStats, 'succeeded' | 'failed'>): Promise<void>;
 

@@ -23,9 +23,14 @@ export class JobStartService implements JobStartOperations {
       throw new ConflictError(`run ${runId} is not waiting for job ${seq} to be started: ${now}`, 'NOT_WAITING_AT_JOB', [{ path: 'seq', message: 'not the job the run waits at' }]);
     }
     const at = clock.now().toISOString();
-    await runs.putJob(runId, { ...job, manualStart: { at, by: actor } });
     const message = `job ${seq} (${job.type}) was started by ${actor} at ${at}; it begins at the run's next check${run.waitingUntil ? `, by ${run.waitingUntil}` : ''}`;
-    await runs.transitionRun(runId, { from: ['RUNNING'], executionName: run.executionName, set: { waitingReason: { ...run.waitingReason, code: 'MANUAL_JOB', message } } });
+    // Conditional on the job still PENDING without a start: of two starts at once, one wins.
+    const started = await runs.startManualJob(runId, { ...job, manualStart: { at, by: actor } }, {
+      from: ['RUNNING'],
+      executionName: run.executionName,
+      set: { waitingReason: { ...run.waitingReason, code: 'MANUAL_JOB', message } },
+    });
+    if (!started) return this.startJob(clientId, runId, seq, actor);
     return toRunView((await runs.getRun(runId, true)) ?? run);
   }
 }

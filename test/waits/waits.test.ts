@@ -5,6 +5,9 @@ import type { JobHandler } from '../../lambdas/domain/job-registry';
 import { writesLedger } from '../../lambdas/domain/job-registry';
 import type { RunView } from '../../lambdas/domain/run';
 import { seedLedger } from '../../lambdas/jobs/ledger-generator';
+import type { DynamoRunStore } from '../../lambdas/adapters/aws/dynamo-run-store';
+import { ConflictError } from '../../lambdas/domain/errors';
+import { JobStartService } from '../../lambdas/services/job-start-service';
 import { api, startTestRuntime, waitForRun } from '../support/local-runtime';
 
 /**
@@ -254,6 +257,39 @@ describe('runs that wait', { timeout: 180_000 }, () => {
       const nextAttempt = await trigger(rt, scheduleId);
       const waitingAgain = await until(rt, nextAttempt, (run) => run.waitingReason?.code === 'MANUAL_JOB');
       expect(waitingAgain.attempt).toBe(2);
+    });
+
+    it('lets only one of two starts at the same moment through: one is started, the other a 409', async () => {
+      const rt = await start();
+      const runId = await trigger(rt, await manualSchedule(rt));
+      await until(rt, runId, (run) => run.waitingReason?.code === 'MANUAL_JOB');
+      // Both starts read the run before either writes: each sees the job PENDING and not started.
+      let reads = 0;
+      let bothRead: () => void = () => undefined;
+      const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+      const racingStore = new Proxy(rt.runStore, {
+        get(target, property, receiver) {
+          if (property !== 'getRun') return Reflect.get(target, property, receiver) as unknown;
+          return async (...args: Parameters<DynamoRunStore['getRun']>) => {
+            const run = await target.getRun(...args);
+            if (++reads === 2) bothRead();
+            if (reads <= 2) await barrier;
+            return run;
+          };
+        },
+      });
+      const service = new JobStartService({ runs: racingStore, clock: { now: () => new Date('2026-11-25T05:00:00Z') } });
+
+      const outcomes = await Promise.allSettled([service.startJob('acme', runId, 2, 'first-operator'), service.startJob('acme', runId, 2, 'second-operator')]);
+
+      const started = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+      expect(started).toHaveLength(1);
+      // A ConflictError is the API's 409.
+      expect(refused.map((error) => [error instanceof ConflictError, (error as ConflictError).code])).toEqual([[true, 'NOT_WAITING_AT_JOB']]);
+      const winner = (started[0] as PromiseFulfilledResult<RunView>).value.jobs[1]?.manualStart?.by;
+      expect((await rt.engine.runs.getRun('acme', runId)).jobs[1]?.manualStart?.by).toBe(winner);
+      expect((await waitForRun(rt, 'acme', runId, ['COMPLETED', 'FAILED'])).status).toBe('COMPLETED');
     });
   });
 });

@@ -355,6 +355,31 @@ export class DynamoRunStore implements RunStore {
     await this.send(new PutCommand({ TableName: this.tableName, Item: this.jobItem(runId, job) }));
   }
 
+  async startManualJob(runId: string, job: RunJob, transition: RunTransition): Promise<boolean> {
+    try {
+      await this.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: this.transitionUpdate(runId, transition) },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: this.jobItem(runId, job),
+                ConditionExpression: 'attribute_exists(pk) AND #status = :pending AND attribute_not_exists(manualStart)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':pending': 'PENDING' },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async addJobStats(runId: string, seq: number, delta: { succeeded: number; failed: number }): Promise<void> {
     if (delta.succeeded === 0 && delta.failed === 0) return;
     await this.send(
