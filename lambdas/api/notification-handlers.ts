@@ -9,7 +9,8 @@ export type NotificationHandlers = { [K in keyof typeof NOTIFICATION_ROUTES]: (r
 export function notificationHandlers(notifications: NotificationService): NotificationHandlers {
   return {
     createSubscription: async ({ params, body }) => json(201, await notifications.createSubscription(params.clientId, body)),
-    listSubscriptions: async ({ params }) => json(200, { items: await notifications.listSubscriptions(params.clientId) }),
+    listSubscriptions: async ({ params, query }) =>
+      json(200, await notifications.listSubscriptions(params.clientId, { limit: query.limit, ...(query.nextToken ? { nextToken: query.nextToken } : {}) })),
     deleteSubscription: async ({ params }) => {
       await notifications.deleteSubscription(params.clientId, params.subscriptionId);
       return { status: 204 };

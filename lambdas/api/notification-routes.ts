@@ -40,7 +40,7 @@ const DeliverySchema = responseComponent(
 );
 
 const SubscriptionPathSchema = ClientPathSchema.extend({ subscriptionId: SubscriptionIdSchema });
-const DeliveryQuerySchema = z.object({
+const PageQuerySchema = z.object({
   limit: decimalIntegerSchema(1, 1000).default(100).describe('Items per page, 1..1000, in decimal digits.'),
   nextToken: z.string().min(1).max(4096).optional().describe('The nextToken of the previous page.'),
 });
@@ -73,7 +73,12 @@ export const NOTIFICATION_ROUTES = {
     summary: 'List the client’s webhook subscriptions',
     tag: 'Clients',
     params: ClientPathSchema,
-    responses: { 200: { description: 'The subscriptions, without secrets.', schema: z.object({ items: z.array(SubscriptionSchema) }) }, 404: error('No such client.'), ...COMMON_ERRORS },
+    query: PageQuerySchema,
+    responses: {
+      200: { description: 'A page of the subscriptions in id order, without secrets.', schema: z.object({ items: z.array(SubscriptionSchema), nextToken: z.string().optional() }) },
+      404: error('No such client.'),
+      ...COMMON_ERRORS,
+    },
   }),
   listDeliveries: route({
     method: 'GET',
@@ -82,7 +87,7 @@ export const NOTIFICATION_ROUTES = {
     summary: 'Read a subscription’s delivery log, newest event first',
     tag: 'Clients',
     params: SubscriptionPathSchema,
-    query: DeliveryQuerySchema,
+    query: PageQuerySchema,
     responses: {
       200: { description: 'A page of deliveries.', schema: z.object({ items: z.array(DeliverySchema), nextToken: z.string().optional() }) },
       404: error('No such subscription.'),

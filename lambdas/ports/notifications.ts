@@ -36,6 +36,8 @@ export interface Delivery {
 export interface SubscriptionStore {
   putSubscription(subscription: StoredSubscription): Promise<void>;
   listSubscriptions(clientId: string): Promise<StoredSubscription[]>;
+  /** One page of them in id order (nextToken opaque; one this store did not issue is a ValidationError at nextToken). */
+  pageSubscriptions(clientId: string, page: { limit: number; nextToken?: string }): Promise<{ items: StoredSubscription[]; nextToken?: string }>;
   getSubscription(clientId: string, subscriptionId: string): Promise<StoredSubscription | undefined>;
   /** False when there was none. */
   deleteSubscription(clientId: string, subscriptionId: string): Promise<boolean>;

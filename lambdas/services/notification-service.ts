@@ -49,9 +49,10 @@ export class NotificationService {
     return subscription;
   }
 
-  async listSubscriptions(clientId: string): Promise<Subscription[]> {
+  async listSubscriptions(clientId: string, page: { limit: number; nextToken?: string }): Promise<{ items: Subscription[]; nextToken?: string }> {
     await this.ownClient(clientId);
-    return (await this.deps.subscriptions.listSubscriptions(clientId)).map(withoutSecret);
+    const { items, nextToken } = await this.deps.subscriptions.pageSubscriptions(clientId, page);
+    return { items: items.map(withoutSecret), ...(nextToken ? { nextToken } : {}) };
   }
 
   async deleteSubscription(clientId: string, subscriptionId: string): Promise<void> {

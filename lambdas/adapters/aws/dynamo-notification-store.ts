@@ -1,5 +1,6 @@
 import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Delivery, StoredSubscription, SubscriptionStore } from '../../ports/notifications';
+import { ValidationError } from '../../domain/errors';
 import { getItem, isConditionFailure, queryAll, resilientSend } from './dynamo-toolkit';
 
 /** A delivery log outlives every retry (a little over an hour) by far; then TTL removes it. */
@@ -36,6 +37,25 @@ export class DynamoNotificationStore implements SubscriptionStore {
       ExpressionAttributeValues: { ':pk': `CLIENT#${clientId}`, ':sub': 'SUBSCRIPTION#' },
     });
     return items.map(toSubscription);
+  }
+
+  async pageSubscriptions(clientId: string, page: { limit: number; nextToken?: string }): Promise<{ items: StoredSubscription[]; nextToken?: string }> {
+    const pk = `CLIENT#${clientId}`;
+    const after = decodeToken(page.nextToken, SUBSCRIPTION_SK);
+    // One more than the page: a next page is promised only when there is one.
+    const result = await this.send(
+      new QueryCommand({
+        TableName: this.tables.config,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sub)',
+        ExpressionAttributeValues: { ':pk': pk, ':sub': 'SUBSCRIPTION#' },
+        Limit: page.limit + 1,
+        ...(after ? { ExclusiveStartKey: { pk, sk: after } } : {}),
+      }),
+    );
+    const items = (result.Items ?? []).slice(0, page.limit);
+    const more = (result.Items ?? []).length > page.limit || result.LastEvaluatedKey !== undefined;
+    const last = items.at(-1)?.sk;
+    return { items: items.map(toSubscription), ...(more && typeof last === 'string' ? { nextToken: encodeToken(last) } : {}) };
   }
 
   async getSubscription(clientId: string, subscriptionId: string): Promise<StoredSubscription | undefined> {
@@ -99,12 +119,28 @@ export class DynamoNotificationStore implements SubscriptionStore {
         ScanIndexForward: false,
         Limit: page.limit,
         // The token is the last sort key read; the partition comes from the URL, so no token reads another's log.
-        ...(page.nextToken ? { ExclusiveStartKey: { pk, sk: Buffer.from(page.nextToken, 'base64url').toString() } } : {}),
+        ...(page.nextToken ? { ExclusiveStartKey: { pk, sk: decodeToken(page.nextToken, DELIVERY_SK) } } : {}),
       }),
     );
     const last = result.LastEvaluatedKey?.sk;
-    return { items: (result.Items ?? []).map(toDelivery), ...(typeof last === 'string' ? { nextToken: Buffer.from(last).toString('base64url') } : {}) };
+    return { items: (result.Items ?? []).map(toDelivery), ...(typeof last === 'string' ? { nextToken: encodeToken(last) } : {}) };
   }
+}
+
+/** The sort keys a page token may hold: a token is the last key of its page, checked on the way back in. */
+const SUBSCRIPTION_SK = /^SUBSCRIPTION#sub_[a-f0-9]{20}$/;
+const DELIVERY_SK = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[\w-]{1,200}$/;
+
+function encodeToken(sk: string): string {
+  return Buffer.from(sk).toString('base64url');
+}
+
+/** The token's sort key; anything this store did not issue is a 400 at nextToken. */
+function decodeToken(token: string | undefined, shape: RegExp): string | undefined {
+  if (token === undefined) return undefined;
+  const sk = Buffer.from(token, 'base64url').toString('utf8');
+  if (!shape.test(sk)) throw new ValidationError('nextToken is not a token this API issued', [{ path: 'nextToken', message: 'invalid token' }]);
+  return sk;
 }
 
 function expiresAt(at: string): number {
