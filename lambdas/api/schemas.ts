@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../ports/config-store';
 import { FREQUENCY_TYPES } from '../domain/catalogue';
+import { RUN_EVENT_TYPES } from '../domain/run-events';
 import {
   ClientIdSchema,
   DAYS_OF_WEEK,
@@ -395,6 +396,12 @@ export const CatalogueSchema = responseComponent(
       catalogueEntry(z.enum(WAITING_REASONS)).extend({ words: z.string().describe('Why the run waits.'), until: z.string().describe('Leads the time the run acts again.') }),
     ),
     skipReasons: z.array(catalogueEntry(z.enum(SKIP_REASONS)).extend({ words: z.string().describe('Why the run was skipped.') })),
+    eventTypes: z.array(
+      catalogueEntry(z.enum(RUN_EVENT_TYPES)).extend({
+        words: z.string().describe('What the event announces.'),
+        needsAttention: z.boolean().describe('A person must act on it: a new subscription asks for it unless told otherwise.'),
+      }),
+    ),
     nonBusinessDayRules: z.array(catalogueEntry(z.enum(NON_BUSINESS_DAY_RULES)).extend({ description: z.string() })),
     offsetUnits: z.array(catalogueEntry(z.enum(OFFSET_UNITS)).extend({ description: z.string() })),
     defaults: z.object({ overlapPolicy: z.enum(OVERLAP_POLICIES), catchUpWindowHours: CountSchema }).describe('What a schedule that leaves these out gets.'),

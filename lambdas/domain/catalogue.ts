@@ -20,6 +20,7 @@ import {
   type SkipReason,
   type WaitingReason,
 } from './model';
+import { RUN_EVENT_TYPES, type RunEventType } from './run-events';
 
 /**
  * The words for the schedule model's values, written once: the API serves them (GET /v1/catalogue)
@@ -100,6 +101,15 @@ const SKIP_REASON_WORDS: Record<SkipReason, { label: string; words: string }> = 
   OVERLAP: { label: 'Overlap', words: 'Skipped: an earlier run of this schedule was still active, and the schedule’s overlap policy is Skip.' },
 };
 
+/** `needsAttention`: an event a person must act on, which a new subscription asks for unless told otherwise. */
+const EVENT_TYPE_WORDS: Record<RunEventType, { label: string; words: string; needsAttention: boolean }> = {
+  RUN_STARTED: { label: 'Run started', words: 'A run started: a first start, a reprocess or a redrive.', needsAttention: false },
+  RUN_COMPLETED: { label: 'Run completed', words: 'A run completed, every job done.', needsAttention: false },
+  RUN_FAILED: { label: 'Run failed', words: 'A run failed and waits for a person: reprocess it once the cause is fixed.', needsAttention: true },
+  RUN_SKIPPED: { label: 'Run skipped (missed or overlapping)', words: 'An occurrence did not run: it was missed, or an earlier run was still active.', needsAttention: false },
+  RUN_LATE: { label: 'Run late (past its deadline)', words: 'A run was not completed by its schedule’s deadline.', needsAttention: true },
+};
+
 const NON_BUSINESS_DAY_WORDS: Record<NonBusinessDayRule, { label: string; description: string }> = {
   RUN: { label: 'Run anyway', description: 'An occurrence on a weekend day or holiday runs on that day.' },
   SKIP: { label: 'Skip it', description: 'An occurrence on a weekend day or holiday does not run.' },
@@ -136,6 +146,8 @@ export interface Catalogue {
   overlapPolicies: Array<CatalogueEntry<OverlapPolicy> & { description: string }>;
   waitingReasons: Array<CatalogueEntry<WaitingReason> & { words: string; until: string }>;
   skipReasons: Array<CatalogueEntry<SkipReason> & { words: string }>;
+  /** The run events a webhook subscription may ask for (besides "*", every one). */
+  eventTypes: Array<CatalogueEntry<RunEventType> & { words: string; needsAttention: boolean }>;
   /** A schedule with a business-day calendar: what an occurrence on a non-business day does. */
   nonBusinessDayRules: Array<CatalogueEntry<NonBusinessDayRule> & { description: string }>;
   /** How MONTH_END, QUARTER_END and YEAR_END count their offsetDays. */
@@ -166,6 +178,7 @@ export function describeCatalogue(options: CatalogueOptions): Catalogue {
     overlapPolicies: OVERLAP_POLICIES.map((value) => ({ value, ...OVERLAP_POLICY_WORDS[value] })),
     waitingReasons: WAITING_REASONS.map((value) => ({ value, ...WAITING_REASON_WORDS[value] })),
     skipReasons: SKIP_REASONS.map((value) => ({ value, ...SKIP_REASON_WORDS[value] })),
+    eventTypes: RUN_EVENT_TYPES.map((value) => ({ value, ...EVENT_TYPE_WORDS[value] })),
     nonBusinessDayRules: NON_BUSINESS_DAY_RULES.map((value) => ({ value, ...NON_BUSINESS_DAY_WORDS[value] })),
     offsetUnits: OFFSET_UNITS.map((value) => ({ value, ...OFFSET_UNIT_WORDS[value] })),
     defaults: { overlapPolicy: DEFAULT_OVERLAP_POLICY, catchUpWindowHours: DEFAULT_CATCH_UP_WINDOW_HOURS },

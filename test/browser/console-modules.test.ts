@@ -177,7 +177,7 @@ describe('what a run state means, in words', () => {
 });
 
 describe('the catalogue: the API’s words, not the console’s', () => {
-  const LISTS = ['jobTypes', 'frequencyTypes', 'weekdays', 'overlapPolicies', 'waitingReasons', 'skipReasons'] as const;
+  const LISTS = ['jobTypes', 'frequencyTypes', 'weekdays', 'overlapPolicies', 'waitingReasons', 'skipReasons', 'eventTypes'] as const;
 
   it('no console module keeps a list of the catalogue’s values: no literal holds two values of one list', () => {
     const served = servedCatalogue();

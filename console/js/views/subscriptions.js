@@ -1,4 +1,5 @@
 import { ApiError, readPages } from '../api.js';
+import { catalogue, labelOf } from '../catalogue.js';
 import { field, h, replace, uid } from '../dom.js';
 import { formatInstant, statusWord } from '../format.js';
 import { routeHash } from '../router.js';
@@ -10,20 +11,13 @@ import { confirmAction, errorBanner, errorText, loading, notify, pageHeading } f
  * never shown again (the API does not return it).
  */
 
-/** The run events of API.md "Notifications"; `*` subscribes to every one, present and future. */
-const EVENT_TYPES = [
-  ['RUN_STARTED', 'Run started'],
-  ['RUN_COMPLETED', 'Run completed'],
-  ['RUN_FAILED', 'Run failed'],
-  ['RUN_SKIPPED', 'Run skipped (missed or overlapping)'],
-  ['RUN_LATE', 'Run late (past its deadline)'],
-];
+/** `*` subscribes to every run event, present and future; the event types come from the catalogue. */
 const ALL_EVENTS = '*';
 const MIN_SECRET = 16;
 const DELIVERY_TONES = { DELIVERED: 'ok', RETRYING: 'pending', GAVE_UP: 'failed' };
 
 function eventsText(events) {
-  return events.includes(ALL_EVENTS) ? 'Every event' : events.map((type) => EVENT_TYPES.find(([value]) => value === type)?.[1] ?? type).join(', ');
+  return events.includes(ALL_EVENTS) ? 'Every event' : events.map((type) => labelOf('eventTypes', type)).join(', ');
 }
 
 export async function renderSubscriptions(context) {
@@ -43,9 +37,10 @@ export async function renderSubscriptions(context) {
     const url = h('input', { name: 'url', type: 'url', autocomplete: 'off', spellcheck: 'false', placeholder: 'https://billing.example.com/hooks/runs' });
     const secret = h('input', { name: 'secret', type: 'password', autocomplete: 'new-password', spellcheck: 'false', minlength: String(MIN_SECRET) });
     const all = h('input', { type: 'checkbox', name: 'events', value: ALL_EVENTS, id: uid('event') });
-    const boxes = EVENT_TYPES.map(([value, label]) => {
-      const box = h('input', { type: 'checkbox', name: 'events', value, id: uid('event'), checked: value === 'RUN_FAILED' || value === 'RUN_LATE' });
-      return { box, element: h('div', { class: 'field-check' }, box, h('label', { for: box.id }, label)) };
+    // Checked at first: the events a person must act on.
+    const boxes = catalogue().eventTypes.map(({ value, label, words, needsAttention }) => {
+      const box = h('input', { type: 'checkbox', name: 'events', value, id: uid('event'), checked: needsAttention });
+      return { box, element: h('div', { class: 'field-check' }, box, h('label', { for: box.id, title: words }, label)) };
     });
     const eventsError = h('p', { class: 'field-error', id: uid('events-error'), hidden: true });
     const events = h(
