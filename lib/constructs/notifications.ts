@@ -15,7 +15,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { NOTIFICATION_METRICS } from '../../lambdas/adapters/aws/powertools-notification-metrics';
 import { ENV } from '../../lambdas/composition/env-names';
-import { AppFunction, type SharedFunctionSettings } from '../app-function';
+import { AppFunction, METRICS_NAMESPACE, SERVICE_NAME, type SharedFunctionSettings } from '../app-function';
 import { acknowledgeWildcardResource } from '../nag';
 import type { DataLifecycle } from '../config/stage-config';
 import type { Storage } from './storage';
@@ -165,7 +165,9 @@ export class Notifications extends Construct {
     alarmWhenAny('DeliveryDeadLetterQueueNotEmpty', 'Webhook deliveries that failed to run five times are waiting in the dead-letter queue', visible(this.deliveryDeadLetterQueue));
     alarmWhenAny('BusFeedDeadLetterQueueNotEmpty', 'Run events the pipe could not put on the bus are waiting in the dead-letter queue', visible(this.busFeedDeadLetterQueue));
     alarmWhenAny('DispatchFailuresNotEmpty', 'Outbox stream batches the dispatcher failed; the sweep retries them', visible(dispatchFailures));
-    const count = (metricName: string) => new Metric({ namespace: 'JobScheduleManager', metricName, statistic: 'Sum', period: Duration.minutes(5) });
+    // Powertools puts every metric under the `service` dimension: an alarm without it sees no data.
+    const count = (metricName: string) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum', period: Duration.minutes(5) });
     alarmWhenAny('RunMissed', 'A scheduled occurrence was missed (nothing ran when it was due; it is SKIPPED with skipReason MISSED)', count(NOTIFICATION_METRICS.runsMissed));
     alarmWhenAny('WebhookGaveUp', 'A webhook delivery gave up after an hour of retries', count(NOTIFICATION_METRICS.deliveriesGaveUp));
   }

@@ -46,8 +46,10 @@ describe('notifications (stack)', () => {
   });
 
   it('alarms on a missed occurrence and on a delivery that gave up', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RunsMissed', Namespace: 'JobScheduleManager' });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'WebhookDeliveriesGaveUp', Namespace: 'JobScheduleManager' });
+    // With the service dimension Powertools writes: without it the alarm would read an empty metric.
+    const emitted = { Namespace: 'JobScheduleManager', Dimensions: [{ Name: 'service', Value: 'job-schedule-manager' }] };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RunsMissed', ...emitted });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'WebhookDeliveriesGaveUp', ...emitted });
   });
 
   it('lets only the delivery function read webhook secrets, and the API only create and delete them, under the stage’s prefix', () => {
