@@ -170,6 +170,9 @@ export class Notifications extends Construct {
       new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum', period: Duration.minutes(5) });
     alarmWhenAny('RunMissed', 'A scheduled occurrence was missed (nothing ran when it was due; it is SKIPPED with skipReason MISSED)', count(NOTIFICATION_METRICS.runsMissed));
     alarmWhenAny('WebhookGaveUp', 'A webhook delivery gave up after an hour of retries', count(NOTIFICATION_METRICS.deliveriesGaveUp));
+    // Like every other function's (monitoring.ts): an error here is an event or a delivery held back.
+    alarmWhenAny('DispatchErrors', 'Dispatch function errors', this.dispatcher.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }));
+    alarmWhenAny('DeliveryErrors', 'Delivery function errors', this.delivery.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }));
   }
 
   private queue(id: string, props: ConstructorParameters<typeof Queue>[2] = {}): Queue {

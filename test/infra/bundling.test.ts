@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appFunctions, synthStage } from './support/synth';
+import { appFunctions, HANDLER_FILES, synthStage } from './support/synth';
 
 describe('a real bundling synth', () => {
   it('bundles every handler into an ESM module with a source map', () => {
@@ -11,7 +11,7 @@ describe('a real bundling synth', () => {
       ([, fn]) => (fn.Properties?.Code as { S3Key: string }).S3Key.replace(/\.zip$/, ''),
     );
 
-    expect(codeAssets).toHaveLength(9);
+    expect(codeAssets).toHaveLength(HANDLER_FILES);
     for (const hash of codeAssets) {
       const dir = join(synthesized.assembly.directory, `asset.${hash}`);
       expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);

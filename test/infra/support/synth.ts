@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -74,6 +74,9 @@ export function resourcesOfType(json: TemplateJson, type: string): Array<[string
 export function appFunctions(json: TemplateJson): Array<[string, CfnResourceJson]> {
   return resourcesOfType(json, 'AWS::Lambda::Function').filter(([id]) => !id.startsWith('CustomCDKBucketDeployment'));
 }
+
+/** One function per file of lambdas/handlers: a new handler that is not deployed is a missing function. */
+export const HANDLER_FILES = readdirSync(new URL('../../../lambdas/handlers', import.meta.url)).filter((file) => file.endsWith('-handler.ts')).length;
 
 export function resource(json: TemplateJson, logicalId: string): CfnResourceJson {
   const found = json.Resources[logicalId];
