@@ -173,4 +173,32 @@ describe('run events and signed webhooks (local runtime, DynamoDB Local)', () =>
     const log = await deliveries();
     for (const eventId of eventIds) expect(log.find((delivery) => delivery.eventId === eventId)).toMatchObject({ status: 'DELIVERED' });
   });
+
+  it('gives up on a receiver that never answers 2xx, after ten attempts over more than an hour, and says so in the log', async () => {
+    receiver.received.length = 0;
+    receiver.answer.status = 500;
+    const triggered = await api(runtime, 'POST', `/v1/clients/${clientId}/schedules/${scheduleId}/runs`, { processingDate: '2026-11-20' });
+    const runId: string = triggered.body.runId;
+    // Its outcome does not matter here (an earlier test healed the failing item): only that it ended.
+    await waitForRun(runtime, clientId, runId, ['FAILED', 'COMPLETED']);
+    await tick();
+
+    // 150 minutes of the runtime’s clock, a minute at a time: well past the last retry (3,820 s
+    // after the first attempt; locally each retry also waits for a tick after it is due).
+    for (let minute = 0; minute < 150; minute++) {
+      advance(60_000);
+      await tick();
+    }
+    const eventIds = runtime.notifications.bus.events.filter((event) => event.run.runId === runId).map((event) => event.eventId);
+    const log = (await deliveries()).filter((delivery) => eventIds.includes(String(delivery.eventId)));
+
+    expect(eventIds.length).toBeGreaterThanOrEqual(2);
+    expect(log).toHaveLength(eventIds.length);
+    for (const delivery of log) {
+      expect(delivery).toMatchObject({ status: 'GAVE_UP', attempts: 10, responseStatus: 500 });
+      expect(Date.parse(String(delivery.lastAttemptAt)) - Date.parse(String(delivery.firstAttemptAt))).toBeGreaterThanOrEqual(3_600_000);
+    }
+    expect(receiver.received.filter((r) => r.event.run.runId === runId)).toEqual([]);
+    receiver.answer.status = 200;
+  });
 });
