@@ -33,6 +33,12 @@ export interface ScheduleVersion {
   savedBy: string;
 }
 
+/** A page of the schedules that fire by themselves; `cursor` is where the next page starts, absent after the last. */
+export interface ScheduleTriggerPage {
+  schedules: Schedule[];
+  cursor?: string;
+}
+
 export interface ScheduleVersionPage {
   items: Array<{ version: number; savedAt: string; savedBy: string }>;
   nextToken?: string;
@@ -52,8 +58,17 @@ export interface ConfigStore {
   updateClient(client: Client): Promise<void>;
   getSchedule(clientId: string, scheduleId: string): Promise<Schedule | undefined>;
   listSchedules(clientId: string): Promise<Schedule[]>;
-  /** Every schedule of every client (the schedulers' view). */
+  /** Every schedule of every client (the local scheduler's view). */
   listAllSchedules(): Promise<Schedule[]>;
+  /**
+   * Up to `limit` of the enabled, not MANUAL schedules of every client, in a stable order, from
+   * `cursor` (a page's own cursor; one this store did not issue is a ValidationError). Eventually
+   * consistent: a schedule saved moments ago may show in a later pass.
+   */
+  scheduleTriggerPage(limit: number, cursor?: string): Promise<ScheduleTriggerPage>;
+  /** Where the reconciler's pass over the schedule triggers continues; undefined: from the start. */
+  getTriggerCursor(): Promise<string | undefined>;
+  saveTriggerCursor(cursor: string | undefined): Promise<void>;
   createSchedule(schedule: Schedule, savedBy?: string): Promise<void>;
   /** Replaces the schedule if its stored version equals `expectedVersion`; the new one carries version + 1. */
   updateSchedule(schedule: Schedule, expectedVersion: number, savedBy?: string): Promise<void>;

@@ -38,6 +38,9 @@ export interface SettleReport {
 
 export interface TriggerReport {
   checked: number;
+  /** Pages of self-firing schedules read; passComplete: this invocation reached the last one. */
+  pages: number;
+  passComplete: boolean;
   /** Schedules whose chain of triggers was broken (none armed, or spent and never re-armed): caught up and armed again. */
   rearmed: string[];
   /** Schedules armed for another instant than their calendar's next occurrence (an edit whose arming failed). */
@@ -48,6 +51,9 @@ export interface TriggerReport {
 }
 
 const HOUR_MS = 3_600_000;
+const TRIGGER_PAGE_SIZE = 100;
+/** Schedules one reconciler invocation checks: each may arm a trigger and settle a few occurrences. */
+export const DEFAULT_TRIGGERS_PER_INVOCATION = 1_000;
 
 /** Whether a schedule fires by itself. */
 export function firesByItself(schedule: Pick<Schedule, 'enabled' | 'frequency'>): boolean {
@@ -203,38 +209,52 @@ export class ScheduleFiringService {
    * fired moments ago is left to its BeginRun; otherwise the chain broke — what was missed since
    * the cursor is settled, and the next occurrence armed.
    */
-  async reconcileTriggers(): Promise<TriggerReport> {
-    const { config, trigger, clock, logger } = this.deps;
-    const report: TriggerReport = { checked: 0, rearmed: [], corrected: [], caughtUp: [], missed: [], failed: [] };
-    for (const schedule of await config.listAllSchedules()) {
-      if (!firesByItself(schedule)) continue;
-      report.checked++;
-      const key = scheduleKeyOf(schedule);
-      try {
-        const now = clock.now();
-        const armed = await trigger.armedAt(key);
-        const armedMs = armed === undefined ? undefined : Date.parse(armed);
-        if (armedMs !== undefined && armedMs > now.getTime()) {
-          const expected = await this.nextOccurrence(schedule, now);
-          if (expected && Date.parse(expected.at) !== armedMs) {
-            await trigger.arm(key, expected);
-            report.corrected.push(schedule.scheduleId);
-          }
-          continue;
-        }
-        if (armedMs !== undefined && now.getTime() - armedMs <= this.settings.fireGraceMs) continue;
-        const settled = await this.settleDue(schedule, now);
-        report.caughtUp.push(...settled.fired.map((o) => ({ scheduleId: schedule.scheduleId, processingDate: o.processingDate })));
-        report.missed.push(...settled.missed.map((processingDate) => ({ scheduleId: schedule.scheduleId, processingDate })));
-        await this.armNext(schedule, clock.now());
-        report.rearmed.push(schedule.scheduleId);
-      } catch (error) {
-        report.failed.push(schedule.scheduleId);
-        logger.error('could not reconcile the trigger of a schedule', { ...key, error: error as Error });
-      }
-    }
+  async reconcileTriggers(budget = DEFAULT_TRIGGERS_PER_INVOCATION): Promise<TriggerReport> {
+    const { config, logger } = this.deps;
+    const report: TriggerReport = { checked: 0, pages: 0, passComplete: false, rearmed: [], corrected: [], caughtUp: [], missed: [], failed: [] };
+    // Pages of the self-firing schedules from where the last invocation stopped: each invocation
+    // checks at most `budget` of them, so a pass over 10,000 spans a few, each within its timeout.
+    let cursor = await config.getTriggerCursor();
+    do {
+      const page = await config.scheduleTriggerPage(Math.min(TRIGGER_PAGE_SIZE, budget - report.checked), cursor);
+      report.pages++;
+      for (const schedule of page.schedules) await this.reconcileTrigger(schedule, report);
+      cursor = page.cursor;
+    } while (cursor !== undefined && report.checked < budget);
+    report.passComplete = cursor === undefined;
+    await config.saveTriggerCursor(cursor);
     if (report.rearmed.length + report.corrected.length + report.failed.length > 0) logger.warn('reconciled schedule triggers', { ...report });
     return report;
+  }
+
+  private async reconcileTrigger(schedule: Schedule, report: TriggerReport): Promise<void> {
+    const { trigger, clock, logger } = this.deps;
+    // The index is eventually consistent: a schedule disabled moments ago may still be listed.
+    if (!firesByItself(schedule)) return;
+    report.checked++;
+    const key = scheduleKeyOf(schedule);
+    try {
+      const now = clock.now();
+      const armed = await trigger.armedAt(key);
+      const armedMs = armed === undefined ? undefined : Date.parse(armed);
+      if (armedMs !== undefined && armedMs > now.getTime()) {
+        const expected = await this.nextOccurrence(schedule, now);
+        if (expected && Date.parse(expected.at) !== armedMs) {
+          await trigger.arm(key, expected);
+          report.corrected.push(schedule.scheduleId);
+        }
+        return;
+      }
+      if (armedMs !== undefined && now.getTime() - armedMs <= this.settings.fireGraceMs) return;
+      const settled = await this.settleDue(schedule, now);
+      report.caughtUp.push(...settled.fired.map((o) => ({ scheduleId: schedule.scheduleId, processingDate: o.processingDate })));
+      report.missed.push(...settled.missed.map((processingDate) => ({ scheduleId: schedule.scheduleId, processingDate })));
+      await this.armNext(schedule, clock.now());
+      report.rearmed.push(schedule.scheduleId);
+    } catch (error) {
+      report.failed.push(schedule.scheduleId);
+      logger.error('could not reconcile the trigger of a schedule', { ...key, error: error as Error });
+    }
   }
 
   private async armNext(schedule: Schedule, after: Date): Promise<void> {

@@ -12,7 +12,8 @@ import {
 import { z } from 'zod';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from '../../domain/errors';
 import { CalendarConfigSchema, CalendarIdSchema, ClientIdSchema, ScheduleConfigSchema, type Client, type Schedule } from '../../domain/model';
-import { ROLES, SYSTEM_ACTOR, type Calendar, type CalendarPage, type ConfigStore, type PrincipalGrant, type Role, type ScheduleVersion, type ScheduleVersionPage } from '../../ports/config-store';
+import { ROLES, SYSTEM_ACTOR, type Calendar, type CalendarPage, type ConfigStore, type PrincipalGrant, type Role, type ScheduleTriggerPage, type ScheduleVersion, type ScheduleVersionPage } from '../../ports/config-store';
+import { firesByItself } from '../../services/schedule-firing-service';
 import { cancellationCodes, isConditionFailure, resilientSend } from './dynamo-toolkit';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -50,7 +51,9 @@ const StoredVersionSummarySchema = z.object({ version: z.number().int().positive
 const StoredPrincipalSchema = z.object({ clientIds: z.array(z.string()), role: z.enum(ROLES).default('admin') });
 
 /** Attributes that make up an item's key or index, never part of the entity itself. */
-const KEY_ATTRIBUTES = ['pk', 'sk', 'entity', 'nameKey'] as const;
+const KEY_ATTRIBUTES = ['pk', 'sk', 'entity', 'nameKey', 'selfFiringPk', 'selfFiringSk'] as const;
+const SELF_FIRING_PK = 'SELF_FIRING';
+const TRIGGER_CURSOR_KEY = { pk: 'RECONCILE', sk: 'TRIGGERS' };
 
 const clientPk = (clientId: string): string => `CLIENT#${clientId}`;
 const CLIENT_SK = 'CLIENT';
@@ -151,8 +154,8 @@ export class DynamoConfigStore implements ConfigStore {
   }
 
   async listAllSchedules(): Promise<Schedule[]> {
-    // A Scan: only the schedulers ask (the reconciler every few minutes, the local scheduler), and
-    // the table holds configuration, a few items per client.
+    // A Scan: only the local scheduler asks (the deployed reconciler pages the selfFiringSchedules
+    // index), and the table holds configuration, a few items per client.
     const schedules: Schedule[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -169,6 +172,34 @@ export class DynamoConfigStore implements ConfigStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return schedules.sort((a, b) => a.clientId.localeCompare(b.clientId) || a.createdAt.localeCompare(b.createdAt) || a.scheduleId.localeCompare(b.scheduleId));
+  }
+
+  async scheduleTriggerPage(limit: number, cursor?: string): Promise<ScheduleTriggerPage> {
+    // A Query of the sparse index: a page costs what it returns, never a Scan of every client's items.
+    const page = await this.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'selfFiringSchedules',
+        KeyConditionExpression: 'selfFiringPk = :pk',
+        ExpressionAttributeValues: { ':pk': SELF_FIRING_PK },
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: triggerStartKey(cursor) } : {}),
+      }),
+    );
+    const next = page.LastEvaluatedKey;
+    return {
+      schedules: (page.Items ?? []).map(toSchedule),
+      ...(next ? { cursor: Buffer.from(JSON.stringify(next)).toString('base64url') } : {}),
+    };
+  }
+
+  async getTriggerCursor(): Promise<string | undefined> {
+    const item = await this.get(TRIGGER_CURSOR_KEY.pk, TRIGGER_CURSOR_KEY.sk);
+    return typeof item?.cursor === 'string' ? item.cursor : undefined;
+  }
+
+  async saveTriggerCursor(cursor: string | undefined): Promise<void> {
+    await this.send(new PutCommand({ TableName: this.tableName, Item: { ...TRIGGER_CURSOR_KEY, ...(cursor ? { cursor } : {}) } }));
   }
 
   async createSchedule(schedule: Schedule, savedBy = SYSTEM_ACTOR): Promise<void> {
@@ -504,8 +535,24 @@ export class DynamoConfigStore implements ConfigStore {
       sk: scheduleSk(schedule.scheduleId),
       entity: 'SCHEDULE',
       nameKey: nameKey(schedule.name),
+      // Every save replaces the item: disabling or making a schedule MANUAL drops it from the index.
+      ...(firesByItself(schedule) ? { selfFiringPk: SELF_FIRING_PK, selfFiringSk: `${schedule.clientId}#${schedule.scheduleId}` } : {}),
     };
   }
+}
+
+/** A trigger page's cursor is the index key it stopped at; anything else is refused. */
+function triggerStartKey(cursor: string): Record<string, string> {
+  const invalid = new ValidationError('cursor is not a cursor this store issued', [{ path: 'cursor', message: 'invalid cursor' }]);
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  const parsed = z.object({ pk: z.string(), sk: z.string(), selfFiringPk: z.literal(SELF_FIRING_PK), selfFiringSk: z.string() }).strict().safeParse(key);
+  if (!parsed.success) throw invalid;
+  return parsed.data;
 }
 
 /** A versions page ends at a version: the next page lists the ones below it. */

@@ -32,12 +32,17 @@ export interface TableDefinition {
  * - `CLIENT#<clientId>` / `SCHEDULE#<scheduleId>`  a schedule
  * - `CLIENT#<clientId>` / `NAME#<lower-case name>` guard that keeps schedule names unique per client
  * - `PRINCIPAL#<iam arn>` / `PRINCIPAL`            the client ids an IAM principal may act for
+ * - `RECONCILE` / `TRIGGERS`                       where the reconciler's pass over schedule triggers continues
+ * Indexes:
+ * - selfFiringSchedules: sparse, only the schedules that fire by themselves (enabled, not MANUAL),
+ *   whole items (the reconciler settles and arms from the full schedule; schedules are small). One
+ *   partition: it changes only when a schedule is saved, and is read a page at a time.
  */
 export const CONFIG_TABLE: TableDefinition = {
   id: 'Config',
   partitionKey: 'pk',
   sortKey: 'sk',
-  globalIndexes: [],
+  globalIndexes: [{ indexName: 'selfFiringSchedules', partitionKey: 'selfFiringPk', sortKey: 'selfFiringSk' }],
 };
 
 /**
