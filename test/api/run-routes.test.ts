@@ -129,12 +129,13 @@ describe('run routes', () => {
       expect(h.runs.callsOf('listRuns')).toEqual([[clientId, { date: '2026-11-25', scheduleId: DAILY_SCHEDULE_ID, status: 'FAILED' }]]);
     });
 
-    it('requires the date and refuses an unknown status', async () => {
+    it('requires a date or a range and refuses an unknown status', async () => {
       const noDate = await h.send({ method: 'GET', path: `${base()}/runs` });
       const badStatus = await h.send({ method: 'GET', path: `${base()}/runs?date=2026-11-25&status=DONE` });
 
       expect(noDate.status).toBe(400);
-      expect(noDate.body.error.details).toEqual([expect.objectContaining({ path: 'date' })]);
+      // Since v1.1 a range (from and to) is the other way to ask: without a date, both are named.
+      expect(noDate.body.error.details).toEqual([expect.objectContaining({ path: 'from' }), expect.objectContaining({ path: 'to' })]);
       expect(badStatus.body.error.details).toEqual([expect.objectContaining({ path: 'status' })]);
       expect(h.runs.calls).toEqual([]);
     });
