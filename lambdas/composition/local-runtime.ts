@@ -344,6 +344,8 @@ async function startStores(options: LocalRuntimeOptions, meter: UsageMeter, star
     ledger: new DynamoLedger(document, tableName(LEDGER_TABLE)),
     ledgerMaintenance: new DynamoLedgerMaintenance(document, tableName(LEDGER_TABLE)),
     audit: new DynamoAuditLog(document, tableName(AUDIT_TABLE)),
+    /** Where the local delivery queue keeps its messages (in place of SQS). */
+    deliveryQueueTable: { document, tableName: tableName(runsTable) },
     stop: async () => {
       client.destroy();
       await dynamo?.stop();
@@ -411,7 +413,7 @@ const NOTIFY_EVERY_MS = 1_000;
  */
 function localNotifications(stores: Awaited<ReturnType<typeof startStores>>, clock: Clock, logger: Logger) {
   const bus = new LocalEventBus();
-  const deliveries = new LocalDeliveryQueue(clock);
+  const deliveries = new LocalDeliveryQueue(clock, stores.deliveryQueueTable.document, stores.deliveryQueueTable.tableName);
   const sealer = new LocalSecretSealer();
   const urlPolicy = new DnsUrlPolicy({ allowLoopbackHttp: true });
   const { outbox, subscriptions, runStore, configStore } = stores;

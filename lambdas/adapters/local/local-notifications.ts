@@ -1,30 +1,57 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RunEvent } from '../../domain/run-events';
 import type { Clock } from '../../ports/clock';
 import type { DeliveryMessage, DeliveryQueue, EventPublisher, SecretSealer } from '../../ports/notifications';
 import type { NotificationDispatchService, SweepReport } from '../../services/notification-dispatch-service';
 import type { WebhookDeliveryService } from '../../services/webhook-delivery-service';
+import { isConditionFailure } from '../aws/dynamo-toolkit';
 
-/** In place of SQS with DelaySeconds: a message is due at the runtime clock's now + its delay. */
+/** The one partition of the local delivery queue in the runs table; its sort key starts with the due instant. */
+const QUEUE_PK = 'LOCAL#DELIVERIES';
+/** Messages a tick takes at most; the rest wait for the next tick. */
+const TAKE_LIMIT = 100;
+
+/**
+ * In place of SQS with DelaySeconds: a message is due at the runtime clock's now + its delay. Kept
+ * in the runs table (DynamoDB Local, on disk), so a restart of the local runtime loses no retry.
+ * A message is taken by deleting it under a condition, so two ticks never send one attempt twice.
+ */
 export class LocalDeliveryQueue implements DeliveryQueue {
-  private messages: Array<{ message: DeliveryMessage; dueAt: number }> = [];
-
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
 
   async enqueue(message: DeliveryMessage, delaySeconds: number): Promise<void> {
-    this.messages.push({ message, dueAt: this.clock.now().getTime() + delaySeconds * 1000 });
+    const dueAt = new Date(this.clock.now().getTime() + delaySeconds * 1000).toISOString();
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { pk: QUEUE_PK, sk: `${dueAt}#${randomUUID()}`, message } }));
   }
 
-  /** Takes the messages due by now. */
-  takeDue(): DeliveryMessage[] {
-    const now = this.clock.now().getTime();
-    const due = this.messages.filter((entry) => entry.dueAt <= now);
-    this.messages = this.messages.filter((entry) => entry.dueAt > now);
-    return due.map((entry) => entry.message);
-  }
-
-  get size(): number {
-    return this.messages.length;
+  /** Takes the messages due by now, oldest due first. */
+  async takeDue(): Promise<DeliveryMessage[]> {
+    const now = this.clock.now().toISOString();
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk <= :due',
+        ExpressionAttributeValues: { ':pk': QUEUE_PK, ':due': `${now}#\uffff` },
+        ConsistentRead: true,
+        Limit: TAKE_LIMIT,
+      }),
+    );
+    const taken: DeliveryMessage[] = [];
+    for (const item of page.Items ?? []) {
+      try {
+        await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk)' }));
+        taken.push(item.message as DeliveryMessage);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return taken;
   }
 }
 
@@ -97,7 +124,7 @@ export class LocalNotifier {
 
   private async once(): Promise<NotifierTickReport> {
     const swept = await this.deps.dispatcher.sweep();
-    const due = this.deps.deliveries.takeDue();
+    const due = await this.deps.deliveries.takeDue();
     await Promise.all(
       due.map((message) =>
         this.deps.delivery.deliver(message).catch(async (error: unknown) => {
