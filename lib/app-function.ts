@@ -119,7 +119,7 @@ export class AppFunction extends Construct implements IGrantable {
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so AWS requires Resource "*".',
+        'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so AWS requires Resource "*"; so does dynamodb:ListStreams, which a DynamoDB stream event source (the notification dispatcher) needs. test/infra/function-wildcards.test.ts fails on any other action granted on "*" to a function role.',
     });
   }
 
