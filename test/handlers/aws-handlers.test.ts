@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoConfigStore } from '../../lambdas/adapters/aws/dynamo-config-store';
-import { CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
+import { AUDIT_TABLE, CONFIG_TABLE, LEDGER_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { apiEvent } from '../api/support/events';
 import { createTestTables } from '../support/dynamo';
 
@@ -117,6 +117,9 @@ describe('the Lambda entry points with the AWS composition', () => {
       CONFIG_TABLE_NAME: tables.tableName(CONFIG_TABLE),
       RUNS_TABLE_NAME: tables.tableName(RUNS_TABLE),
       LEDGER_TABLE_NAME: tables.tableName(LEDGER_TABLE),
+      AUDIT_TABLE_NAME: tables.tableName(AUDIT_TABLE),
+      WEBHOOK_SECRET_PREFIX: 'job-schedule-manager/test/webhooks/',
+      WEBHOOK_SECRET_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
       STATE_MACHINE_ARN,
       SCHEDULE_GROUP_NAME: 'job-schedule-manager-test',
       SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',

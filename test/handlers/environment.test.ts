@@ -50,7 +50,9 @@ describe('the functions’ environment schemas', () => {
   it('ask each function only for what it uses: the job steps need no scheduler, the status target no ledger', () => {
     expect(loadEnvironment(JobStepEnvironment, SHARED)).toMatchObject({ LEDGER_TABLE_NAME: 'ledger' });
     const { LEDGER_TABLE_NAME: _ledger, ...withoutLedger } = SHARED;
-    expect(loadEnvironment(ExecutionStatusEnvironment, withoutLedger)).toMatchObject({ RUNS_TABLE_NAME: 'runs' });
+    // The status target starts a backfill's next run, so it needs the state machine, not the scheduler.
+    expect(loadEnvironment(ExecutionStatusEnvironment, { ...withoutLedger, STATE_MACHINE_ARN: SCHEDULER.STATE_MACHINE_ARN })).toMatchObject({ RUNS_TABLE_NAME: 'runs' });
+    expect(() => loadEnvironment(ExecutionStatusEnvironment, withoutLedger)).toThrow(/STATE_MACHINE_ARN: not set/);
     expect(() => loadEnvironment(JobStepEnvironment, withoutLedger)).toThrow(/LEDGER_TABLE_NAME: not set/);
   });
 });
