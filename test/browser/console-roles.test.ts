@@ -78,7 +78,10 @@ describe('the console by role', () => {
     const create = button('New schedule');
     expect(await create.isDisabled()).toBe(true);
     expect(await create.getAttribute('title')).toBe('Creating a schedule needs the admin role; you are a viewer here.');
-    expect(await page.getByRole('link', { name: 'View Diagnostics' }).isVisible()).toBe(true);
+    // The list arrives after the heading: wait for its row before asking what it offers.
+    const view = page.getByRole('link', { name: 'View Diagnostics' });
+    await view.waitFor();
+    expect(await view.isVisible()).toBe(true);
     expect(await button('Delete Diagnostics').isDisabled()).toBe(true);
   });
 
