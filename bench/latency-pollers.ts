@@ -21,6 +21,8 @@ port.on('message', (message) => {
 });
 
 async function poll(): Promise<void> {
+  // Independent clients: each starts at its own moment within the first interval, not all in step.
+  if (settings.thinkMs > 0) await sleep(Math.random() * settings.thinkMs);
   while (!stopping) {
     const sent = performance.now();
     try {

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent } from 'aws-lambda';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../../domain/system-clock';
 import { createJobRegistry } from '../../jobs/job-catalogue';
@@ -13,6 +14,9 @@ import { HttpCoreBilling, staticCredentials } from '../aws/http-core-billing';
 import { meterConsumedCapacity } from './dynamo-capacity-meter';
 import { localDynamoClient } from './dynamo-local';
 import { InMemoryUsageMeter } from './usage-meter';
+
+/** The worker threads' nice value: below the main thread's 0, so the API and state machine come first. */
+const WORKER_NICE = 10;
 
 /** What the main thread gives a worker thread: where its stores are, nothing shared in memory. */
 export interface WorkerThreadData {
@@ -102,4 +106,20 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerThreadData): vo
   });
 }
 
-if (parentPort) serve(parentPort, workerData as WorkerThreadData);
+if (parentPort) {
+  lowerPriority();
+  serve(parentPort, workerData as WorkerThreadData);
+}
+
+/**
+ * The deployed workers are other Lambdas, with CPUs of their own: here they share the machine with
+ * the API and the state machine, so the thread yields the CPU to them. On Linux a nice value is a
+ * thread's own (setpriority on pid 0 is the calling thread); elsewhere this is best effort.
+ */
+function lowerPriority(): void {
+  try {
+    setPriority(0, WORKER_NICE);
+  } catch {
+    // Not permitted here: the thread runs at the process's priority.
+  }
+}
