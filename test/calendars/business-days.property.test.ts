@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { DAYS_OF_WEEK, NON_BUSINESS_DAY_RULES, type DayOfWeek, type Frequency, type NonBusinessDayRule } from '../../lambdas/domain/model';
-import { nextOccurrences, occurrenceForScheduledTime, type CalendarSpec } from '../../lambdas/domain/schedule-calendar';
+import { nextOccurrences, type CalendarSpec } from '../../lambdas/domain/schedule-calendar';
+import { occurrenceForScheduledTime } from '../../lambdas/domain/scheduled-time';
 
 /**
  * Business-day calendars against a second implementation written here, independently of the

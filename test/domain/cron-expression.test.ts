@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseCron } from '../../lambdas/domain/cron-expression';
 import { ValidationError } from '../../lambdas/domain/errors';
-import { isDue, nextOccurrences } from '../../lambdas/domain/schedule-calendar';
+import { isDue } from '../../lambdas/domain/frequency-dates';
+import { nextOccurrences } from '../../lambdas/domain/schedule-calendar';
 
 /** The local dates and times of the next `count` fires in UTC, "YYYY-MM-DD HH:MM". */
 function fires(expression: string, after: string, count: number): string[] {

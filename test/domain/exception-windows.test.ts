@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../lambdas/domain/errors';
 import type { ExceptionWindow } from '../../lambdas/domain/model';
-import { exceptionWindowEnd, validateExceptionWindows } from '../../lambdas/domain/schedule-calendar';
+import { exceptionWindowEnd, validateExceptionWindows } from '../../lambdas/domain/exception-windows';
 import { instantNearTransitionsArb, zoneArb } from './calendar-test-support';
 
 const end = (windows: ExceptionWindow[], instant: string, timezone = 'America/New_York'): string | undefined =>

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { DAYS_OF_WEEK, type Frequency } from '../../lambdas/domain/model';
-import { isDue, nextDueDate, nextOccurrences, type CalendarSpec, type Occurrence } from '../../lambdas/domain/schedule-calendar';
+import { isDue, nextDueDate } from '../../lambdas/domain/frequency-dates';
+import { nextOccurrences, type CalendarSpec, type Occurrence } from '../../lambdas/domain/schedule-calendar';
 import { instantNearTransitionsArb, localDate, localTime, MAX_MS, MIN_MS, offsetAt, zoneArb, ZONES } from './calendar-test-support';
 
 /**

@@ -2,17 +2,9 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../lambdas/domain/errors';
 import type { Frequency } from '../../lambdas/domain/model';
-import {
-  isDue,
-  localTimeToInstant,
-  nextDueDate,
-  nextOccurrences,
-  occurrenceForScheduledTime,
-  occurrencesAfter,
-  processingDateOf,
-  validateCalendarSpec,
-  type CalendarSpec,
-} from '../../lambdas/domain/schedule-calendar';
+import { isDue, nextDueDate } from '../../lambdas/domain/frequency-dates';
+import { localTimeToInstant, nextOccurrences, occurrencesAfter, processingDateOf, validateCalendarSpec, type CalendarSpec } from '../../lambdas/domain/schedule-calendar';
+import { occurrenceForScheduledTime } from '../../lambdas/domain/scheduled-time';
 
 const spec = (frequency: Frequency, executionTime = '02:30:00', timezone = 'America/New_York'): CalendarSpec => ({ frequency, executionTime, timezone });
 const DAILY: Frequency = { type: 'DAILY' };

@@ -1,7 +1,7 @@
+import { exceptionWindowEnd } from '../../domain/exception-windows';
 import { writesLedger } from '../../domain/job-registry';
 import type { Run, RunJob } from '../../domain/model';
 import { failedSequenceError, nextCheckAt, waitNote } from '../../domain/run';
-import { exceptionWindowEnd } from '../../domain/schedule-calendar';
 import type { Clock } from '../../ports/clock';
 import type { LedgerLockHolder, LedgerLocks } from '../../ports/ledger-lock';
 import type { RunStore } from '../../ports/run-store';

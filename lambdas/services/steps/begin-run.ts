@@ -2,7 +2,7 @@ import type { JobRegistry } from '../../domain/job-registry';
 import { DEFAULT_OVERLAP_POLICY, type Run, type WaitTarget } from '../../domain/model';
 import { dependencyScheduleIds, newRunDraft, nextCheckAt, waitNote } from '../../domain/run';
 import { announced } from '../../domain/run-events';
-import { occurrenceForScheduledTime } from '../../domain/schedule-calendar';
+import { occurrenceForScheduledTime } from '../../domain/scheduled-time';
 import type { Clock } from '../../ports/clock';
 import type { ConfigStore } from '../../ports/config-store';
 import type { ActiveRunHeader, RunStore } from '../../ports/run-store';
