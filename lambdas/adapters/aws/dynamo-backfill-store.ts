@@ -2,8 +2,8 @@ import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentC
 import type { Backfill, BackfillSlot } from '../../domain/backfill';
 import type { RunStatus } from '../../domain/model';
 import type { ActiveBackfill, BackfillProgress, BackfillStore } from '../../ports/backfill-store';
-import { batchGetAll, batchWriteAll, isConditionFailure, queryAll, resilientSend } from './dynamo-toolkit';
-import { runPk } from './dynamo-run-table';
+import { runHeaderKey } from './dynamo-run-table';
+import { batchGetAll, batchWriteAll, queryAll, resilientSend, writeIfConditionsHold } from './dynamo-toolkit';
 
 /**
  * Backfills in the runs table (RUNS_TABLE), next to the runs they start:
@@ -39,29 +39,16 @@ export class DynamoBackfillStore implements BackfillStore {
   async create(backfill: Backfill): Promise<{ created: true } | { created: false; activeId: string }> {
     const { dates, ...header } = backfill;
     const pk = backfillPk(backfill.backfillId);
+    const marker = { pk: ACTIVE_PK, sk: activeSk(backfill.clientId, backfill.scheduleId), clientId: backfill.clientId, scheduleId: backfill.scheduleId, backfillId: backfill.backfillId };
+    const writes = [
+      { Put: { TableName: this.tableName, Item: marker, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.tableName, Item: { ...header, pk, sk: HEADER }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.tableName, Item: { pk, sk: DATES, dates } } },
+    ];
     for (let round = 0; round < CREATE_ROUNDS; round++) {
-      try {
-        await this.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: { pk: ACTIVE_PK, sk: activeSk(backfill.clientId, backfill.scheduleId), clientId: backfill.clientId, scheduleId: backfill.scheduleId, backfillId: backfill.backfillId },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              { Put: { TableName: this.tableName, Item: { ...header, pk, sk: HEADER }, ConditionExpression: 'attribute_not_exists(pk)' } },
-              { Put: { TableName: this.tableName, Item: { pk, sk: DATES, dates } } },
-            ],
-          }),
-        );
-        return { created: true };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        const active = await this.activeOf(backfill.clientId, backfill.scheduleId);
-        if (active) return { created: false, activeId: active.backfillId };
-      }
+      if (await writeIfConditionsHold(() => this.send(new TransactWriteCommand({ TransactItems: writes })))) return { created: true };
+      const active = await this.activeOf(backfill.clientId, backfill.scheduleId);
+      if (active) return { created: false, activeId: active.backfillId };
     }
     throw new Error(`the backfills of schedule ${backfill.scheduleId} keep changing; try again`);
   }
@@ -97,32 +84,15 @@ export class DynamoBackfillStore implements BackfillStore {
         ...(progress.error ? { ':error': progress.error } : {}),
       },
     };
-    try {
-      if (progress.status === 'DONE') {
-        await this.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Update: update },
-              {
-                Delete: {
-                  TableName: this.tableName,
-                  Key: { pk: ACTIVE_PK, sk: activeSk(backfill.clientId, backfill.scheduleId) },
-                  // Only its own marker: never the next backfill's.
-                  ConditionExpression: 'attribute_not_exists(pk) OR backfillId = :id',
-                  ExpressionAttributeValues: { ':id': backfill.backfillId },
-                },
-              },
-            ],
-          }),
-        );
-      } else {
-        await this.send(new UpdateCommand(update));
-      }
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    if (progress.status !== 'DONE') return writeIfConditionsHold(() => this.send(new UpdateCommand(update)));
+    const activeMarker = {
+      TableName: this.tableName,
+      Key: { pk: ACTIVE_PK, sk: activeSk(backfill.clientId, backfill.scheduleId) },
+      // Only its own marker: never the next backfill's.
+      ConditionExpression: 'attribute_not_exists(pk) OR backfillId = :id',
+      ExpressionAttributeValues: { ':id': backfill.backfillId },
+    };
+    return writeIfConditionsHold(() => this.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, { Delete: activeMarker }] })));
   }
 
   async recordStarted(backfillId: string, slots: readonly BackfillSlot[]): Promise<void> {
@@ -154,7 +124,7 @@ export class DynamoBackfillStore implements BackfillStore {
   }
 
   async runStatuses(runIds: readonly string[]): Promise<Map<string, RunStatus>> {
-    const keys = [...new Set(runIds)].map((runId) => ({ pk: runPk(runId), sk: 'RUN' }));
+    const keys = [...new Set(runIds)].map(runHeaderKey);
     const items = await batchGetAll(this.db, this.tableName, keys);
     return new Map(items.map((item) => [String(item.runId), item.status as RunStatus]));
   }

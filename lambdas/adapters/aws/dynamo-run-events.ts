@@ -1,8 +1,8 @@
 import { DeleteCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { RunEvent } from '../../domain/run-events';
 import type { DueDeadline, RunEventOutbox } from '../../ports/run-events';
-import { runPk } from './dynamo-run-table';
-import { cancellationCodes, getItem, isConditionFailure, queryAll, resilientSend, type Item } from './dynamo-toolkit';
+import { runHeaderKey } from './dynamo-run-table';
+import { cancellationCodes, getItem, queryAll, resilientSend, writeIfConditionsHold, type Item } from './dynamo-toolkit';
 
 /*
  * Run events on the runs table (RUNS_TABLE):
@@ -126,29 +126,15 @@ export class DynamoRunEventOutbox implements RunEventOutbox {
     return due;
   }
 
-  async markLate(runId: string, event: RunEvent): Promise<boolean> {
-    try {
-      await this.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { pk: runPk(runId), sk: 'RUN' },
-                UpdateExpression: 'SET late = :late',
-                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(late)',
-                ExpressionAttributeValues: { ':late': true },
-              },
-            },
-            ...eventWrites(this.tableName, event),
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  markLate(runId: string, event: RunEvent): Promise<boolean> {
+    const late = {
+      TableName: this.tableName,
+      Key: runHeaderKey(runId),
+      UpdateExpression: 'SET late = :late',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(late)',
+      ExpressionAttributeValues: { ':late': true },
+    };
+    return writeIfConditionsHold(() => this.send(new TransactWriteCommand({ TransactItems: [{ Update: late }, ...eventWrites(this.tableName, event)] })));
   }
 
   async settleDeadline(due: DueDeadline): Promise<void> {

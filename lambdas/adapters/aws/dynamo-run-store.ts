@@ -1,64 +1,37 @@
-import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransientStoreError } from '../../domain/errors';
-import type { ErrorInfo, ItemStatus, Run, RunJob } from '../../domain/model';
+import type { ItemStatus, Run, RunJob } from '../../domain/model';
 import { isTerminal } from '../../domain/run';
+import { deadlineOf, eventTypeForStatus, runEventOf } from '../../domain/run-events';
 import { executionNameFor, runIdFor } from '../../domain/run-naming';
+import type { RunPosition } from '../../domain/run-position';
 import type { BatchLease, BatchRecord, BatchSummary, CollectCursor } from '../../ports/batch-store';
 import type { ItemPage } from '../../ports/item-pages';
-import type { RunPosition } from '../../domain/run-position';
 import type { ActiveRunHeader, ActiveRunPage, RunDraft, RunListFilter, RunRangeQuery, RunStore, RunTransition } from '../../ports/run-store';
-import { deadlineOf, eventTypeForStatus, runEventOf } from '../../domain/run-events';
 import { backoff, type BackoffPolicy } from './backoff';
-import { deadlineWrite, eventWrites, writeAnnounced } from './dynamo-run-events';
+import { DynamoActiveRuns } from './dynamo-active-runs';
 import { DynamoBatchStore } from './dynamo-batch-store';
 import { DynamoItemPages } from './dynamo-item-pages';
-import { DynamoRunRanges, runsByClientKeys } from './dynamo-run-ranges';
-import { ACTIVE_SHARDS, activeShardPk, activeShardPkOf, datePk, execPk, jobSk, pad, runPk, runScheduleKey } from './dynamo-run-table';
-import { getItem, isConditionFailure, queryAll, resilientSend, type Item } from './dynamo-toolkit';
-
-/** The reconciler's saved place: `RECONCILE` / `CURSOR`. */
-const RECONCILE_CURSOR_KEY = { pk: 'RECONCILE', sk: 'CURSOR' };
+import { writeManualStart } from './dynamo-manual-start';
+import { deadlineWrite, eventWrites, writeAnnounced } from './dynamo-run-events';
+import { execLinkItem, jobItem, readRun, runHeaderItem, transitionUpdate } from './dynamo-run-items';
+import { DynamoRunRanges } from './dynamo-run-ranges';
+import { datePk, execPk, jobSk, runHeaderKey, runPk } from './dynamo-run-table';
+import { getItem, queryAll, resilientSend, writeIfConditionsHold } from './dynamo-toolkit';
 
 /** A claim that lost to a concurrent claim or reset reads the date again after this. */
 const CLAIM_BACKOFF: BackoffPolicy = { baseMs: 50, capMs: 500 };
 
-interface JobItem {
-  seq: number;
-  type: RunJob['type'];
-  settings?: Record<string, unknown>;
-  status: RunJob['status'];
-  total: number;
-  succeeded: number;
-  failed: number;
-  startedAt?: string;
-  endedAt?: string;
-  batchCount?: number;
-  generation: number;
-  onItemFailure?: RunJob['onItemFailure'];
-  collectAgain?: boolean;
-  start?: RunJob['start'];
-  manualStart?: RunJob['manualStart'];
-  error?: ErrorInfo;
-}
-
-/** A conditional update of a run's header: sent alone, or as one action of a transaction. */
-interface HeaderUpdate {
-  TableName: string;
-  Key: { pk: string; sk: string };
-  UpdateExpression: string;
-  ConditionExpression: string;
-  ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues: Record<string, unknown>;
-}
-
 /**
  * The run store on one DynamoDB table (RUNS_TABLE in table-definitions.ts): runs, their jobs and
- * the date and execution pointers here; batches (DynamoBatchStore) and item pages
- * (DynamoItemPages) in their own adapters on the same table, forwarded so that the services
+ * the date and execution pointers here (items in dynamo-run-items.ts); the active runs
+ * (DynamoActiveRuns), batches (DynamoBatchStore), item pages (DynamoItemPages) and date ranges
+ * (DynamoRunRanges) in their own adapters on the same table, forwarded so that the services
  * take one RunStore.
  */
 export class DynamoRunStore implements RunStore {
   private readonly send: DynamoDBDocumentClient['send'];
+  private readonly active: DynamoActiveRuns;
   private readonly batches: DynamoBatchStore;
   private readonly items: DynamoItemPages;
   private readonly ranges: DynamoRunRanges;
@@ -69,6 +42,7 @@ export class DynamoRunStore implements RunStore {
     options: { outcomeRetentionDays?: number } = {},
   ) {
     this.send = resilientSend(db);
+    this.active = new DynamoActiveRuns(db, tableName);
     this.batches = new DynamoBatchStore(db, tableName, options);
     this.items = new DynamoItemPages(db, tableName);
     this.ranges = new DynamoRunRanges(db, tableName);
@@ -90,47 +64,29 @@ export class DynamoRunStore implements RunStore {
       const deadlineAt = isTerminal(claimed.status) ? undefined : deadlineOf(claimed);
       const run: Run = deadlineAt ? { ...claimed, deadlineAt } : claimed;
       const { jobs, ...header } = run;
-      try {
-        await this.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: { pk, sk: 'CURRENT', runId, attempt, status: 'ACTIVE' },
-                  ConditionExpression: pointer ? '#status = :reset AND attempt = :prev' : 'attribute_not_exists(pk)',
-                  ...(pointer
-                    ? { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':reset': 'RESET', ':prev': pointer.attempt } }
-                    : {}),
-                },
-              },
-              { Put: { TableName: this.tableName, Item: this.runHeaderItem(header), ConditionExpression: 'attribute_not_exists(pk)' } },
-              { Put: { TableName: this.tableName, Item: { pk: execPk(run.executionName), sk: 'EXEC', runId } } },
-              ...jobs.map((job) => ({ Put: { TableName: this.tableName, Item: this.jobItem(runId, job) } })),
-              ...this.claimAnnouncements(run),
-            ],
-          }),
-        );
-        return { run, created: true };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        await backoff(round + 1, CLAIM_BACKOFF);
-      }
+      const pointerPut = {
+        TableName: this.tableName,
+        Item: { pk, sk: 'CURRENT', runId, attempt, status: 'ACTIVE' },
+        ConditionExpression: pointer ? '#status = :reset AND attempt = :prev' : 'attribute_not_exists(pk)',
+        ...(pointer ? { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':reset': 'RESET', ':prev': pointer.attempt } } : {}),
+      };
+      const claim = new TransactWriteCommand({
+        TransactItems: [
+          { Put: pointerPut },
+          { Put: { TableName: this.tableName, Item: runHeaderItem(header), ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName: this.tableName, Item: execLinkItem(run.executionName, runId) } },
+          ...jobs.map((job) => ({ Put: { TableName: this.tableName, Item: jobItem(runId, job) } })),
+          ...this.claimAnnouncements(run),
+        ],
+      });
+      if (await writeIfConditionsHold(() => this.send(claim))) return { run, created: true };
+      await backoff(round + 1, CLAIM_BACKOFF);
     }
     throw new TransientStoreError('the run for this date is changing too fast; try again');
   }
 
-  async getRun(runId: string, consistent = false): Promise<Run | undefined> {
-    const items = await queryAll(this.db, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': runPk(runId) },
-      ConsistentRead: consistent,
-    });
-    const header = items.find((item) => item.sk === 'RUN');
-    if (!header) return undefined;
-    const jobs = items.filter((item) => String(item.sk).startsWith('JOB#')).map((item) => toRunJob(item as unknown as JobItem));
-    return toRun(header, jobs);
+  getRun(runId: string, consistent = false): Promise<Run | undefined> {
+    return readRun(this.db, this.tableName, runId, consistent);
   }
 
   async getCurrentRun(clientId: string, scheduleId: string, processingDate: string): Promise<Run | undefined> {
@@ -153,246 +109,92 @@ export class DynamoRunStore implements RunStore {
     return runs.filter((r): r is Run => r !== undefined);
   }
 
-  async listActiveRuns(): Promise<Run[]> {
-    const headers: Item[] = [];
-    for (let shard = 0; shard < ACTIVE_SHARDS; shard++) {
-      headers.push(
-        ...(await queryAll(this.db, {
-          TableName: this.tableName,
-          IndexName: 'activeRunShards',
-          KeyConditionExpression: 'activePk = :a',
-          ExpressionAttributeValues: { ':a': activeShardPkOf(shard) },
-        })),
-      );
-    }
-    const runs = await Promise.all(headers.map((h) => this.getRun(String(h.runId), true)));
-    return runs.filter((r): r is Run => r !== undefined && !isTerminal(r.status));
+  listActiveRuns(): Promise<Run[]> {
+    return this.active.listActiveRuns();
   }
 
-  async activeRunPage(limit: number, cursor?: string): Promise<ActiveRunPage> {
-    let { shard, after } = decodeActiveCursor(cursor);
-    const runs: ActiveRunPage['runs'] = [];
-    while (shard < ACTIVE_SHARDS && runs.length < limit) {
-      const page = await this.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'activeRunShards',
-          KeyConditionExpression: after ? 'activePk = :a AND activeSk > :after' : 'activePk = :a',
-          ExpressionAttributeValues: { ':a': activeShardPkOf(shard), ...(after ? { ':after': after } : {}) },
-          Limit: limit - runs.length,
-        }),
-      );
-      for (const h of page.Items ?? []) {
-        runs.push({ runId: String(h.runId), executionName: String(h.executionName), status: h.status as Run['status'], updatedAt: String(h.updatedAt) });
-        after = String(h.activeSk);
-      }
-      // The index's sort key is the run id: "after the last one read" resumes a shard without an opaque key.
-      if (!page.LastEvaluatedKey) {
-        shard++;
-        after = undefined;
-      }
-    }
-    return shard < ACTIVE_SHARDS ? { runs, cursor: encodeActiveCursor(shard, after) } : { runs };
+  activeRunPage(limit: number, cursor?: string): Promise<ActiveRunPage> {
+    return this.active.activeRunPage(limit, cursor);
   }
 
-  async getReconcileCursor(): Promise<string | undefined> {
-    const item = await getItem<{ cursor?: string }>(this.db, this.tableName, RECONCILE_CURSOR_KEY, true);
-    return item?.cursor;
+  getReconcileCursor(): Promise<string | undefined> {
+    return this.active.getReconcileCursor();
   }
 
-  async saveReconcileCursor(cursor: string | undefined): Promise<void> {
-    await this.send(new PutCommand({ TableName: this.tableName, Item: { ...RECONCILE_CURSOR_KEY, ...(cursor ? { cursor } : {}) } }));
+  saveReconcileCursor(cursor: string | undefined): Promise<void> {
+    return this.active.saveReconcileCursor(cursor);
   }
 
-  async listActiveRunsOfSchedule(clientId: string, scheduleId: string): Promise<ActiveRunHeader[]> {
-    // One schedule's partition of a sparse index: a run reads its own schedule's few active runs,
-    // never every client's (1,000 schedules firing at once would each read all 1,000).
-    const headers = await queryAll(this.db, {
-      TableName: this.tableName,
-      IndexName: 'activeRunsOfSchedule',
-      KeyConditionExpression: 'runSchedule = :s',
-      ProjectionExpression: 'runId, processingDate, #status, createdAt, startedAt',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':s': runScheduleKey(clientId, scheduleId) },
-    });
-    return headers
-      .map((h) => ({
-        runId: String(h.runId),
-        processingDate: String(h.processingDate),
-        status: h.status as Run['status'],
-        createdAt: String(h.createdAt),
-        ...(typeof h.startedAt === 'string' ? { startedAt: h.startedAt } : {}),
-      }))
-      .filter((h) => !isTerminal(h.status));
+  listActiveRunsOfSchedule(clientId: string, scheduleId: string): Promise<ActiveRunHeader[]> {
+    return this.active.listActiveRunsOfSchedule(clientId, scheduleId);
   }
 
   async transitionRun(runId: string, transition: RunTransition): Promise<boolean> {
     if (transition.event) {
       const { event, ...change } = transition;
-      return writeAnnounced(this.db, this.tableName, { Update: this.transitionUpdate(runId, change) }, event, () => this.transitionRun(runId, change));
+      return writeAnnounced(this.db, this.tableName, { Update: transitionUpdate(this.tableName, runId, change) }, event, () => this.transitionRun(runId, change));
     }
-    try {
-      await this.send(new UpdateCommand(this.transitionUpdate(runId, transition)));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return writeIfConditionsHold(() => this.send(new UpdateCommand(transitionUpdate(this.tableName, runId, transition))));
   }
 
-  async reopenRun(runId: string, transition: RunTransition, jobs: RunJob[], executionName: string): Promise<boolean> {
-    try {
-      await this.send(
+  reopenRun(runId: string, transition: RunTransition, jobs: RunJob[], executionName: string): Promise<boolean> {
+    return writeIfConditionsHold(() =>
+      this.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Update: this.transitionUpdate(runId, transition) },
-            { Put: { TableName: this.tableName, Item: { pk: execPk(executionName), sk: 'EXEC', runId } } },
-            ...jobs.map((job) => ({ Put: { TableName: this.tableName, Item: this.jobItem(runId, job) } })),
+            { Update: transitionUpdate(this.tableName, runId, transition) },
+            { Put: { TableName: this.tableName, Item: execLinkItem(executionName, runId) } },
+            ...jobs.map((job) => ({ Put: { TableName: this.tableName, Item: jobItem(runId, job) } })),
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  /** The conditional update of a run's header that a transition is. */
-  private transitionUpdate(runId: string, transition: RunTransition): HeaderUpdate {
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = {};
-    const conditions: string[] = ['attribute_exists(pk)'];
-    const fromKeys = transition.from.map((status, i) => {
-      values[`:from${i}`] = status;
-      return `:from${i}`;
-    });
-    conditions.push(`#status IN (${fromKeys.join(', ')})`);
-    if (transition.executionName !== undefined) {
-      names['#executionName'] = 'executionName';
-      values[':ownerExecution'] = transition.executionName;
-      conditions.push('#executionName = :ownerExecution');
-    }
-    if (transition.redriveBelow !== undefined) {
-      names['#redriveCount'] = 'redriveCount';
-      values[':redriveBelow'] = transition.redriveBelow;
-      // redriveCount may also be SET below: the condition uses its own placeholder.
-      conditions.push('#redriveCount < :redriveBelow');
-    }
-    const sets: string[] = [];
-    const removes: string[] = [...(transition.remove ?? [])].map((field) => {
-      names[`#${field}`] = field;
-      return `#${field}`;
-    });
-    for (const [field, value] of Object.entries(transition.set)) {
-      if (value === undefined) continue;
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      sets.push(`#${field} = :${field}`);
-    }
-    if (transition.set.status) {
-      names['#activePk'] = 'activePk';
-      names['#activeSk'] = 'activeSk';
-      if (isTerminal(transition.set.status)) {
-        removes.push('#activePk', '#activeSk');
-      } else {
-        values[':active'] = activeShardPk(runId);
-        values[':activeSk'] = runId;
-        sets.push('#activePk = :active', '#activeSk = :activeSk');
-      }
-    }
-    names['#updatedAt'] = 'updatedAt';
-    values[':updatedAt'] = new Date().toISOString();
-    sets.push('#updatedAt = :updatedAt');
-    return {
-      TableName: this.tableName,
-      Key: { pk: runPk(runId), sk: 'RUN' },
-      UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      ConditionExpression: conditions.join(' AND '),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    };
+      ),
+    );
   }
 
   async resetRun(runId: string, at: string): Promise<boolean> {
     const run = await this.getRun(runId, true);
     if (!run || run.status === 'RESET') return false;
-    try {
-      await this.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { pk: runPk(runId), sk: 'RUN' },
-                UpdateExpression: 'SET #status = :reset, endedAt = :at, updatedAt = :at REMOVE activePk, activeSk, waitingUntil, waitingReason',
-                ConditionExpression: '#status <> :reset',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':reset': 'RESET', ':at': at },
-              },
-            },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { pk: datePk(run.clientId, run.scheduleId, run.processingDate), sk: 'CURRENT' },
-                UpdateExpression: 'SET #status = :reset',
-                ConditionExpression: 'runId = :runId',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':reset': 'RESET', ':runId': runId },
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    const header = {
+      TableName: this.tableName,
+      Key: runHeaderKey(runId),
+      UpdateExpression: 'SET #status = :reset, endedAt = :at, updatedAt = :at REMOVE activePk, activeSk, waitingUntil, waitingReason',
+      ConditionExpression: '#status <> :reset',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':reset': 'RESET', ':at': at },
+    };
+    const pointer = {
+      TableName: this.tableName,
+      Key: { pk: datePk(run.clientId, run.scheduleId, run.processingDate), sk: 'CURRENT' },
+      UpdateExpression: 'SET #status = :reset',
+      ConditionExpression: 'runId = :runId',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':reset': 'RESET', ':runId': runId },
+    };
+    return writeIfConditionsHold(() => this.send(new TransactWriteCommand({ TransactItems: [{ Update: header }, { Update: pointer }] })));
   }
 
   async putJob(runId: string, job: RunJob): Promise<void> {
-    await this.send(new PutCommand({ TableName: this.tableName, Item: this.jobItem(runId, job) }));
+    await this.send(new PutCommand({ TableName: this.tableName, Item: jobItem(runId, job) }));
   }
 
-  async startManualJob(runId: string, job: RunJob, transition: RunTransition): Promise<boolean> {
-    try {
-      await this.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Update: this.transitionUpdate(runId, transition) },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: this.jobItem(runId, job),
-                ConditionExpression: 'attribute_exists(pk) AND #status = :pending AND attribute_not_exists(manualStart)',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':pending': 'PENDING' },
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  startManualJob(runId: string, job: RunJob, transition: RunTransition): Promise<boolean> {
+    return writeManualStart(this.send, this.tableName, runId, job, transition);
   }
 
   async addJobStats(runId: string, seq: number, delta: { succeeded: number; failed: number }): Promise<void> {
     if (delta.succeeded === 0 && delta.failed === 0) return;
-    await this.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: runPk(runId), sk: jobSk(seq) },
-        UpdateExpression: 'ADD succeeded :s, failed :f',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':s': delta.succeeded, ':f': delta.failed },
-      }),
-    ).catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    // The update never creates a job item: deltas for a job that has none are dropped.
+    await writeIfConditionsHold(() =>
+      this.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: runPk(runId), sk: jobSk(seq) },
+          UpdateExpression: 'ADD succeeded :s, failed :f',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':s': delta.succeeded, ':f': delta.failed },
+        }),
+      ),
+    );
   }
 
   async findRunIdByExecution(executionName: string): Promise<string | undefined> {
@@ -401,7 +203,7 @@ export class DynamoRunStore implements RunStore {
   }
 
   async linkExecution(executionName: string, runId: string): Promise<void> {
-    await this.send(new PutCommand({ TableName: this.tableName, Item: { pk: execPk(executionName), sk: 'EXEC', runId } }));
+    await this.send(new PutCommand({ TableName: this.tableName, Item: execLinkItem(executionName, runId) }));
   }
 
   putBatches(runId: string, seq: number, batches: Array<{ batchNo: number; itemIds: string[] }>): Promise<void> {
@@ -448,86 +250,4 @@ export class DynamoRunStore implements RunStore {
       ...(run.deadlineAt ? [deadlineWrite(this.tableName, { runId: run.runId, deadlineAt: run.deadlineAt })] : []),
     ];
   }
-
-  private runHeaderItem(header: Omit<Run, 'jobs'>): Record<string, unknown> {
-    return {
-      ...header,
-      pk: runPk(header.runId),
-      sk: 'RUN',
-      gsi1pk: `CLIENT#${header.clientId}#DATE#${header.processingDate}`,
-      gsi1sk: `${header.scheduleId}#${pad(header.attempt, 4)}`,
-      ...runsByClientKeys(header),
-      runSchedule: runScheduleKey(header.clientId, header.scheduleId),
-      ...(isTerminal(header.status) ? {} : { activePk: activeShardPk(header.runId), activeSk: header.runId }),
-    };
-  }
-
-  private jobItem(runId: string, job: RunJob): Record<string, unknown> {
-    const item: JobItem & { pk: string; sk: string } = {
-      pk: runPk(runId),
-      sk: jobSk(job.seq),
-      seq: job.seq,
-      type: job.type,
-      settings: job.settings,
-      status: job.status,
-      total: job.stats.total,
-      succeeded: job.stats.succeeded,
-      failed: job.stats.failed,
-      startedAt: job.startedAt,
-      endedAt: job.endedAt,
-      batchCount: job.batchCount,
-      generation: job.generation,
-      onItemFailure: job.onItemFailure,
-      collectAgain: job.collectAgain,
-      start: job.start,
-      manualStart: job.manualStart,
-      error: job.error,
-    };
-    return item as unknown as Record<string, unknown>;
-  }
-}
-
-function toRun(header: Record<string, unknown>, jobs: RunJob[]): Run {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, activePk: _a1, activeSk: _a2, runSchedule: _rs, clientRunsPk: _c1, clientRunsSk: _c2, ...run } = header;
-  return { ...(run as unknown as Omit<Run, 'jobs'>), jobs: jobs.sort((a, b) => a.seq - b.seq) };
-}
-
-function encodeActiveCursor(shard: number, after: string | undefined): string {
-  return Buffer.from(JSON.stringify(after ? [shard, after] : [shard])).toString('base64url');
-}
-
-/** A cursor this store did not write (or from an older version) starts the pass again. */
-function decodeActiveCursor(cursor: string | undefined): { shard: number; after?: string } {
-  if (!cursor) return { shard: 0 };
-  try {
-    const [shard, after] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (Number.isInteger(shard) && (shard as number) >= 0 && (after === undefined || typeof after === 'string')) {
-      return { shard: shard as number, ...(after ? { after } : {}) };
-    }
-  } catch {
-    // Unreadable: from the start, below.
-  }
-  return { shard: 0 };
-}
-
-function toRunJob(item: JobItem): RunJob {
-  const total = Number(item.total ?? 0);
-  const succeeded = Number(item.succeeded ?? 0);
-  const failed = Number(item.failed ?? 0);
-  return {
-    seq: item.seq,
-    type: item.type,
-    ...(item.settings ? { settings: item.settings } : {}),
-    status: item.status,
-    stats: { total, succeeded, failed, pending: Math.max(0, total - succeeded - failed) },
-    ...(item.startedAt ? { startedAt: item.startedAt } : {}),
-    ...(item.endedAt ? { endedAt: item.endedAt } : {}),
-    ...(item.batchCount !== undefined ? { batchCount: item.batchCount } : {}),
-    generation: item.generation ?? 0,
-    ...(item.onItemFailure ? { onItemFailure: item.onItemFailure } : {}),
-    ...(item.collectAgain ? { collectAgain: true } : {}),
-    ...(item.start ? { start: item.start } : {}),
-    ...(item.manualStart ? { manualStart: item.manualStart } : {}),
-    ...(item.error ? { error: item.error } : {}),
-  };
 }

@@ -4,6 +4,8 @@ import type { BatchRecord } from '../../ports/batch-store';
 /** Keys of the runs table (RUNS_TABLE in table-definitions.ts), shared by the run store, the batch store and item pages. */
 export const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 export const runPk = (runId: string): string => `RUN#${runId}`;
+/** A run's header: its status, times and the keys of the indexes that find it. */
+export const runHeaderKey = (runId: string): { pk: string; sk: string } => ({ pk: runPk(runId), sk: 'RUN' });
 export const jobSk = (seq: number): string => `JOB#${pad(seq, 3)}`;
 /** A job's key: the failedBatchKeys index's partition (one per job: at most one index write per batch, ever). */
 export const batchJobKey = (runId: string, seq: number): string => `RUN#${runId}#J#${pad(seq, 3)}`;

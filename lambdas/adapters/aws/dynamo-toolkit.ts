@@ -96,6 +96,17 @@ export function isConditionFailure(error: unknown): boolean {
   return cancellationCodes(error)?.includes('ConditionalCheckFailed') ?? false;
 }
 
+/** Runs a conditional write: true once written, false when its condition (or one of a transaction's) refused it. */
+export async function writeIfConditionsHold(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 export async function getItem<T = Item>(db: DynamoDBDocumentClient, tableName: string, key: Key, consistent: boolean): Promise<T | undefined> {
   const result = await sendToDynamo(() => db.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: consistent })));
   return result.Item as T | undefined;
