@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal, type IGrantable, type IPrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal, type IGrantable, type IPrincipal, type Policy } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/composition/env-names';
+import { grantOnAnyResource } from './nag';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.url));
@@ -87,7 +88,6 @@ export class AppFunction extends Construct implements IGrantable {
       description: props.description,
       runtime: FUNCTION_RUNTIME,
       architecture: Architecture.ARM_64,
-      tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       logGroup: this.logGroup,
       role: this.role,
@@ -116,11 +116,23 @@ export class AppFunction extends Construct implements IGrantable {
       },
     });
 
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so AWS requires Resource "*"; so does dynamodb:ListStreams, which a DynamoDB stream event source (the notification dispatcher) needs. test/infra/function-wildcards.test.ts fails on any other action granted on "*" to a function role.',
-    });
+    // Active tracing is set on the resource, not through `tracing`: that would put X-Ray's grant on
+    // "*" into the role's default policy, beside every scoped grant.
+    (this.function.node.defaultChild as CfnFunction).tracingConfig = { mode: Tracing.ACTIVE };
+    const tracingPolicy = this.grantOnAnyResource(
+      'TracingPolicy',
+      ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions, so AWS requires Resource "*".',
+    );
+    this.function.node.addDependency(tracingPolicy);
+  }
+
+  /**
+   * Grants actions that AWS authorizes only on Resource "*", in a policy of this role's own that
+   * carries the acknowledgement and its reason (see grantOnAnyResource in nag.ts).
+   */
+  grantOnAnyResource(id: string, actions: readonly string[], reason: string): Policy {
+    return grantOnAnyResource(this, id, { role: this.role, actions, reason });
   }
 
   get grantPrincipal(): IPrincipal {

@@ -1,5 +1,6 @@
 import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
+import { Policy, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
+import type { Construct, IConstruct } from 'constructs';
 
 /**
  * How cdk-nag names an ARN in a finding id: tokens become `<LogicalId>` or `<LogicalId.Attr>`
@@ -38,4 +39,28 @@ export function acknowledgeWildcardResource(construct: IConstruct, resource: str
 /** Acknowledges AwsSolutions-IAM5 for one wildcard action on `construct`, with the reason. */
 export function acknowledgeWildcardAction(construct: IConstruct, action: string, reason: string): void {
   Validations.of(construct).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+}
+
+export interface GrantOnAnyResourceProps {
+  /** The role that gets the policy. */
+  readonly role: IRole;
+  /** Actions AWS authorizes only on Resource "*" (no resource-level permissions). */
+  readonly actions: readonly string[];
+  /** Why these actions need "*": the acknowledgement's reason. */
+  readonly reason: string;
+}
+
+/**
+ * Grants actions that AWS authorizes only on Resource "*" in a policy of their own, and
+ * acknowledges AwsSolutions-IAM5[Resource::*] on that policy alone. CDK's helpers would put them
+ * in the role's default policy, where every scoped grant lands too: an acknowledgement there would
+ * also hide a later grant on "*" that does have a narrower resource.
+ */
+export function grantOnAnyResource(scope: Construct, id: string, props: GrantOnAnyResourceProps): Policy {
+  const policy = new Policy(scope, id, {
+    roles: [props.role],
+    statements: [new PolicyStatement({ actions: [...props.actions], resources: ['*'] })],
+  });
+  acknowledgeWildcardResource(policy, '*', props.reason);
+  return policy;
 }

@@ -1,13 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -93,18 +92,28 @@ export class Notifications extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is the on-failure destination of the outbox stream mapping (it receives the failed batch’s position, not work); the sweep re-dispatches those events.',
     });
-    this.dispatcher.function.addEventSource(
-      new DynamoEventSource(storage.runsTable as Table, {
-        startingPosition: StartingPosition.LATEST,
-        // Only outbox entries: a run's every other write never invokes the dispatcher.
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { Keys: { pk: { S: FilterRule.beginsWith('OUTBOX#') } } } })],
-        batchSize: 25,
-        retryAttempts: 5,
-        bisectBatchOnError: true,
-        // A batch that still fails is left in the outbox: the sweep dispatches it.
-        onFailure: new SqsDlq(dispatchFailures),
-      }),
+    // The mapping is built here rather than by DynamoEventSource, whose grant puts ListStreams on
+    // "*" into the role's default policy: the stream's own actions go there, ListStreams apart.
+    const outboxStream = this.dispatcher.function.addEventSourceMapping('OutboxStream', {
+      eventSourceArn: storage.runsTable.tableStreamArn!,
+      startingPosition: StartingPosition.LATEST,
+      // Only outbox entries: a run's every other write never invokes the dispatcher.
+      filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { Keys: { pk: { S: FilterRule.beginsWith('OUTBOX#') } } } })],
+      batchSize: 25,
+      retryAttempts: 5,
+      bisectBatchOnError: true,
+      // A batch that still fails is left in the outbox: the sweep dispatches it.
+      onFailure: new SqsDlq(dispatchFailures),
+    });
+    storage.runsTable.streamGrants.actions(this.dispatcher, 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator');
+    storage.dataKey.grantDecrypt(this.dispatcher);
+    const listStreams = this.dispatcher.grantOnAnyResource(
+      'ListStreamsPolicy',
+      ['dynamodb:ListStreams'],
+      'The outbox stream mapping (Lambda reading the runs table stream) needs dynamodb:ListStreams, which has no resource-level permissions: AWS requires Resource "*".',
     );
+    // Lambda checks the role's stream permissions when it creates the mapping.
+    outboxStream.node.addDependency(listStreams);
     new Rule(this, 'SweepSchedule', {
       description: 'Deadlines past due turn late (RUN_LATE); outbox events the stream did not dispatch go out',
       schedule: Schedule.rate(Duration.minutes(1)),

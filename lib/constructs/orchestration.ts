@@ -6,13 +6,13 @@ import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType, type CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/composition/env-names';
 import { AppFunction, type SharedFunctionSettings } from '../app-function';
 import type { StageConfig } from '../config/stage-config';
 import type { CoreBillingConnection } from './core-billing';
-import { acknowledgeWildcardResource, nagResourceName } from '../nag';
+import { acknowledgeWildcardResource, grantOnAnyResource, nagResourceName } from '../nag';
 import type { Storage } from './storage';
 
 /**
@@ -218,9 +218,8 @@ export class Orchestration extends Construct {
         ...Object.fromEntries(steps.map((step) => [step.substitution, step.fn.function.functionArn])),
         [WORK_QUEUE_SUBSTITUTION]: this.workQueue.queueUrl,
       },
-      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
-      tracingEnabled: true,
     });
+    this.enableLoggingAndTracing(logGroup);
     this.grantDefinitionPermissions(steps.map((step) => step.fn));
 
     this.worker = new AppFunction(this, 'WorkerFunction', {
@@ -339,8 +338,7 @@ export class Orchestration extends Construct {
    */
   private grantDefinitionPermissions(stepFunctions: readonly AppFunction[]): void {
     const role = this.stateMachine.role;
-    // A policy of their own: CDK's default policy of the role then holds only the logging and
-    // tracing statements that AWS requires on "*", and the acknowledgement covers that alone.
+    // A policy of their own, so that the acknowledgements of its wildcards cover it alone.
     const policy = new Policy(this, 'ScheduleRunDefinitionPolicy');
     policy.attachToRole(role);
     policy.addStatements(
@@ -392,10 +390,42 @@ export class Orchestration extends Construct {
     for (const [arn, reason] of Object.entries(wildcardReasons)) {
       acknowledgeWildcardResource(policy, nagResourceName(this, arn), reason);
     }
-    Validations.of(role.node.findChild('DefaultPolicy')).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
+  }
+
+  /**
+   * Logging and tracing are set on the resource, not through `logs` and `tracingEnabled`: those
+   * put their grants on "*" into the role's default policy. Here each is a policy of its own.
+   */
+  private enableLoggingAndTracing(logGroup: LogGroup): void {
+    const machine = this.stateMachine.node.defaultChild as CfnStateMachine;
+    machine.loggingConfiguration = {
+      destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: logGroup.logGroupArn } }],
+      level: LogLevel.ALL,
+      includeExecutionData: true,
+    };
+    machine.tracingConfiguration = { enabled: true };
+    const role = this.stateMachine.role;
+    const logDelivery = grantOnAnyResource(this, 'ScheduleRunLogDeliveryPolicy', {
+      role,
+      actions: [
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ],
       reason:
-        'Only the statements CDK adds for logging and tracing are in this policy: CloudWatch Logs vended log delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments and related) support no resource-level permissions.',
+        'Step Functions logging to CloudWatch Logs (vended log delivery): these actions have no resource-level permissions, so AWS requires Resource "*" (AWS docs, "IAM policies for logging to CloudWatch Logs").',
     });
+    const tracing = grantOnAnyResource(this, 'ScheduleRunTracingPolicy', {
+      role,
+      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      reason: 'X-Ray tracing of the state machine: these actions have no resource-level permissions, so AWS requires Resource "*".',
+    });
+    // Step Functions checks the role's log delivery permissions when it creates the state machine.
+    machine.node.addDependency(logDelivery, tracing);
   }
 }
