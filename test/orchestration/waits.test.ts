@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lambdas/composition/local-runtime';
 import type { OverlapPolicy } from '../../lambdas/domain/model';
-import type { RunView } from '../../lambdas/domain/run';
 import { startTestRuntime, waitForRun } from '../support/local-runtime';
+import { runReaches } from '../support/run-waits';
 
 /**
  * The two waits of statemachines/schedule-run.asl.json, executed locally: WaitForExceptionWindow
@@ -29,16 +29,6 @@ describe('the waits of the schedule-run state machine', () => {
     return runtime;
   }
 
-  async function until(rt: LocalRuntime, runId: string, accept: (run: RunView) => boolean, timeoutMs = 20_000): Promise<RunView> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const run = await rt.engine.runs.getRun('acme', runId);
-      if (accept(run)) return run;
-      if (Date.now() > deadline) throw new Error(`run ${runId} never got there: ${JSON.stringify({ status: run.status, waitingReason: run.waitingReason })}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
   it('waits out an exception window that is open when the run starts, showing until when, then runs', async () => {
     // 06:30Z is 01:30 in New York: inside the window 01:00-02:00, which ends at 07:00Z.
     now = new Date('2026-11-25T06:30:00Z');
@@ -53,7 +43,7 @@ describe('the waits of the schedule-run state machine', () => {
     });
 
     const { run } = await rt.engine.runs.trigger('acme', scheduleId, { processingDate: '2026-11-25' });
-    const waiting = await until(rt, run.runId, (r) => r.waitingUntil !== undefined);
+    const waiting = await runReaches(rt, 'acme', run.runId, (r) => r.waitingUntil !== undefined);
 
     expect(waiting.status).toBe('RUNNING');
     expect(waiting.waitingUntil).toBe('2026-11-25T07:00:00.000Z');
@@ -84,7 +74,7 @@ describe('the waits of the schedule-run state machine', () => {
       jobs: [{ type: 'SYNTHETIC', settings: { items: 200, batchSize: 20, delayMs: 400 } }],
     });
     const first = (await rt.engine.runs.trigger('acme', scheduleId, { processingDate: '2026-11-24' })).run.runId;
-    await until(rt, first, (r) => r.status === 'RUNNING');
+    await runReaches(rt, 'acme', first, (r) => r.status === 'RUNNING');
     const second = (await rt.engine.runs.trigger('acme', scheduleId, { processingDate: '2026-11-25' })).run.runId;
     return { rt, first, second };
   }
@@ -92,7 +82,7 @@ describe('the waits of the schedule-run state machine', () => {
   it('QUEUE: a new run waits, PENDING and saying for which run, until the previous run of its schedule has finished', async () => {
     const { rt, first, second } = await twoRuns('QUEUE');
 
-    const queued = await until(rt, second, (r) => r.waitingReason !== undefined);
+    const queued = await runReaches(rt, 'acme', second, (r) => r.waitingReason !== undefined);
 
     expect(queued.status).toBe('PENDING');
     expect(queued.waitingReason?.code).toBe('PREVIOUS_RUN_ACTIVE');

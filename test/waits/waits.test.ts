@@ -9,6 +9,7 @@ import type { DynamoRunStore } from '../../lambdas/adapters/aws/dynamo-run-store
 import { ConflictError } from '../../lambdas/domain/errors';
 import { JobStartService } from '../../lambdas/services/job-start-service';
 import { api, startTestRuntime, waitForRun } from '../support/local-runtime';
+import { runReaches } from '../support/run-waits';
 
 /**
  * Runs that wait, through the local runtime (the API, the ASL executed by the interpreter, the
@@ -41,16 +42,6 @@ describe('runs that wait', { timeout: 180_000 }, () => {
     return runtime;
   }
 
-  async function until(rt: LocalRuntime, runId: string, accept: (run: RunView) => boolean, timeoutMs = 30_000): Promise<RunView> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const run = await rt.engine.runs.getRun('acme', runId);
-      if (accept(run)) return run;
-      if (Date.now() > deadline) throw new Error(`run ${runId} never got there: ${JSON.stringify({ status: run.status, waitingReason: run.waitingReason })}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
   async function trigger(rt: LocalRuntime, scheduleId: string, processingDate = '2026-11-25'): Promise<string> {
     const response = await api(rt, 'POST', `/v1/clients/acme/schedules/${scheduleId}/runs`, { processingDate });
     expect(response.status).toBe(202);
@@ -77,7 +68,7 @@ describe('runs that wait', { timeout: 180_000 }, () => {
       });
 
       const waitingId = await trigger(rt, downstream.scheduleId);
-      const noRunYet = await until(rt, waitingId, (run) => run.waitingReason?.code === 'DEPENDENCY');
+      const noRunYet = await runReaches(rt, 'acme', waitingId, (run) => run.waitingReason?.code === 'DEPENDENCY');
 
       expect(noRunYet.status).toBe('PENDING');
       expect(noRunYet.waitingReason?.waitingFor).toEqual([{ scheduleId: upstream.scheduleId }]);
@@ -86,8 +77,8 @@ describe('runs that wait', { timeout: 180_000 }, () => {
 
       const upstreamId = await trigger(rt, upstream.scheduleId);
       // Not waitForRun: it waits for every execution to end, and the dependent one is still waiting.
-      expect((await until(rt, upstreamId, (run) => run.status === 'FAILED')).error?.code).toBe('ITEMS_FAILED');
-      const behindFailed = await until(rt, waitingId, (run) => run.waitingReason?.waitingFor?.[0]?.status === 'FAILED');
+      expect((await runReaches(rt, 'acme', upstreamId, (run) => run.status === 'FAILED')).error?.code).toBe('ITEMS_FAILED');
+      const behindFailed = await runReaches(rt, 'acme', waitingId, (run) => run.waitingReason?.waitingFor?.[0]?.status === 'FAILED');
 
       expect(behindFailed.status).toBe('PENDING');
       expect(behindFailed.waitingReason?.waitingFor).toEqual([{ scheduleId: upstream.scheduleId, runId: upstreamId, status: 'FAILED' }]);
@@ -209,7 +200,7 @@ describe('runs that wait', { timeout: 180_000 }, () => {
       const rt = await start();
       const runId = await trigger(rt, await manualSchedule(rt));
 
-      const waiting = await until(rt, runId, (run) => run.waitingReason?.code === 'MANUAL_JOB');
+      const waiting = await runReaches(rt, 'acme', runId, (run) => run.waitingReason?.code === 'MANUAL_JOB');
 
       expect(waiting.status).toBe('RUNNING');
       expect(waiting.jobs.map((job) => job.status)).toEqual(['COMPLETED', 'PENDING']);
@@ -243,7 +234,7 @@ describe('runs that wait', { timeout: 180_000 }, () => {
       const rt = await start();
       const scheduleId = await manualSchedule(rt);
       const runId = await trigger(rt, scheduleId);
-      await until(rt, runId, (run) => run.waitingReason?.code === 'MANUAL_JOB');
+      await runReaches(rt, 'acme', runId, (run) => run.waitingReason?.code === 'MANUAL_JOB');
 
       const reset = await api(rt, 'POST', `/v1/clients/acme/runs/${runId}/reset`, undefined, OPERATOR);
       await rt.orchestrator.idle();
@@ -255,14 +246,14 @@ describe('runs that wait', { timeout: 180_000 }, () => {
       expect(rt.orchestrator.running()).toEqual([]);
       expect(late.status).toBe(409);
       const nextAttempt = await trigger(rt, scheduleId);
-      const waitingAgain = await until(rt, nextAttempt, (run) => run.waitingReason?.code === 'MANUAL_JOB');
+      const waitingAgain = await runReaches(rt, 'acme', nextAttempt, (run) => run.waitingReason?.code === 'MANUAL_JOB');
       expect(waitingAgain.attempt).toBe(2);
     });
 
     it('lets only one of two starts at the same moment through: one is started, the other a 409', async () => {
       const rt = await start();
       const runId = await trigger(rt, await manualSchedule(rt));
-      await until(rt, runId, (run) => run.waitingReason?.code === 'MANUAL_JOB');
+      await runReaches(rt, 'acme', runId, (run) => run.waitingReason?.code === 'MANUAL_JOB');
       // Both starts read the run before either writes: each sees the job PENDING and not started.
       let reads = 0;
       let bothRead: () => void = () => undefined;

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 
 /*
  * Accessibility checks the console's browser tests run on each new screen: every control has a
- * name, and text keeps its contrast. (console.test.ts keeps its own copy of the contrast walk.)
+ * name, and text keeps its contrast.
  */
 
 /** Inputs, selects, text areas and buttons without a label, aria-label or (buttons) text. */
