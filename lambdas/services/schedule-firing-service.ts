@@ -4,6 +4,7 @@ import type { JobRegistry } from '../domain/job-registry';
 import { DEFAULT_CATCH_UP_WINDOW_HOURS, type Schedule } from '../domain/model';
 import { newRunDraft, scheduledFireInput } from '../domain/run';
 import { nextOccurrences, occurrencesAfter, type CalendarSpec, type Occurrence } from '../domain/schedule-calendar';
+import { firesByItself } from '../domain/schedule-firing';
 import type { Clock } from '../ports/clock';
 import type { ConfigStore } from '../ports/config-store';
 import type { Orchestrator } from '../ports/orchestrator';
@@ -54,11 +55,6 @@ const HOUR_MS = 3_600_000;
 const TRIGGER_PAGE_SIZE = 100;
 /** Schedules one reconciler invocation checks: each may arm a trigger and settle a few occurrences. */
 export const DEFAULT_TRIGGERS_PER_INVOCATION = 1_000;
-
-/** Whether a schedule fires by itself. */
-export function firesByItself(schedule: Pick<Schedule, 'enabled' | 'frequency'>): boolean {
-  return schedule.enabled && schedule.frequency.type !== 'MANUAL';
-}
 
 export function scheduleKeyOf(schedule: ScheduleKey): ScheduleKey {
   return { clientId: schedule.clientId, scheduleId: schedule.scheduleId };

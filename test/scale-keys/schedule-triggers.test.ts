@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from '../../lambdas/adapters/aws/dynamo-config-store';
 import { batchWriteAll } from '../../lambdas/adapters/aws/dynamo-toolkit';
+import { SELF_FIRING_INDEX, SELF_FIRING_SHARDS, selfFiringIndexKeys } from '../../lambdas/adapters/aws/dynamo-trigger-pages';
 import { CONFIG_TABLE } from '../../lambdas/adapters/aws/table-definitions';
 import { ValidationError } from '../../lambdas/domain/errors';
 import type { ScheduleKey } from '../../lambdas/ports/schedule-trigger';
@@ -32,7 +33,8 @@ async function seedSchedules(tables: TestTables, count: number, manual: number):
   const items: Array<Record<string, unknown>> = [];
   for (let i = 1; i < count; i++) {
     const scheduleId = `sch_${i}`;
-    items.push({ ...firing, sk: `SCHEDULE#${scheduleId}`, scheduleId, name: `s${i}`, nameKey: `s${i}`, selfFiringSk: `fleet#${scheduleId}` });
+    const indexKeys = selfFiringIndexKeys({ clientId: 'fleet', scheduleId, enabled: true, frequency: { type: 'DAILY' } });
+    items.push({ ...firing, sk: `SCHEDULE#${scheduleId}`, scheduleId, name: `s${i}`, nameKey: `s${i}`, ...indexKeys });
   }
   for (let i = 1; i < manual; i++) items.push({ ...byHand, sk: `SCHEDULE#man_${i}`, scheduleId: `man_${i}`, name: `m${i}`, nameKey: `m${i}` });
   await batchWriteAll(tables.document, tableName, items);
@@ -87,10 +89,23 @@ describe('the reconciler pages the self-firing schedules, never scans the config
     expect(checked).toHaveLength(10_000);
     expect(new Set(checked)).toEqual(new Set(ids));
     // The next invocation starts the next pass from the first schedule.
+    const firstOfPass = checked[0];
     checked.length = 0;
     expect((await reconciler.reconcileTriggers()).checked).toBe(1_000);
-    expect(checked[0]).toBe('sch_0');
+    expect(checked[0]).toBe(firstOfPass);
     metered.close();
+
+    // No table-wide hot key: every shard of the index holds its share of the 10,000, none twice its share.
+    const perShard: number[] = [];
+    for (let shard = 0; shard < SELF_FIRING_SHARDS; shard++) {
+      const counted = await tables.document.send(
+        new QueryCommand({ TableName: tableName, IndexName: SELF_FIRING_INDEX, KeyConditionExpression: 'selfFiringPk = :pk', ExpressionAttributeValues: { ':pk': `SELF_FIRING#${shard}` }, Select: 'COUNT' }),
+      );
+      perShard.push(counted.Count ?? 0);
+    }
+    expect(perShard.reduce((sum, count) => sum + count, 0)).toBe(10_000);
+    for (const count of perShard) expect(count).toBeGreaterThan(10_000 / SELF_FIRING_SHARDS / 2);
+    for (const count of perShard) expect(count).toBeLessThan((10_000 / SELF_FIRING_SHARDS) * 2);
   }, 600_000);
 
   it('drops a schedule from the index when it is disabled or made MANUAL, and takes it back when enabled', async () => {
@@ -127,10 +142,28 @@ describe('the reconciler pages the self-firing schedules, never scans the config
   it('refuses a cursor it did not issue', async () => {
     const store = new DynamoConfigStore(tables.document, tableName);
     const forged = Buffer.from(JSON.stringify({ pk: 'CLIENT#other', sk: 'CLIENT' })).toString('base64url');
+    const pastLastShard = Buffer.from(JSON.stringify({ shard: SELF_FIRING_SHARDS })).toString('base64url');
 
-    for (const cursor of ['not-a-cursor', forged]) {
+    for (const cursor of ['not-a-cursor', forged, pastLastShard]) {
       await expect(store.scheduleTriggerPage(10, cursor)).rejects.toMatchObject({ details: [{ path: 'cursor' }] });
       await expect(store.scheduleTriggerPage(10, cursor)).rejects.toBeInstanceOf(ValidationError);
     }
+  });
+
+  it('starts the pass again from a cursor saved before the index was sharded', async () => {
+    const store = new DynamoConfigStore(tables.document, tableName);
+    const unsharded = { pk: 'CLIENT#fleet', sk: 'SCHEDULE#sch_5', selfFiringPk: 'SELF_FIRING', selfFiringSk: 'fleet#sch_5' };
+    await tables.document.send(
+      new PutCommand({ TableName: tableName, Item: { pk: 'RECONCILE', sk: 'TRIGGERS', cursor: Buffer.from(JSON.stringify(unsharded)).toString('base64url') } }),
+    );
+
+    expect(await store.getTriggerCursor()).toBeUndefined();
+    const checked: string[] = [];
+    expect((await reconcilerOf(store, checked).reconcileTriggers(10)).checked).toBe(10);
+
+    await store.saveTriggerCursor(undefined);
+    const fromStart: string[] = [];
+    await reconcilerOf(store, fromStart).reconcileTriggers(10);
+    expect(checked).toEqual(fromStart);
   });
 });

@@ -31,12 +31,15 @@ export interface TableDefinition {
  * - `CLIENT#<clientId>` / `CLIENT`                 the client
  * - `CLIENT#<clientId>` / `SCHEDULE#<scheduleId>`  a schedule
  * - `CLIENT#<clientId>` / `NAME#<lower-case name>` guard that keeps schedule names unique per client
+ * - `CLIENT#<clientId>` / `VERSION#<scheduleId>#<000001>`  a schedule as saved at one version
+ * - `CLIENT#<clientId>` / `CALENDAR#<calendarId>`  a business-day calendar, with the count of schedules using it
  * - `PRINCIPAL#<iam arn>` / `PRINCIPAL`            the client ids an IAM principal may act for
  * - `RECONCILE` / `TRIGGERS`                       where the reconciler's pass over schedule triggers continues
  * Indexes:
  * - selfFiringSchedules: sparse, only the schedules that fire by themselves (enabled, not MANUAL),
- *   whole items (the reconciler settles and arms from the full schedule; schedules are small). One
- *   partition: it changes only when a schedule is saved, and is read a page at a time.
+ *   whole items (the reconciler settles and arms from the full schedule; schedules are small), over
+ *   eight partitions `SELF_FIRING#<0-7>` by a hash of client and schedule (dynamo-trigger-pages.ts),
+ *   sorted by `<clientId>#<scheduleId>`: the reconciler reads it a shard and a page at a time
  */
 export const CONFIG_TABLE: TableDefinition = {
   id: 'Config',
