@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../domain/erro
 import { CalendarConfigSchema, CalendarIdSchema, type Schedule } from '../../domain/model';
 import type { Calendar, CalendarPage } from '../../ports/config-store';
 import { clientPk, entityOf, type ConfigTable, type TransactItem } from './dynamo-config-table';
-import { isConditionFailure, type Item } from './dynamo-toolkit';
+import { writeIfConditionsHold, type Item } from './dynamo-toolkit';
 
 /** `CLIENT#<clientId>` / `CALENDAR#<calendarId>`: a client's business-day calendar, with useCount. */
 const CALENDAR_PREFIX = 'CALENDAR#';
@@ -111,24 +111,23 @@ export class DynamoCalendars {
   }
 
   async deleteCalendar(clientId: string, calendarId: string): Promise<void> {
-    try {
-      await this.table.send(
+    const deleted = await writeIfConditionsHold(() =>
+      this.table.send(
         new DeleteCommand({
           TableName: this.table.name,
           Key: { pk: clientPk(clientId), sk: calendarSk(calendarId) },
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(useCount) OR useCount = :none)',
           ExpressionAttributeValues: { ':none': 0 },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      if (!(await this.getCalendar(clientId, calendarId))) throw new NotFoundError(`calendar ${calendarId} not found`);
-      const users = (await this.schedulesOf(clientId)).filter((schedule) => schedule.calendarId === calendarId);
-      const names = users.map((schedule) => `${schedule.name} (${schedule.scheduleId})`).join(', ');
-      throw new ConflictError(`calendar ${calendarId} is used by ${names || 'a schedule being saved'}: change those schedules first`, 'CALENDAR_IN_USE', [
-        { path: 'calendarId', message: `used by ${users.length === 0 ? 'a schedule being saved' : names}` },
-      ]);
-    }
+      ),
+    );
+    if (deleted) return;
+    if (!(await this.getCalendar(clientId, calendarId))) throw new NotFoundError(`calendar ${calendarId} not found`);
+    const users = (await this.schedulesOf(clientId)).filter((schedule) => schedule.calendarId === calendarId);
+    const names = users.map((schedule) => `${schedule.name} (${schedule.scheduleId})`).join(', ');
+    throw new ConflictError(`calendar ${calendarId} is used by ${names || 'a schedule being saved'}: change those schedules first`, 'CALENDAR_IN_USE', [
+      { path: 'calendarId', message: `used by ${users.length === 0 ? 'a schedule being saved' : names}` },
+    ]);
   }
 }
 

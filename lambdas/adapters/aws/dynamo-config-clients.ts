@@ -5,7 +5,7 @@ import { ClientIdSchema, type Client, type Schedule } from '../../domain/model';
 import { ROLES, SYSTEM_ACTOR, type PrincipalGrant, type Role } from '../../ports/config-store';
 import { scheduleCreation } from './dynamo-config-schedules';
 import { CLIENT_SK, clientPk, entityOf, plain, type ConfigTable } from './dynamo-config-table';
-import { cancellationCodes, isConditionFailure, type Item } from './dynamo-toolkit';
+import { cancellationCodes, writeIfConditionsHold, type Item } from './dynamo-toolkit';
 
 const StoredClientSchema = z.object({
   clientId: ClientIdSchema,
@@ -51,12 +51,10 @@ export class DynamoClients {
   }
 
   async updateClient(client: Client): Promise<void> {
-    try {
-      await this.table.send(new PutCommand({ TableName: this.table.name, Item: clientItem(client), ConditionExpression: 'attribute_exists(pk)' }));
-    } catch (error) {
-      if (isConditionFailure(error)) throw new NotFoundError(`client ${client.clientId} not found`);
-      throw error;
-    }
+    const updated = await writeIfConditionsHold(() =>
+      this.table.send(new PutCommand({ TableName: this.table.name, Item: clientItem(client), ConditionExpression: 'attribute_exists(pk)' })),
+    );
+    if (!updated) throw new NotFoundError(`client ${client.clientId} not found`);
   }
 
   async listClients(): Promise<Client[]> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
 import type { Schedule } from '../../domain/model';
 import { ConfigTable, toSchedule } from './dynamo-config-table';
-import { isConditionFailure, type Item } from './dynamo-toolkit';
+import { writeIfConditionsHold, type Item } from './dynamo-toolkit';
 import { selfFiringIndexKeys } from './dynamo-trigger-pages';
 
 /**
@@ -75,8 +75,8 @@ export async function indexSchedule(table: ConfigTable, item: Item, dryRun: bool
   if (!keys) return 'notSelfFiring';
   if (item.selfFiringPk === keys.selfFiringPk && item.selfFiringSk === keys.selfFiringSk) return 'alreadyIndexed';
   if (dryRun) return 'indexed';
-  try {
-    await table.send(
+  const written = await writeIfConditionsHold(() =>
+    table.send(
       new UpdateCommand({
         TableName: table.name,
         Key: { pk: item.pk, sk: item.sk },
@@ -84,12 +84,9 @@ export async function indexSchedule(table: ConfigTable, item: Item, dryRun: bool
         ConditionExpression: 'version = :version AND updatedAt = :updatedAt',
         ExpressionAttributeValues: { ':pk': keys.selfFiringPk, ':sk': keys.selfFiringSk, ':version': schedule.version, ':updatedAt': schedule.updatedAt },
       }),
-    );
-    return 'indexed';
-  } catch (error) {
-    if (isConditionFailure(error)) return 'changedMeanwhile';
-    throw error;
-  }
+    ),
+  );
+  return written ? 'indexed' : 'changedMeanwhile';
 }
 
 function scanStartOf(cursor: string): Item {
