@@ -179,7 +179,7 @@ async function main(): Promise<void> {
       billing = await benchLedger(runtime, call, runs.store, ledgerSize);
       console.log(`daily billing sequence on ${billing.accounts} accounts: ${billing.status}, ${billing.items} items ${JSON.stringify(billing.itemsByJob)} in ${billing.seconds} s (${billing.itemsPerSecond} items/s)`);
       raw = await rawBatchWriteRate(runtime, billing.succeeded, workers);
-      console.log(`raw BatchWriteItem of ${raw.records} records: ${raw.seconds} s (${raw.recordsPerSecond} records/s)`);
+      console.log(`raw BatchWriteItem of ${raw.records} records: ${raw.seconds} s (${raw.recordsPerSecond} records/s); conditional PutItem ${raw.conditionalSeconds} s (${raw.conditionalPutsPerSecond} records/s)`);
       if (redis) {
         for (const variant of bullmqClients(bullmqChunk)) {
           const result = await benchBullmq(runtime, redis, {
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
       billingAtScale = await benchLedger(runtime, call, runs.store, scaleSize, clientId);
       console.log(`daily billing sequence on ${scaleAccounts} accounts: ${billingAtScale.status}, ${billingAtScale.items} items in ${billingAtScale.seconds} s (${billingAtScale.itemsPerSecond} items/s)`);
       rawAtScale = await rawBatchWriteRate(runtime, billingAtScale.succeeded, workers);
-      console.log(`raw BatchWriteItem of ${rawAtScale.records} records: ${rawAtScale.seconds} s (${rawAtScale.recordsPerSecond} records/s)`);
+      console.log(`raw BatchWriteItem of ${rawAtScale.records} records: ${rawAtScale.seconds} s (${rawAtScale.recordsPerSecond} records/s); conditional PutItem ${rawAtScale.conditionalSeconds} s (${rawAtScale.conditionalPutsPerSecond} records/s)`);
     }
     dynamoLocalPeakKiB = peakRssKiB(dynamoLocalPid(dataDir));
     redisPeakKiB = redis?.peakRssKiB();

@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDynamoClient, toDocumentClient } from '../lambdas/adapters/aws/dynamo-toolkit';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { toDocumentClient } from '../lambdas/adapters/aws/dynamo-toolkit';
 import { DynamoLedger, shardOf } from '../lambdas/adapters/aws/dynamo-ledger';
 import { LEDGER_TABLE } from '../lambdas/adapters/aws/table-definitions';
 import { meterConsumedCapacity } from '../lambdas/adapters/local/dynamo-capacity-meter';
@@ -105,12 +105,25 @@ export interface RawBatchWriteResult {
   writers: number;
   seconds: number;
   recordsPerSecond: number;
+  /**
+   * The same records written again one conditional PutItem each (rev 1 → 2, moving to the next
+   * queue, as USAGE_RATING and SYNC_TRANSACTIONS write them), `conditionalConcurrency` at a time:
+   * the fastest DynamoDB Local takes the kind of write every item of the sequence must make.
+   */
+  conditionalConcurrency: number;
+  conditionalSeconds: number;
+  conditionalPutsPerSecond: number;
 }
+
+/** Conditional puts in flight in the raw measurement: the worker's 8 deliveries × the ledger's 16 (dynamo-ledger.ts). */
+const RAW_CONDITIONAL_PER_WRITER = 16;
 
 /**
  * BatchWriteItem of `records` ledger records (rated usage, with their index attributes) into a
  * fresh table of the ledger's definition on the same DynamoDB Local, `writers` requests of 25 at
- * a time: the fastest way DynamoDB Local takes that many records.
+ * a time: the fastest way DynamoDB Local takes that many records. Then each record once more by a
+ * PutItem conditional on its revision: what the jobs' writes cost at the least (a batch write
+ * takes no condition, and without one a run could overwrite what another run changed).
  */
 export async function rawBatchWriteRate(runtime: LocalRuntime, records: number, writers: number): Promise<RawBatchWriteResult> {
   const client = localDynamoClient(runtime.dynamoEndpoint);
@@ -157,8 +170,36 @@ export async function rawBatchWriteRate(runtime: LocalRuntime, records: number, 
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+
+  const conditionalConcurrency = writers * RAW_CONDITIONAL_PER_WRITER;
+  const conditionalStarted = performance.now();
+  next = 0;
+  await Promise.all(
+    Array.from({ length: conditionalConcurrency }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as (typeof items)[number];
+        await document.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...item, state: 'SYNCED', rev: 2, workPk: `CLIENT#raw#SYNCED#${shardOf(item.accountId)}` },
+            ConditionExpression: 'rev = :rev',
+            ExpressionAttributeValues: { ':rev': 1 },
+          }),
+        );
+      }
+    }),
+  );
+  const conditionalSeconds = (performance.now() - conditionalStarted) / 1000;
   client.destroy();
-  return { records, writers, seconds: round(seconds), recordsPerSecond: Math.round(records / seconds) };
+  return {
+    records,
+    writers,
+    seconds: round(seconds),
+    recordsPerSecond: Math.round(records / seconds),
+    conditionalConcurrency,
+    conditionalSeconds: round(conditionalSeconds),
+    conditionalPutsPerSecond: Math.round(records / conditionalSeconds),
+  };
 }
 
 /** What a client's ledger holds after the daily sequence: what each job wrote, read back. */
@@ -200,12 +241,7 @@ export async function ledgerCensus(runtime: LocalRuntime, clientId: string): Pro
  * concurrency is bounded by its own setting, not by the client.
  */
 export function meteredLedger(runtime: LocalRuntime, meter: UsageMeter): { ledger: DynamoLedger; close(): void } {
-  const client = createDynamoClient({
-    endpoint: runtime.dynamoEndpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: Infinity }) },
-  });
+  const client = localDynamoClient(runtime.dynamoEndpoint, { requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: Infinity }) } });
   meterConsumedCapacity(client, meter);
   return { ledger: new DynamoLedger(toDocumentClient(client), `${runtime.tablePrefix}-${LEDGER_TABLE.id}`), close: () => client.destroy() };
 }
