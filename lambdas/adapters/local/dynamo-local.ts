@@ -88,7 +88,12 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
       await client.send(new ListTablesCommand({ Limit: 1 }));
       break;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${stderr}`, { cause: error });
+      if (Date.now() > deadline) {
+        // Not left running: nothing else knows it, and it would hold its port and files.
+        child.kill('SIGKILL');
+        client.destroy();
+        throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${stderr}`, { cause: error });
+      }
     }
   }
   client.destroy();
