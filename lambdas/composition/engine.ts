@@ -45,7 +45,7 @@ export interface Engine {
 }
 
 /** leaseMs: the deployed worker's timeout (lib/constructs/orchestration.ts) is below the queue's visibility timeout. */
-export const DEFAULT_WORKER_SETTINGS: WorkerSettings = { chunkSize: 50, checkpointMs: 5_000, leaseMs: 5 * 60_000 };
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = { chunkSize: 50, chunkConcurrency: 4, checkpointMs: 5_000, leaseMs: 5 * 60_000 };
 export const DEFAULT_STEP_SETTINGS: StepSettings = { maxConcurrency: 40, batchTimeoutSeconds: 900 };
 
 /** An API call claims a run and starts its execution within seconds; after this, a PENDING run without an execution was orphaned. */

@@ -33,6 +33,8 @@ export type BatchMessage = z.infer<typeof BatchMessageSchema>;
 export interface WorkerSettings {
   /** Items handed to a job's `process` at once. */
   chunkSize: number;
+  /** Chunks of a batch in `process` at once. */
+  chunkConcurrency: number;
   /**
    * A batch's progress is saved at least this often while it runs, so a worker that crashes or
    * times out mid-batch loses at most this much work; the retry resumes from the checkpoint.
@@ -178,22 +180,31 @@ export class WorkerService {
       let recorded = counts(batch);
       /** Saves the batch if no other delivery saved it first (keeping the lease at a checkpoint), and adds the progress to the job's live statistics. */
       const save = async (checkpoint = false): Promise<boolean> => {
-        if (!(await runs.saveBatchOutcome(batch, version, checkpoint ? lease : undefined))) return false;
+        // What is saved and counted is the batch as it stands now: chunks still running change it meanwhile.
+        const saved = outcomeSnapshot(batch);
+        if (!(await runs.saveBatchOutcome(saved, version, checkpoint ? lease : undefined))) return false;
         version++;
-        const now = counts(batch);
+        const now = counts(saved);
         await runs.addJobStats(run.runId, job.seq, { succeeded: now.succeeded - recorded.succeeded, failed: now.failed - recorded.failed });
         recorded = now;
         return true;
       };
+      // Chunks run `chunkConcurrency` at a time: a chunk waits on its reads, then on its writes, and
+      // the next chunk's requests fill those waits. Saves are one at a time (each is conditional on
+      // the version the previous one wrote), and a checkpoint holds only the chunks that ended.
+      const chunks: number[][] = [];
+      for (let start = 0; start < todo.length; start += settings.chunkSize) chunks.push(todo.slice(start, start + settings.chunkSize));
       let lastSave = Date.now();
-      for (let start = 0; start < todo.length; start += settings.chunkSize) {
-        const chunk = todo.slice(start, start + settings.chunkSize);
+      let checkpoint: Promise<void> | undefined;
+      let chunksDone = 0;
+      let failure: { error: unknown } | undefined;
+      const runChunk = async (chunk: number[]): Promise<void> => {
         let outcomes;
         try {
           outcomes = await handler.process(ctx, chunk.map((i) => batch.itemIds[i] as string));
         } catch (error) {
-          if (start > 0 && !(await save())) throw this.lostRace(message);
-          throw error;
+          failure ??= { error };
+          return;
         }
         const now = clock.now().getTime();
         chunk.forEach((itemIndex, k) => {
@@ -209,13 +220,34 @@ export class WorkerService {
             batch.errors[itemIndex] = cappedError(outcome.error);
           }
         });
-        const more = start + settings.chunkSize < todo.length;
-        if (more && Date.now() - lastSave >= settings.checkpointMs) {
-          if (!(await save(true))) throw this.lostRace(message);
-          // Progress is a sign of life; the worker's own timeout bounds how long it can go on.
-          await this.heartbeat(message.taskToken);
-          lastSave = Date.now();
+        chunksDone++;
+        const more = chunksDone < chunks.length;
+        if (more && !checkpoint && !failure && Date.now() - lastSave >= settings.checkpointMs) {
+          checkpoint = (async () => {
+            if (!(await save(true))) throw this.lostRace(message);
+            // Progress is a sign of life; the worker's own timeout bounds how long it can go on.
+            await this.heartbeat(message.taskToken);
+            lastSave = Date.now();
+          })()
+            .catch((error: unknown) => {
+              failure ??= { error };
+            })
+            .finally(() => {
+              checkpoint = undefined;
+            });
+          await checkpoint;
         }
+      };
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(settings.chunkConcurrency, chunks.length) }, async () => {
+          while (!failure && next < chunks.length) await runChunk(chunks[next++] as number[]);
+        }),
+      );
+      await checkpoint;
+      if (failure) {
+        if (chunksDone > 0 && !(failure.error instanceof BatchBusyError) && !(await save())) throw this.lostRace(message);
+        throw failure.error;
       }
       if (!(await save())) throw this.lostRace(message);
       const processed = todo.filter((i) => batch.status[i] === 'SUCCEEDED').length;
@@ -310,4 +342,9 @@ function counts(batch: BatchRecord): { succeeded: number; failed: number } {
 function cappedError(error: ErrorInfo): ErrorInfo {
   if (error.message.length <= MAX_ERROR_MESSAGE_CHARS) return error;
   return { ...error, message: `${error.message.slice(0, MAX_ERROR_MESSAGE_CHARS - 1)}…` };
+}
+
+/** A copy of the batch whose per-item outcomes later chunks cannot change. */
+function outcomeSnapshot(batch: BatchRecord): BatchRecord {
+  return { ...batch, status: [...batch.status], attempts: [...batch.attempts], generations: [...batch.generations], updated: [...batch.updated], errors: { ...batch.errors } };
 }

@@ -10,7 +10,8 @@ describe('the batch worker', () => {
 
   beforeEach(async () => {
     job = new InstrumentedJob(20);
-    engine = await createEngineHarness({ registry: new JobRegistry([job]), chunkSize: 5, checkpointMs: 0 });
+    // One chunk at a time, so that a crash on the nth call has a known checkpoint before it; chunks in parallel below.
+    engine = await createEngineHarness({ registry: new JobRegistry([job]), chunkSize: 5, chunkConcurrency: 1, checkpointMs: 0 });
   });
 
   async function startRun(settings: Record<string, unknown>): Promise<{ runId: string; executionName: string; batches: number[] }> {
@@ -266,7 +267,7 @@ describe('the batch worker after a worker process died mid-batch', () => {
   }
 
   async function harnessWith(job: DyingJob): Promise<{ engine: EngineHarness; message: BatchMessage }> {
-    const engine = await createEngineHarness({ registry: new JobRegistry([job]), chunkSize: 5, checkpointMs: 0 });
+    const engine = await createEngineHarness({ registry: new JobRegistry([job]), chunkSize: 5, chunkConcurrency: 1, checkpointMs: 0 });
     engine.clock.set(T0);
     const schedule = await engine.addSchedule({ jobs: [{ type: 'SYNTHETIC', settings: { items: 20 } }] });
     const { run } = await engine.runs.trigger('acme', schedule.scheduleId, { processingDate: '2026-11-25' });
@@ -340,5 +341,52 @@ describe('the batch worker after a worker process died mid-batch', () => {
     const items = (await engine.runs.listItems('acme', message.runId, 1, { limit: 100 })).items;
     expect(items.every((item) => item.status === 'SUCCEEDED')).toBe(true);
     expect((await engine.runs.getRun('acme', message.runId)).jobs[0]?.stats).toMatchObject({ succeeded: 20, failed: 0 });
+  });
+});
+
+describe('the batch worker with the chunks of a batch in parallel', () => {
+  let engine: EngineHarness;
+  let job: InstrumentedJob;
+
+  beforeEach(async () => {
+    job = new InstrumentedJob(40);
+    engine = await createEngineHarness({ registry: new JobRegistry([job]), chunkSize: 5, chunkConcurrency: 4, checkpointMs: 0 });
+  });
+
+  async function startBatch(): Promise<BatchMessage> {
+    const schedule = await engine.addSchedule({ jobs: [{ type: 'SYNTHETIC', settings: { items: 40 } }] });
+    const { run } = await engine.runs.trigger('acme', schedule.scheduleId, { processingDate: '2026-11-25' });
+    const begun = await engine.steps.beginRun({ input: { clientId: 'acme', scheduleId: schedule.scheduleId, runId: run.runId, trigger: 'API' }, executionName: run.executionName });
+    await engine.steps.beginJob({ runId: run.runId, index: begun.index, executionName: run.executionName });
+    expect(await engine.steps.collectWorkItems({ runId: run.runId, seq: 1, executionName: run.executionName })).toEqual({ batches: [0] });
+    return { taskToken: 'token', runId: run.runId, seq: 1, batchNo: 0, executionName: run.executionName, finalAttempt: true };
+  }
+
+  it('works on four chunks at once and records every item once, checkpoints included', async () => {
+    const message = await startBatch();
+
+    expect(await engine.worker.processBatch(message)).toBe('SUCCEEDED');
+
+    expect(job.maxConcurrentCalls).toBe(4);
+    expect(job.processed.size).toBe(40);
+    expect(job.everyItemProcessed(1)).toBe(true);
+    const items = (await engine.runs.listItems('acme', message.runId, 1, { limit: 100 })).items;
+    expect(items.every((item) => item.status === 'SUCCEEDED' && item.attempts === 1)).toBe(true);
+    expect((await engine.runs.getRun('acme', message.runId)).jobs[0]?.stats).toMatchObject({ total: 40, succeeded: 40, failed: 0 });
+  });
+
+  it('saves the chunks that ended when one throws, and the retry works only on the rest', async () => {
+    const message = await startBatch();
+    job.crashOnCalls = new Set([2]);
+
+    await expect(engine.worker.processBatch(message)).rejects.toThrow('worker crash on call 2');
+    // Chunks 1, 3 and 4 were running beside the one that threw: they end and are saved; no fifth starts.
+    expect((await engine.runs.listItems('acme', message.runId, 1, { status: 'SUCCEEDED', limit: 100 })).items).toHaveLength(15);
+    expect((await engine.runs.getRun('acme', message.runId)).jobs[0]?.stats).toMatchObject({ succeeded: 15, failed: 0 });
+
+    expect(await engine.worker.processBatch({ ...message, taskToken: 'retry' })).toBe('SUCCEEDED');
+    expect(job.processedMoreThanOnce()).toEqual([]);
+    expect(job.processed.size).toBe(40);
+    expect((await engine.runs.getRun('acme', message.runId)).jobs[0]?.stats).toMatchObject({ succeeded: 40, failed: 0 });
   });
 });

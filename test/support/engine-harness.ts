@@ -3,7 +3,7 @@ import { DynamoConfigStore } from '../../lambdas/adapters/aws/dynamo-config-stor
 import { DynamoRunStore } from '../../lambdas/adapters/aws/dynamo-run-store';
 import { DynamoScheduleCursorStore } from '../../lambdas/adapters/aws/dynamo-schedule-cursor-store';
 import { CONFIG_TABLE, RUNS_TABLE } from '../../lambdas/adapters/aws/table-definitions';
-import { createEngine, type Engine } from '../../lambdas/composition/engine';
+import { createEngine, DEFAULT_WORKER_SETTINGS, type Engine } from '../../lambdas/composition/engine';
 import type { JobRegistry } from '../../lambdas/domain/job-registry';
 import { createJobRegistry } from '../../lambdas/jobs/job-catalogue';
 import type { Schedule } from '../../lambdas/domain/model';
@@ -98,7 +98,7 @@ export interface EngineHarness<T extends ScheduleTrigger = RecordingTrigger> ext
 
 /** The engine's services on fresh DynamoDB Local tables, with recording callbacks and orchestrator. */
 export async function createEngineHarness<T extends ScheduleTrigger = RecordingTrigger>(
-  options: { registry?: JobRegistry; checkpointMs?: number; chunkSize?: number; trigger?: T } = {},
+  options: { registry?: JobRegistry; checkpointMs?: number; chunkSize?: number; chunkConcurrency?: number; trigger?: T } = {},
 ): Promise<EngineHarness<T>> {
   const tables = await createTestTables();
   const store = new DynamoRunStore(tables.document, tables.tableName(RUNS_TABLE));
@@ -123,7 +123,7 @@ export async function createEngineHarness<T extends ScheduleTrigger = RecordingT
     clock,
     logger: silentLogger,
     steps: { maxConcurrency: 4, batchTimeoutSeconds: 30 },
-    worker: { chunkSize: options.chunkSize ?? 50, checkpointMs: options.checkpointMs ?? 5_000, leaseMs: 60_000 },
+    worker: { chunkSize: options.chunkSize ?? 50, chunkConcurrency: options.chunkConcurrency ?? DEFAULT_WORKER_SETTINGS.chunkConcurrency, checkpointMs: options.checkpointMs ?? 5_000, leaseMs: 60_000 },
   });
   await config.createClient(
     { clientId: 'acme', name: 'Acme', timezone: 'America/New_York', dailyScheduleId: 'sch_daily', createdAt: now.toISOString(), updatedAt: now.toISOString() },

@@ -14,7 +14,10 @@ export class InstrumentedJob implements JobHandler {
   crashOnCalls = new Set<number>();
   broken = new Set<string>();
   haltAt: number | undefined;
+  /** The most process() calls that were running at once. */
+  maxConcurrentCalls = 0;
   private calls = 0;
+  private running = 0;
   private readonly inner = new SyntheticJob();
 
   constructor(readonly batchSize: number) {}
@@ -32,6 +35,16 @@ export class InstrumentedJob implements JobHandler {
   }
 
   async process(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
+    this.running++;
+    this.maxConcurrentCalls = Math.max(this.maxConcurrentCalls, this.running);
+    try {
+      return await this.processCounted(ctx, itemIds);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async processCounted(ctx: JobContext, itemIds: readonly string[]): Promise<ItemOutcome[]> {
     this.calls++;
     if (this.crashOnCalls.has(this.calls)) throw new Error(`worker crash on call ${this.calls}`);
     if (this.haltAt !== undefined && this.processed.size >= this.haltAt) throw new Error(`worker halted after ${this.haltAt} items`);
