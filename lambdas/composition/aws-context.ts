@@ -38,6 +38,7 @@ import { ExecutionStatusService } from '../services/execution-status-service';
 import { JobStartService } from '../services/job-start-service';
 import { LedgerService } from '../services/ledger-service';
 import { ReconcileService } from '../services/reconcile-service';
+import { DEFAULT_RUN_READ_CACHE } from '../services/run-read-cache';
 import { RunService } from '../services/run-service';
 import { ScheduleConfigService } from '../services/schedule-config-service';
 import { ScheduleFiringService } from '../services/schedule-firing-service';
@@ -106,12 +107,13 @@ export function awsApi(): ApiHandler {
   const env = loadEnvironment(ApiEnvironment);
   const stores = tables(env);
   const { registry, orchestrator, scheduling } = scheduler(env, stores);
-  const runs = new RunService({ runs: stores.runs, config: stores.config, registry, orchestrator, clock, logger });
+  // Pollers of a working run are answered from memory for a moment (RunReadCache), in this sandbox.
+  const runs = new RunService({ runs: stores.runs, config: stores.config, registry, orchestrator, clock, logger, readCache: DEFAULT_RUN_READ_CACHE });
   return createApi({
     schedules: new ScheduleConfigService({ store: stores.config, registry, clock, scheduling }),
     runs,
     backfills: backfills(env, stores, runs),
-    jobStarts: new JobStartService({ runs: stores.runs, clock }),
+    jobStarts: new JobStartService({ runs: stores.runs, clock, onRunChanged: (runId) => runs.forgetRun(runId) }),
     ledger: new LedgerService({ ledger: new DynamoLedger(stores.document, env[ENV.ledgerTable]), maintenance: new DynamoLedgerMaintenance(stores.document, env[ENV.ledgerTable]), clock }),
     notifications: new NotificationService({ subscriptions: notificationStore(env, stores.document), config: stores.config, sealer: webhookSecrets(env), urlPolicy: DEPLOYED_URL_POLICY, clock }),
     authorizer: new IamAuthorizer(stores.config),

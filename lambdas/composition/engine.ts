@@ -10,6 +10,7 @@ import type { ScheduleCursorStore, ScheduleTrigger } from '../ports/schedule-tri
 import { ExecutionStatusService } from '../services/execution-status-service';
 import { ReconcileService } from '../services/reconcile-service';
 import { RunService } from '../services/run-service';
+import type { RunReadCacheSettings } from '../services/run-read-cache';
 import { ScheduleFiringService, type ScheduleFiringSettings } from '../services/schedule-firing-service';
 import type { StepSettings } from '../services/steps/step-io';
 import { StepService } from '../services/steps/step-service';
@@ -31,6 +32,8 @@ export interface EngineDependencies {
   trigger: ScheduleTrigger;
   cursors: ScheduleCursorStore;
   scheduling?: ScheduleFiringSettings;
+  /** The API's status reads of working runs, kept for a moment (RunReadCache); omitted, every read goes to the table. */
+  readCache?: RunReadCacheSettings;
   /** One ledger writer per client (BeginJob/FinalizeJob); a test engine without it lets ledger jobs overlap. */
   ledgerLocks?: LedgerLocks;
 }
@@ -70,7 +73,7 @@ export function createEngine(deps: EngineDependencies): Engine {
     steps: new StepService({ runs, config, registry, clock, settings: deps.steps, scheduling, ...(deps.ledgerLocks ? { ledgerLocks: deps.ledgerLocks } : {}) }),
     worker: new WorkerService({ runs, registry, callbacks, queue: deps.workQueue, clock, logger, settings: deps.worker }),
     executionStatus,
-    runs: new RunService({ runs, config, registry, orchestrator, clock, logger }),
+    runs: new RunService({ runs, config, registry, orchestrator, clock, logger, ...(deps.readCache ? { readCache: deps.readCache } : {}) }),
     reconcile: new ReconcileService({ runs, orchestrator, executionStatus, scheduling, clock, logger, startGraceMs: RECONCILE_START_GRACE_MS }),
     scheduling,
   };

@@ -46,6 +46,7 @@ import { BackfillService } from '../services/backfill-service';
 import { JobStartService } from '../services/job-start-service';
 import { LedgerService } from '../services/ledger-service';
 import { ScheduleConfigService } from '../services/schedule-config-service';
+import { DEFAULT_RUN_READ_CACHE, type RunReadCacheSettings } from '../services/run-read-cache';
 import { createEngine, DEFAULT_STEP_SETTINGS, DEFAULT_WORKER_SETTINGS, type Engine } from './engine';
 
 export interface LocalRuntimeOptions {
@@ -67,6 +68,8 @@ export interface LocalRuntimeOptions {
   worker?: { maxConcurrency?: number; visibilityTimeoutMs?: number; maxReceiveCount?: number; duplicateRate?: number; checkpointMs?: number; threads?: number };
   /** Map children in flight per execution. */
   mapMaxConcurrency?: number;
+  /** The API's status reads of working runs, kept for a moment, as deployed (RunReadCache); false reads the table every time. @default DEFAULT_RUN_READ_CACHE */
+  runReadCache?: RunReadCacheSettings | false;
   /** Seconds a Map child waits for its worker before it sends the batch again. */
   batchTimeoutSeconds?: number;
   /** GET /health answers 503 until `markReady()` (npm start: demo data, runtime.json first). @default false */
@@ -208,6 +211,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
       batchTimeoutSeconds: options.batchTimeoutSeconds ?? DEFAULT_STEP_SETTINGS.batchTimeoutSeconds,
     },
     worker: workerSettings,
+    ...(options.runReadCache === false ? {} : { readCache: options.runReadCache ?? DEFAULT_RUN_READ_CACHE }),
   });
   forwardStatusEvents(orchestrator, (detail) => engine.executionStatus.handle(detail), logger);
   const backfills = new BackfillService({
@@ -250,7 +254,7 @@ async function startParts(options: LocalRuntimeOptions, started: Array<() => Pro
     api: createApi({
       schedules,
       runs: engine.runs,
-      jobStarts: new JobStartService({ runs: stores.runStore, clock }),
+      jobStarts: new JobStartService({ runs: stores.runStore, clock, onRunChanged: (runId) => engine.runs.forgetRun(runId) }),
       ledger: new LedgerService({ ledger: stores.ledger, maintenance: stores.ledgerMaintenance, clock }),
       notifications: notifications.service,
       backfills,

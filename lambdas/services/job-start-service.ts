@@ -9,7 +9,14 @@ import type { JobStartOperations } from './run-operations';
  * which waits in a Wait loop (WaitForManualStart), sees it at its next check and runs the job.
  */
 export class JobStartService implements JobStartOperations {
-  constructor(private readonly deps: { runs: RunStore; clock: Clock }) {}
+  constructor(
+    private readonly deps: {
+      runs: RunStore;
+      clock: Clock;
+      /** Told of every run this changes (the API's RunService forgets its kept read of it, RunReadCache). */
+      onRunChanged?: (runId: string) => void;
+    },
+  ) {}
 
   async startJob(clientId: string, runId: string, seq: number, actor: string): Promise<RunView> {
     const { runs, clock } = this.deps;
@@ -31,6 +38,7 @@ export class JobStartService implements JobStartOperations {
       set: { waitingReason: { ...run.waitingReason, code: 'MANUAL_JOB', message } },
     });
     if (!started) return this.startJob(clientId, runId, seq, actor);
+    this.deps.onRunChanged?.(runId);
     return toRunView((await runs.getRun(runId, true)) ?? run);
   }
 }

@@ -23,6 +23,7 @@ import type { Orchestrator } from '../ports/orchestrator';
 import type { ItemPage } from '../ports/item-pages';
 import type { RunStore } from '../ports/run-store';
 import type { ClientScope, RunOperations, RunPage, RunRangeRequest, TriggerRequest } from './run-operations';
+import { RunReadCache, type RunReadCacheSettings } from './run-read-cache';
 
 /** Queries and reads a run list sends at once. */
 const PARALLEL_READS = 16;
@@ -67,8 +68,14 @@ export class RunService implements RunOperations {
       orchestrator: Orchestrator;
       clock: Clock;
       logger: Logger;
+      /** Keep status reads of working runs for a moment (the API's; see RunReadCache); without it every read goes to the table. */
+      readCache?: RunReadCacheSettings;
     },
-  ) {}
+  ) {
+    this.readCache = deps.readCache ? new RunReadCache((runId) => deps.runs.getRun(runId), deps.readCache) : undefined;
+  }
+
+  private readonly readCache: RunReadCache | undefined;
 
   async trigger(clientId: string, scheduleId: string, request: TriggerRequest): Promise<{ run: RunView; created: boolean }> {
     const { runs, config, registry, clock } = this.deps;
@@ -98,8 +105,15 @@ export class RunService implements RunOperations {
     throw new ConflictError(`the run of ${request.processingDate} was reset again and again while it was triggered; trigger again`, 'RUN_CHANGED');
   }
 
+  /** A change made elsewhere in this process (a manual job start): the next read of the run goes to the table. */
+  forgetRun(runId: string): void {
+    this.readCache?.forget(runId);
+  }
+
   async getRun(clientId: string, runId: string): Promise<RunView> {
-    return toRunView(await this.ownRun(clientId, runId));
+    const run = this.readCache ? await this.readCache.get(runId) : await this.deps.runs.getRun(runId);
+    if (!run || run.clientId !== clientId) throw new NotFoundError(`run ${runId} does not exist for client ${clientId}`);
+    return toRunView(run);
   }
 
   async getRunByDate(clientId: string, scheduleId: string, processingDate: string): Promise<RunView> {
@@ -149,6 +163,7 @@ export class RunService implements RunOperations {
   async reprocess(clientId: string, runId: string, request: ReprocessRequest): Promise<RunView> {
     const { runs, clock } = this.deps;
     const run = await this.ownRun(clientId, runId, true);
+    this.readCache?.forget(runId);
     const plan = reprocessPlan(run, request);
     const executionCount = run.executionCount + 1;
     const executionName = executionNameFor(runId, executionCount);
@@ -166,12 +181,14 @@ export class RunService implements RunOperations {
     if (!moved) throw new ConflictError(`run ${runId} changed while the reprocess was requested; read it again`, 'RUN_CHANGED');
     const updated = { ...run, status: 'PENDING' as const, executionName, executionCount, plan, heal: plan.heal, updatedAt: clock.now().toISOString() };
     await this.start(updated);
+    this.readCache?.forget(runId);
     return toRunView((await runs.getRun(runId, true)) ?? updated);
   }
 
   async reset(clientId: string, runId: string): Promise<RunView> {
     const { runs, orchestrator, clock, logger } = this.deps;
     const run = await this.ownRun(clientId, runId, true);
+    this.readCache?.forget(runId);
     if (run.status !== 'RESET') {
       const wasActive = !isTerminal(run.status);
       const reset = await runs.resetRun(runId, clock.now().toISOString());
@@ -181,6 +198,7 @@ export class RunService implements RunOperations {
         });
       }
     }
+    this.readCache?.forget(runId);
     return toRunView((await runs.getRun(runId, true)) ?? run);
   }
 

@@ -269,7 +269,8 @@ describe('runs that wait', { timeout: 180_000 }, () => {
           };
         },
       });
-      const service = new JobStartService({ runs: racingStore, clock: { now: () => new Date('2026-11-25T05:00:00Z') } });
+      // As the runtime composes it: the API's kept reads of the run are forgotten when a start is recorded.
+      const service = new JobStartService({ runs: racingStore, clock: { now: () => new Date('2026-11-25T05:00:00Z') }, onRunChanged: (id) => rt.engine.runs.forgetRun(id) });
 
       const outcomes = await Promise.allSettled([service.startJob('acme', runId, 2, 'first-operator'), service.startJob('acme', runId, 2, 'second-operator')]);
 
