@@ -3,6 +3,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DEFAULT_WORKER_SETTINGS } from '../lambdas/composition/engine';
 import { startLocalRuntime } from '../lambdas/composition/local-runtime';
 import { apiClient, BENCH_TOKEN } from './api';
 import { benchBullmq, type BullmqBenchResult } from './bullmq-bench';
@@ -68,11 +69,11 @@ const { values } = parseArgs({
     /** Accounts of a second, larger ledger on which the billing sequence and raw BatchWriteItem are measured again (no BullMQ); 0 skips it. */
     'scale-accounts': { type: 'string', default: '20000' },
     bullmq: { type: 'string', default: 'true' },
-    /** BullMQ Worker concurrency with one BullMQ job per item; default: --workers × 50 (the items ours has in flight). */
+    /** BullMQ Worker concurrency with one BullMQ job per item; default: --workers × 4 × 50 (the items ours has in flight). */
     'bullmq-concurrency': { type: 'string' },
     /** Items per BullMQ job of the chunked variant; 0 skips the variant. */
     'bullmq-chunk': { type: 'string', default: '50' },
-    /** BullMQ Worker concurrency of the chunked variant; default: --workers. */
+    /** BullMQ Worker concurrency of the chunked variant; default: --workers × 4 (the chunks ours has in flight). */
     'bullmq-chunk-concurrency': { type: 'string' },
     report: { type: 'string', default: 'docs/benchmark.md' },
   },
@@ -82,8 +83,9 @@ const { values } = parseArgs({
 const WARM_UP_CLIENT = `${LEDGER_CLIENT}-warm-up`;
 const WARM_UP_ACCOUNTS = 500;
 
-/** Chunks of items our worker hands a job's `process` at once (DEFAULT_WORKER_SETTINGS.chunkSize). */
-const WORKER_CHUNK = 50;
+/** Items our worker hands a job's `process` at once, and how many such chunks at once (DEFAULT_WORKER_SETTINGS). */
+const WORKER_CHUNK = DEFAULT_WORKER_SETTINGS.chunkSize;
+const WORKER_CHUNKS = DEFAULT_WORKER_SETTINGS.chunkConcurrency;
 
 function positiveInt(name: string, value: string | undefined): number {
   const n = Number(value);
@@ -103,9 +105,10 @@ async function main(): Promise<void> {
   const pollThinkMs = positiveInt('poll-think-ms', values['poll-think-ms']);
   const batchSize = values['batch-size'] ? positiveInt('batch-size', values['batch-size']) : undefined;
   const withBullmq = ledgerSize.accounts > 0 && values.bullmq !== 'false';
-  const bullmqConcurrency = values['bullmq-concurrency'] ? positiveInt('bullmq-concurrency', values['bullmq-concurrency']) : workers * WORKER_CHUNK;
+  // As many items in flight as ours: each of our workers hands `process` WORKER_CHUNKS chunks of WORKER_CHUNK at once.
+  const bullmqConcurrency = values['bullmq-concurrency'] ? positiveInt('bullmq-concurrency', values['bullmq-concurrency']) : workers * WORKER_CHUNKS * WORKER_CHUNK;
   const bullmqChunk = positiveInt('bullmq-chunk', values['bullmq-chunk']);
-  const bullmqChunkConcurrency = values['bullmq-chunk-concurrency'] ? positiveInt('bullmq-chunk-concurrency', values['bullmq-chunk-concurrency']) : workers;
+  const bullmqChunkConcurrency = values['bullmq-chunk-concurrency'] ? positiveInt('bullmq-chunk-concurrency', values['bullmq-chunk-concurrency']) : workers * WORKER_CHUNKS;
   const parameters = {
     items: sizes,
     batchSize: batchSize ?? 'SYNTHETIC default',
