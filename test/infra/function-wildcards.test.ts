@@ -16,11 +16,6 @@ const TRACING = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 /** A DynamoDB stream event source mapping: ListStreams takes no resource either. */
 const STREAM_SOURCE = ['dynamodb:ListStreams'];
 const RESOURCE_STAR = 'AwsSolutions-IAM5[Resource::*]';
-/**
- * CDK's BucketDeployment handler (the console upload) puts its CloudFront invalidation grant on
- * "*" into its role's default policy, and aws-cdk-lib offers no other place for it.
- */
-const CDK_BUCKET_DEPLOYMENT = /\/Custom::CDKBucketDeployment[^/]*\/ServiceRole\//;
 
 /** The rules acknowledged on a construct or any of its scopes: where cdk-nag looks. */
 function acknowledgedOn(construct: IConstruct): string[] {
@@ -46,7 +41,6 @@ describe('Resource "*" in the stack’s IAM policies', () => {
 
     const roleWide = cfnResources(stack)
       .filter(isRoleWide)
-      .filter((resource) => !CDK_BUCKET_DEPLOYMENT.test(resource.node.path))
       .filter((resource) => acknowledgedOn(resource).includes(RESOURCE_STAR))
       .map((resource) => resource.node.path);
 
