@@ -24,6 +24,13 @@ interface Thread {
 const ENTRY = new URL('./local-worker-thread.ts', import.meta.url);
 
 /**
+ * Each thread stands for a worker Lambda (1,024 MB deployed, code and runtime included): its heap
+ * is bounded likewise, so that it collects garbage as a sandbox must instead of growing with the
+ * machine's memory. A batch needs a few megabytes.
+ */
+const THREAD_OLD_GENERATION_MB = 256;
+
+/**
  * The worker Lambdas' stand-in: the queue's handler, run in worker threads (local-worker-thread.ts)
  * so that item processing does not hold the main thread's event loop, where the HTTP API and the
  * state machine run. Each event goes to the thread with the fewest in flight. A thread that dies
@@ -72,7 +79,7 @@ export class LocalWorkerPool {
   }
 
   private spawn(): Thread {
-    const worker = new Worker(ENTRY, { workerData: this.options.data, execArgv: ['--import', 'tsx'] });
+    const worker = new Worker(ENTRY, { workerData: this.options.data, execArgv: ['--import', 'tsx'], resourceLimits: { maxOldGenerationSizeMb: THREAD_OLD_GENERATION_MB } });
     const thread: Thread = { worker, inFlight: new Map() };
     worker.on('message', (message: FromThread) => this.receive(thread, message));
     worker.on('error', (error) => this.options.logger.warn('a worker thread failed', { error }));
