@@ -39,11 +39,11 @@ import { benchSynthetic, SYNTHETIC_CLIENT, type SyntheticRunResult } from './syn
  * HTTP API and the state machine keep the main thread's event loop, as deployed workers are other
  * Lambdas. `--items 10000000` is reported like the 1 M run (issue 15).
  *
- * The defaults took 3 to 5 minutes on a 2-core machine with other work running on it (load
- * average 6-8): SYNTHETIC 1,000,000 60-90 s, the 100,000-item run under 100 pollers about 20 s,
- * seeding three ledgers of 2,000 accounts 25-45 s, the billing sequence, the raw writes and both
- * BullMQ runs (one BullMQ job per item is the slowest part) 100-120 s. That leaves room under the
- * issue's 10 minutes for a busier machine; sizes stay parameters. `--ledger-accounts 0` skips the billing, raw and
+ * The defaults took 6½ minutes on a quiet 2-core machine (2026-12-02): SYNTHETIC 1,000,000 about
+ * 35 s, the 100,000-item run under 100 pollers a few seconds, seeding three ledgers of 2,000
+ * accounts and an unmeasured 500-account warm-up sequence about 20 s, the billing sequence, the raw
+ * writes and both BullMQ runs about 50 s, the 20,000-account ledger about 4 minutes. That leaves room under the
+ issue's 10 minutes for a busier machine; sizes stay parameters. `--ledger-accounts 0` skips the billing, raw and
  * BullMQ parts, `--bullmq false` only BullMQ (and Redis), `--latency-items 0` the latency run.
  * BullMQ needs redis-server (Debian's: apt-get install redis-server); the bench fails at once,
  * saying so, when it is missing.
