@@ -43,7 +43,7 @@ import { benchSynthetic, SYNTHETIC_CLIENT, type SyntheticRunResult } from './syn
  * 35 s, the 100,000-item run under 100 pollers a few seconds, seeding three ledgers of 2,000
  * accounts and an unmeasured 500-account warm-up sequence about 20 s, the billing sequence, the raw
  * writes and both BullMQ runs about 50 s, the 20,000-account ledger about 4 minutes. That leaves room under the
- issue's 10 minutes for a busier machine; sizes stay parameters. `--ledger-accounts 0` skips the billing, raw and
+ * issue's 10 minutes for a busier machine; sizes stay parameters. `--ledger-accounts 0` skips the billing, raw and
  * BullMQ parts, `--bullmq false` only BullMQ (and Redis), `--latency-items 0` the latency run.
  * BullMQ needs redis-server (Debian's: apt-get install redis-server); the bench fails at once,
  * saying so, when it is missing.
