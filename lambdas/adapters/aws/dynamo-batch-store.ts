@@ -1,7 +1,7 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BatchLease, BatchRecord, BatchStore, BatchSummary, CollectCursor } from '../../ports/batch-store';
 import { BATCH_SHARDS, batchPk, batchShardPk, batchSk, pad, runPk, toBatchItem, toBatchRecord, type BatchItem } from './dynamo-run-table';
-import { batchWriteAll, getItem, isConditionFailure, queryItems, resilientSend } from './dynamo-toolkit';
+import { batchWriteAll, getItem, queryItems, resilientSend, writeIfConditionsHold } from './dynamo-toolkit';
 
 /** Days a batch's outcomes are kept before DynamoDB's TTL removes them. */
 const DEFAULT_OUTCOME_RETENTION_DAYS = 400;
@@ -61,8 +61,8 @@ export class DynamoBatchStore implements BatchStore {
   }
 
   async leaseBatch(batch: Pick<BatchRecord, 'runId' | 'seq' | 'batchNo'>, expectedVersion: number, lease: BatchLease, nowMs: number): Promise<boolean> {
-    try {
-      await this.send(
+    return writeIfConditionsHold(() =>
+      this.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: batchPk(batch.runId, batch.seq, batch.batchNo), sk: batchSk(batch.batchNo) },
@@ -70,17 +70,13 @@ export class DynamoBatchStore implements BatchStore {
           ConditionExpression: 'version = :v AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseHolder = :holder)',
           ExpressionAttributeValues: { ':holder': lease.holder, ':until': lease.untilMs, ':v': expectedVersion, ':now': nowMs },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async saveBatchOutcome(batch: BatchRecord, expectedVersion: number, lease?: BatchLease): Promise<boolean> {
-    try {
-      await this.send(
+    return writeIfConditionsHold(() =>
+      this.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -90,12 +86,8 @@ export class DynamoBatchStore implements BatchStore {
           ConditionExpression: 'attribute_exists(pk) AND version = :v',
           ExpressionAttributeValues: { ':v': expectedVersion },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** The shards' queries, each in batch order, merged: batch n is the next of shard n mod BATCH_SHARDS. */

@@ -1,7 +1,7 @@
 import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Delivery, StoredSubscription, SubscriptionStore } from '../../ports/notifications';
 import { ValidationError } from '../../domain/errors';
-import { getItem, isConditionFailure, queryAll, resilientSend } from './dynamo-toolkit';
+import { getItem, queryAll, resilientSend, writeIfConditionsHold } from './dynamo-toolkit';
 
 /** A delivery log outlives every retry (a little over an hour) by far; then TTL removes it. */
 const DELIVERY_RETENTION_DAYS = 30;
@@ -64,27 +64,22 @@ export class DynamoNotificationStore implements SubscriptionStore {
   }
 
   async deleteSubscription(clientId: string, subscriptionId: string): Promise<boolean> {
-    try {
-      await this.send(new DeleteCommand({ TableName: this.tables.config, Key: subscriptionKey(clientId, subscriptionId), ConditionExpression: 'attribute_exists(pk)' }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return writeIfConditionsHold(() =>
+      this.send(new DeleteCommand({ TableName: this.tables.config, Key: subscriptionKey(clientId, subscriptionId), ConditionExpression: 'attribute_exists(pk)' })),
+    );
   }
 
   async openDelivery(clientId: string, delivery: Delivery): Promise<void> {
-    try {
-      await this.send(
+    // A delivery already opened stays as it was opened.
+    await writeIfConditionsHold(() =>
+      this.send(
         new PutCommand({
           TableName: this.tables.runs,
           Item: { ...deliveryKey(clientId, delivery.subscriptionId, delivery.at, delivery.eventId), ...delivery, expiresAt: expiresAt(delivery.at) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   async getDelivery(clientId: string, subscriptionId: string, at: string, eventId: string): Promise<Delivery | undefined> {
@@ -93,20 +88,16 @@ export class DynamoNotificationStore implements SubscriptionStore {
   }
 
   async recordAttempt(clientId: string, delivery: Delivery, expectedAttempts: number): Promise<boolean> {
-    try {
-      await this.send(
+    return writeIfConditionsHold(() =>
+      this.send(
         new PutCommand({
           TableName: this.tables.runs,
           Item: { ...deliveryKey(clientId, delivery.subscriptionId, delivery.at, delivery.eventId), ...delivery, expiresAt: expiresAt(delivery.at) },
           ConditionExpression: 'attempts = :expected',
           ExpressionAttributeValues: { ':expected': expectedAttempts },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async listDeliveries(clientId: string, subscriptionId: string, page: { limit: number; nextToken?: string }): Promise<{ items: Delivery[]; nextToken?: string }> {

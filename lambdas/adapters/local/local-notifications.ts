@@ -6,7 +6,7 @@ import type { Clock } from '../../ports/clock';
 import type { DeliveryMessage, DeliveryQueue, EventPublisher, SecretSealer } from '../../ports/notifications';
 import type { NotificationDispatchService, SweepReport } from '../../services/notification-dispatch-service';
 import type { WebhookDeliveryService } from '../../services/webhook-delivery-service';
-import { isConditionFailure } from '../aws/dynamo-toolkit';
+import { writeIfConditionsHold } from '../aws/dynamo-toolkit';
 
 /** The one partition of the local delivery queue in the runs table; its sort key starts with the due instant. */
 const QUEUE_PK = 'LOCAL#DELIVERIES';
@@ -44,12 +44,10 @@ export class LocalDeliveryQueue implements DeliveryQueue {
     );
     const taken: DeliveryMessage[] = [];
     for (const item of page.Items ?? []) {
-      try {
-        await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk)' }));
-        taken.push(item.message as DeliveryMessage);
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      const deleted = await writeIfConditionsHold(() =>
+        this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk)' })),
+      );
+      if (deleted) taken.push(item.message as DeliveryMessage);
     }
     return taken;
   }
