@@ -7,6 +7,7 @@ import { meterConsumedCapacity } from '../lambdas/adapters/local/dynamo-capacity
 import { ensureTables, localDynamoClient } from '../lambdas/adapters/local/dynamo-local';
 import type { LocalRuntime } from '../lambdas/composition/local-runtime';
 import { billingPeriod, dueAnniversaryDays } from '../lambdas/domain/billing-calendar';
+import { mapConcurrently } from '../lambdas/domain/concurrency';
 import { seedLedger, type LedgerSeedOptions } from '../lambdas/jobs/ledger-generator';
 import type { LedgerAdmin } from '../lambdas/ports/ledger';
 import type { UsageKind, UsageMeter } from '../lambdas/ports/usage-meter';
@@ -157,38 +158,27 @@ export async function rawBatchWriteRate(runtime: LocalRuntime, records: number, 
   const groups: Array<typeof items> = [];
   for (let start = 0; start < items.length; start += 25) groups.push(items.slice(start, start + 25));
   const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: writers }, async () => {
-      while (next < groups.length) {
-        let requests = (groups[next++] as typeof items).map((Item) => ({ PutRequest: { Item } }));
-        while (requests.length > 0) {
-          const result = await document.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
-          requests = (result.UnprocessedItems?.[tableName] ?? []) as typeof requests;
-        }
-      }
-    }),
-  );
+  await mapConcurrently(groups, writers, async (group) => {
+    let requests = group.map((Item) => ({ PutRequest: { Item } }));
+    while (requests.length > 0) {
+      const result = await document.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+      requests = (result.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+    }
+  });
   const seconds = (performance.now() - started) / 1000;
 
   const conditionalConcurrency = writers * RAW_CONDITIONAL_PER_WRITER;
   const conditionalStarted = performance.now();
-  next = 0;
-  await Promise.all(
-    Array.from({ length: conditionalConcurrency }, async () => {
-      while (next < items.length) {
-        const item = items[next++] as (typeof items)[number];
-        await document.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...item, state: 'SYNCED', rev: 2, workPk: `CLIENT#raw#SYNCED#${shardOf(item.accountId)}` },
-            ConditionExpression: 'rev = :rev',
-            ExpressionAttributeValues: { ':rev': 1 },
-          }),
-        );
-      }
-    }),
-  );
+  await mapConcurrently(items, conditionalConcurrency, async (item) => {
+    await document.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...item, state: 'SYNCED', rev: 2, workPk: `CLIENT#raw#SYNCED#${shardOf(item.accountId)}` },
+        ConditionExpression: 'rev = :rev',
+        ExpressionAttributeValues: { ':rev': 1 },
+      }),
+    );
+  });
   const conditionalSeconds = (performance.now() - conditionalStarted) / 1000;
   client.destroy();
   return {

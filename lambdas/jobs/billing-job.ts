@@ -2,7 +2,8 @@ import { billingPeriod, dueAnniversaryDays, isBillDate, type BillingPeriod } fro
 import { BILLING_ERROR_CODES, failed, SUCCEEDED } from '../domain/billing-errors';
 import type { ItemOutcome, JobContext } from '../domain/job-registry';
 import { LedgerIdSchema, type Account, type Invoice, type UsageRecord, type UsageState } from '../domain/ledger';
-import { inOrder, invalidItem, LedgerJob, mapConcurrently, unique, type BillingJobDependencies } from './ledger-job-support';
+import { mapConcurrently } from '../domain/concurrency';
+import { inOrder, invalidItem, LedgerJob, unique, type BillingJobDependencies } from './ledger-job-support';
 
 /** Accounts whose period usage is read at once: bounded, so a chunk does not burst the table. */
 const USAGE_READ_CONCURRENCY = 10;

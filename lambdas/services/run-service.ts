@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
+import { mapConcurrently } from '../domain/concurrency';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import type { JobRegistry } from '../domain/job-registry';
 import { ClientIdSchema, ProcessingDateSchema, type ItemStatus, type Run, type RunStatus } from '../domain/model';
@@ -42,13 +43,6 @@ function decodeRunPosition(token: string | undefined): RunPosition | undefined {
   } catch {
     throw new ValidationError('nextToken is not a token this API issued', [{ path: 'nextToken', message: 'invalid token' }]);
   }
-}
-
-/** `work` over every value, at most `width` at a time, results in order. */
-async function inBatches<T, R>(values: readonly T[], width: number, work: (value: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let start = 0; start < values.length; start += width) results.push(...(await Promise.all(values.slice(start, start + width).map(work))));
-  return results;
 }
 
 /** Claims of a trigger whose found run is reset under it before it gives up (409). */
@@ -144,11 +138,11 @@ export class RunService implements RunOperations {
       ...(query.status ? { status: query.status } : {}),
     };
     // Each client's next `limit` runs, merged: the page is the first `limit` of them all.
-    const lists = await inBatches(clientIds, PARALLEL_READS, (clientId) => runs.listRunPositions(clientId, filter));
+    const lists = await mapConcurrently(clientIds, PARALLEL_READS, (clientId) => runs.listRunPositions(clientId, filter));
     const merged = lists.flatMap((list) => list.positions).sort(compareRunPositions);
     const page = merged.slice(0, query.limit);
     const more = merged.length > query.limit || lists.some((list) => list.more);
-    const found = await inBatches(page, PARALLEL_READS, (position) => runs.getRun(position.runId));
+    const found = await mapConcurrently(page, PARALLEL_READS, (position) => runs.getRun(position.runId));
     const items = found.filter((run): run is Run => run !== undefined).map(toRunView);
     const last = page.at(-1);
     return { items, ...(more && last ? { nextToken: encodeRunPosition(last) } : {}) };

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { mapConcurrently } from '../domain/concurrency';
 import type { JobRegistry } from '../domain/job-registry';
 import { continuesOnItemFailure, jobContext, ownershipError } from '../domain/run';
 import type { Clock } from '../ports/clock';
@@ -199,6 +200,8 @@ export class WorkerService {
       let chunksDone = 0;
       let failure: { error: unknown } | undefined;
       const runChunk = async (chunk: number[]): Promise<void> => {
+        // After a failure no further chunk starts; those running end and are saved.
+        if (failure) return;
         let outcomes;
         try {
           outcomes = await handler.process(ctx, chunk.map((i) => batch.itemIds[i] as string));
@@ -238,12 +241,7 @@ export class WorkerService {
           await checkpoint;
         }
       };
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(settings.chunkConcurrency, chunks.length) }, async () => {
-          while (!failure && next < chunks.length) await runChunk(chunks[next++] as number[]);
-        }),
-      );
+      await mapConcurrently(chunks, settings.chunkConcurrency, runChunk);
       await checkpoint;
       if (failure) {
         if (chunksDone > 0 && !(failure.error instanceof BatchBusyError) && !(await save())) throw this.lostRace(message);

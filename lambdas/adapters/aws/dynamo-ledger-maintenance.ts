@@ -18,7 +18,7 @@ import {
   type UsageRecord,
   type UsageState,
 } from '../../domain/ledger';
-import { mapConcurrently } from '../../jobs/ledger-job-support';
+import { mapConcurrently } from '../../domain/concurrency';
 import { MAX_USAGE_PER_TRANSACTION, QUEUE_OF_STATE, type LedgerMaintenance, type Page, type PageRequest, type UsageWrite, type VersionedRatePlan } from '../../ports/ledger';
 import {
   accountItem,

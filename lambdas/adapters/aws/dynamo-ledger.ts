@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { nextDate } from '../../domain/billing-calendar';
-import { mapConcurrently } from '../../jobs/ledger-job-support';
+import { mapConcurrently } from '../../domain/concurrency';
 import {
   AccountSchema,
   InvoiceSchema,
