@@ -105,9 +105,7 @@ export class RunService implements RunOperations {
   }
 
   async getRun(clientId: string, runId: string): Promise<RunView> {
-    const run = this.readCache ? await this.readCache.get(runId) : await this.deps.runs.getRun(runId);
-    if (!run || run.clientId !== clientId) throw new NotFoundError(`run ${runId} does not exist for client ${clientId}`);
-    return toRunView(run);
+    return toRunView(await this.ownRun(clientId, runId));
   }
 
   async getRunByDate(clientId: string, scheduleId: string, processingDate: string): Promise<RunView> {
@@ -157,7 +155,6 @@ export class RunService implements RunOperations {
   async reprocess(clientId: string, runId: string, request: ReprocessRequest): Promise<RunView> {
     const { runs, clock } = this.deps;
     const run = await this.ownRun(clientId, runId, true);
-    this.readCache?.forget(runId);
     const plan = reprocessPlan(run, request);
     const executionCount = run.executionCount + 1;
     const executionName = executionNameFor(runId, executionCount);
@@ -182,7 +179,6 @@ export class RunService implements RunOperations {
   async reset(clientId: string, runId: string): Promise<RunView> {
     const { runs, orchestrator, clock, logger } = this.deps;
     const run = await this.ownRun(clientId, runId, true);
-    this.readCache?.forget(runId);
     if (run.status !== 'RESET') {
       const wasActive = !isTerminal(run.status);
       const reset = await runs.resetRun(runId, clock.now().toISOString());
@@ -218,8 +214,9 @@ export class RunService implements RunOperations {
     }
   }
 
+  /** A consistent read goes to the table; another may be answered from the read cache. */
   private async ownRun(clientId: string, runId: string, consistent = false): Promise<Run> {
-    const run = await this.deps.runs.getRun(runId, consistent);
+    const run = !consistent && this.readCache ? await this.readCache.get(runId) : await this.deps.runs.getRun(runId, consistent);
     if (!run || run.clientId !== clientId) throw new NotFoundError(`run ${runId} does not exist for client ${clientId}`);
     return run;
   }
