@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { mapConcurrently } from '../domain/concurrency';
+import { decodePageToken, encodePageToken } from '../domain/page-token';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import type { JobRegistry } from '../domain/job-registry';
 import { ClientIdSchema, ProcessingDateSchema, type ItemStatus, type Run, type RunStatus } from '../domain/model';
@@ -32,17 +33,15 @@ const PARALLEL_READS = 16;
 const RunPositionTokenSchema = z.tuple([ProcessingDateSchema, ClientIdSchema, z.string().regex(/^[\w-]{1,64}$/), z.number().int().min(1).max(9999)]);
 
 function encodeRunPosition(position: RunPosition): string {
-  return Buffer.from(JSON.stringify([position.processingDate, position.clientId, position.scheduleId, position.attempt])).toString('base64url');
+  return encodePageToken([position.processingDate, position.clientId, position.scheduleId, position.attempt]);
 }
 
 function decodeRunPosition(token: string | undefined): RunPosition | undefined {
   if (token === undefined) return undefined;
-  try {
-    const [processingDate, clientId, scheduleId, attempt] = RunPositionTokenSchema.parse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
-    return { processingDate, clientId, scheduleId, attempt };
-  } catch {
-    throw new ValidationError('nextToken is not a token this API issued', [{ path: 'nextToken', message: 'invalid token' }]);
-  }
+  const position = decodePageToken(token, RunPositionTokenSchema);
+  if (!position) throw new ValidationError('nextToken is not a token this API issued', [{ path: 'nextToken', message: 'invalid token' }]);
+  const [processingDate, clientId, scheduleId, attempt] = position;
+  return { processingDate, clientId, scheduleId, attempt };
 }
 
 /** Claims of a trigger whose found run is reset under it before it gives up (409). */

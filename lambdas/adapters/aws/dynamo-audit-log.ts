@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
+import { decodePageToken, encodePageToken } from '../../domain/page-token';
 import type { AuditLog, AuditPage, AuditQuery, AuditRecord } from '../../ports/audit-log';
 import { resilientSend } from './dynamo-toolkit';
 
@@ -81,16 +82,14 @@ export class DynamoAuditLog implements AuditLog {
 }
 
 function encodeToken(sk: string): string {
-  return Buffer.from(JSON.stringify({ sk })).toString('base64url');
+  return encodePageToken({ sk });
 }
 
 function decodeToken(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
-  try {
-    return TokenSchema.parse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8'))).sk;
-  } catch {
-    throw new ValidationError('nextToken is not a token this API issued', [{ path: 'nextToken', message: 'invalid token' }]);
-  }
+  const position = decodePageToken(token, TokenSchema);
+  if (!position) throw new ValidationError('nextToken is not a token this API issued', [{ path: 'nextToken', message: 'invalid token' }]);
+  return position.sk;
 }
 
 /** Drops undefined values at any depth, so the item does not depend on the client's marshall options. */

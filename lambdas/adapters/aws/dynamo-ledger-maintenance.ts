@@ -19,6 +19,7 @@ import {
   type UsageState,
 } from '../../domain/ledger';
 import { mapConcurrently } from '../../domain/concurrency';
+import { decodePageToken, encodePageToken } from '../../domain/page-token';
 import { MAX_USAGE_PER_TRANSACTION, QUEUE_OF_STATE, type LedgerMaintenance, type Page, type PageRequest, type UsageWrite, type VersionedRatePlan } from '../../ports/ledger';
 import {
   accountItem,
@@ -54,17 +55,11 @@ interface Source {
   query: QueryCommandInput;
 }
 
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
 function decodeCursor(token: string | undefined): Cursor | undefined {
   if (token === undefined) return undefined;
-  try {
-    return CursorSchema.parse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
-  } catch {
-    throw new ValidationError('nextToken is not a token this API issued', [{ path: 'nextToken', message: 'invalid token' }]);
-  }
+  const cursor = decodePageToken(token, CursorSchema);
+  if (!cursor) throw new ValidationError('nextToken is not a token this API issued', [{ path: 'nextToken', message: 'invalid token' }]);
+  return cursor;
 }
 
 const shardIds = (): string[] => Array.from({ length: WORK_SHARDS }, (_, shard) => String(shard));
@@ -327,8 +322,8 @@ export class DynamoLedgerMaintenance implements LedgerMaintenance {
         startKey = result.LastEvaluatedKey;
         if (items.length === request.limit) {
           const next = ordered[index + 1];
-          if (startKey) return { keys: items, nextToken: encodeCursor({ p: source.id, k: startKey as Record<string, string> }) };
-          return next ? { keys: items, nextToken: encodeCursor({ p: next.id }) } : { keys: items };
+          if (startKey) return { keys: items, nextToken: encodePageToken({ p: source.id, k: startKey as Record<string, string> }) };
+          return next ? { keys: items, nextToken: encodePageToken({ p: next.id }) } : { keys: items };
         }
       } while (startKey);
     }

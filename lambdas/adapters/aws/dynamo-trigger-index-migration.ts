@@ -2,6 +2,7 @@ import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
 import type { Schedule } from '../../domain/model';
+import { decodePageToken, encodePageToken } from '../../domain/page-token';
 import { ConfigTable, toSchedule } from './dynamo-config-table';
 import { writeIfConditionsHold, type Item } from './dynamo-toolkit';
 import { selfFiringIndexKeys } from './dynamo-trigger-pages';
@@ -55,7 +56,7 @@ export async function* migrateSelfFiringIndex(document: DynamoDBDocumentClient, 
       if (outcome === 'unreadable') unreadable.push(`${String(item.pk)}/${String(item.sk)}`);
     }
     startKey = page.lastKey;
-    yield { itemsRead: page.scanned, outcomes, unreadable, ...(startKey ? { cursor: Buffer.from(JSON.stringify(startKey)).toString('base64url') } : {}) };
+    yield { itemsRead: page.scanned, outcomes, unreadable, ...(startKey ? { cursor: encodePageToken(startKey) } : {}) };
   } while (startKey);
 }
 
@@ -89,12 +90,10 @@ export async function indexSchedule(table: ConfigTable, item: Item, dryRun: bool
   return written ? 'indexed' : 'changedMeanwhile';
 }
 
+const ScanStartSchema = z.object({ pk: z.string(), sk: z.string() }).strict();
+
 function scanStartOf(cursor: string): Item {
-  try {
-    const parsed = z.object({ pk: z.string(), sk: z.string() }).strict().safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    if (parsed.success) return parsed.data;
-  } catch {
-    // Not JSON: refused below like any other cursor this migration did not print.
-  }
-  throw new ValidationError('--after is not a cursor this migration printed', [{ path: 'after', message: 'invalid cursor' }]);
+  const start = decodePageToken(cursor, ScanStartSchema);
+  if (!start) throw new ValidationError('--after is not a cursor this migration printed', [{ path: 'after', message: 'invalid cursor' }]);
+  return start;
 }

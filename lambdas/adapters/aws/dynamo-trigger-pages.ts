@@ -2,6 +2,7 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
 import type { Schedule } from '../../domain/model';
+import { decodePageToken, encodePageToken } from '../../domain/page-token';
 import { firesByItself } from '../../domain/schedule-firing';
 import type { ScheduleTriggerPage } from '../../ports/config-store';
 import { toSchedule, type ConfigTable } from './dynamo-config-table';
@@ -66,13 +67,13 @@ export class DynamoTriggerPages {
     );
     const last = page.LastEvaluatedKey?.selfFiringSk;
     const next: TriggerCursor | undefined = typeof last === 'string' ? { shard, after: last } : shard + 1 < SELF_FIRING_SHARDS ? { shard: shard + 1 } : undefined;
-    return { schedules: (page.Items ?? []).map(toSchedule), ...(next ? { cursor: Buffer.from(JSON.stringify(next)).toString('base64url') } : {}) };
+    return { schedules: (page.Items ?? []).map(toSchedule), ...(next ? { cursor: encodePageToken(next) } : {}) };
   }
 
   /** A cursor saved before the index was sharded (the unsharded index's key) is not one of these: the pass starts again. */
   async getTriggerCursor(): Promise<string | undefined> {
     const item = await this.table.get(TRIGGER_CURSOR_KEY.pk, TRIGGER_CURSOR_KEY.sk);
-    return typeof item?.cursor === 'string' && decode(item.cursor) ? item.cursor : undefined;
+    return typeof item?.cursor === 'string' && decodePageToken(item.cursor, TriggerCursorSchema) ? item.cursor : undefined;
   }
 
   async saveTriggerCursor(cursor: string | undefined): Promise<void> {
@@ -80,18 +81,9 @@ export class DynamoTriggerPages {
   }
 }
 
-function decode(cursor: string): TriggerCursor | undefined {
-  try {
-    const parsed = TriggerCursorSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Where a page starts; a cursor this store did not issue is refused. */
 function startOf(cursor: string): TriggerCursor {
-  const start = decode(cursor);
+  const start = decodePageToken(cursor, TriggerCursorSchema);
   if (!start) throw new ValidationError('cursor is not a cursor this store issued', [{ path: 'cursor', message: 'invalid cursor' }]);
   return start;
 }
