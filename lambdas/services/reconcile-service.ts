@@ -3,6 +3,7 @@ import { executionInputOf } from '../domain/run';
 import type { Clock } from '../ports/clock';
 import type { Orchestrator } from '../ports/orchestrator';
 import type { ActiveRunRef, RunStore } from '../ports/run-store';
+import { continuePass, type ResumableList } from './resumable-pass';
 import type { BackfillService } from './backfill-service';
 import type { ExecutionStatusService } from './execution-status-service';
 import type { ScheduleFiringService, TriggerReport } from './schedule-firing-service';
@@ -63,15 +64,15 @@ export class ReconcileService {
     const report: ReconcileReport = { checked: 0, pages: 0, passComplete: false, settled: [], started: [] };
     // Pages of the sharded active-runs index, from where the last invocation stopped: the pass
     // costs reads in proportion to the active runs, never to every schedule or run ever kept.
-    let cursor = await runs.getReconcileCursor();
-    do {
-      const page = await runs.activeRunPage(Math.min(ACTIVE_PAGE_SIZE, budget - report.checked), cursor);
-      report.pages++;
-      for (const run of page.runs) await this.reconcileRun(run, report);
-      cursor = page.cursor;
-    } while (cursor !== undefined && report.checked < budget);
-    report.passComplete = cursor === undefined;
-    await runs.saveReconcileCursor(cursor);
+    const activeRuns: ResumableList<ActiveRunRef> = {
+      savedCursor: () => runs.getReconcileCursor(),
+      page: async (limit, cursor) => {
+        const page = await runs.activeRunPage(limit, cursor);
+        return { entries: page.runs, cursor: page.cursor };
+      },
+      saveCursor: (cursor) => runs.saveReconcileCursor(cursor),
+    };
+    await continuePass(activeRuns, { pageSize: ACTIVE_PAGE_SIZE, budget }, report, (run) => this.reconcileRun(run, report));
     if (report.settled.length > 0 || report.started.length > 0) logger.warn('reconciled runs with their executions', { ...report });
     if (this.deps.scheduling) report.triggers = await this.deps.scheduling.reconcileTriggers();
     if (this.deps.backfills) report.backfills = await this.deps.backfills.tick();

@@ -6,6 +6,7 @@ import { newRunDraft, scheduledFireInput } from '../domain/run';
 import { nextOccurrences, occurrencesAfter, type CalendarSpec, type Occurrence } from '../domain/schedule-calendar';
 import { firesByItself } from '../domain/schedule-firing';
 import type { Clock } from '../ports/clock';
+import { continuePass, type ResumableList } from './resumable-pass';
 import type { ConfigStore } from '../ports/config-store';
 import type { Orchestrator } from '../ports/orchestrator';
 import type { RunStore } from '../ports/run-store';
@@ -210,15 +211,15 @@ export class ScheduleFiringService {
     const report: TriggerReport = { checked: 0, pages: 0, passComplete: false, rearmed: [], corrected: [], caughtUp: [], missed: [], failed: [] };
     // Pages of the self-firing schedules from where the last invocation stopped: each invocation
     // checks at most `budget` of them, so a pass over 10,000 spans a few, each within its timeout.
-    let cursor = await config.getTriggerCursor();
-    do {
-      const page = await config.scheduleTriggerPage(Math.min(TRIGGER_PAGE_SIZE, budget - report.checked), cursor);
-      report.pages++;
-      for (const schedule of page.schedules) await this.reconcileTrigger(schedule, report);
-      cursor = page.cursor;
-    } while (cursor !== undefined && report.checked < budget);
-    report.passComplete = cursor === undefined;
-    await config.saveTriggerCursor(cursor);
+    const selfFiring: ResumableList<Schedule> = {
+      savedCursor: () => config.getTriggerCursor(),
+      page: async (limit, cursor) => {
+        const page = await config.scheduleTriggerPage(limit, cursor);
+        return { entries: page.schedules, cursor: page.cursor };
+      },
+      saveCursor: (cursor) => config.saveTriggerCursor(cursor),
+    };
+    await continuePass(selfFiring, { pageSize: TRIGGER_PAGE_SIZE, budget }, report, (schedule) => this.reconcileTrigger(schedule, report));
     if (report.rearmed.length + report.corrected.length + report.failed.length > 0) logger.warn('reconciled schedule triggers', { ...report });
     return report;
   }
