@@ -79,6 +79,8 @@ describe('the operator console in Chromium', () => {
     await page.getByRole('heading', { name: 'New schedule' }).waitFor();
     const jobs = page.getByRole('list').filter({ has: page.locator('.job-row') });
     const jobOrder = (): Promise<string[]> => jobs.locator('.job-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('aria-label') ?? ''));
+    // The heading shows at once; the form, job list included, once the client's calendars and schedules are read.
+    await jobs.locator('.job-row').first().waitFor();
     expect(await jobOrder()).toEqual(['Job 1: Usage rating', 'Job 2: Transaction sync', 'Job 3: Billing']);
 
     await page.getByRole('button', { name: 'Move job 3 up' }).click();
