@@ -289,6 +289,10 @@ describe('the operator console in Chromium', () => {
 
     await page.getByRole('button', { name: '‹ Previous day' }).press('Enter');
     await page.getByRole('heading', { name: 'No run of “Synthetic nightly” for Mon 30 Nov 2026' }).waitFor();
+    // Back in November the calendar is drawn again once the month's runs are read (its legend
+    // replaces "Finding runs…"): tab through it only when it no longer changes under the keys.
+    await poll(() => page.locator('.calendar-title').textContent()).toBe('November 2026');
+    await page.locator('.calendar-legend .legend-item').first().waitFor();
     await page.getByRole('button', { name: 'Next day ›' }).focus();
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
